@@ -1,0 +1,3 @@
+from safeenough.cli import main
+
+main()

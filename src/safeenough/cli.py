@@ -1,0 +1,218 @@
+"""The command line: a thin caller of the Practice facade."""
+
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safeenough.domain.clinician import Role
+from safeenough.errors import SafeEnoughError
+from safeenough.practice import DemoCredentials, Practice
+from safeenough.settings import Settings
+
+app = typer.Typer(
+    help="safeenough: help therapists build trust with their clients. Data stays on this machine.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+user_app = typer.Typer(help="Manage clinician accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _practice() -> Practice:
+    return Practice.open(Settings())
+
+
+def _fail(error: SafeEnoughError) -> None:
+    typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code=2)
+
+
+def _read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Repeat password: ") != password:
+        typer.secho("error: the passwords do not match; nothing was changed", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2)
+    return password
+
+
+def print_demo_credentials(credentials: DemoCredentials) -> None:
+    typer.echo("Demo practice created (all people in it are fictional). Log in with:")
+    for account in credentials.accounts:
+        typer.echo(f"  {account.username:<6} {account.role.value:<10} password: {credentials.password}")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema and check the encryption key."""
+    try:
+        settings = Settings()
+        _prepare_data_dir(settings)
+        Practice.create(settings).close()
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo("Database is up to date.")
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(settings.data_dir, 0o700)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; keep 127.0.0.1 unless behind a proxy.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (state lives in the database).")] = 1,
+    demo: Annotated[
+        bool, typer.Option(help="Seed the fictional demo practice if the database is empty.")
+    ] = False,
+) -> None:
+    """Migrate, optionally seed the demo practice, and serve the web app."""
+    import uvicorn
+
+    try:
+        settings = Settings()
+        _prepare_data_dir(settings)
+        practice = Practice.create(settings)
+        credentials = practice.seed_demo() if demo else None
+        practice.close()
+    except SafeEnoughError as error:
+        _fail(error)
+    if credentials is not None:
+        print_demo_credentials(credentials)
+    elif demo:
+        typer.echo(
+            "Demo practice already present: log in as ada, ben, sol or admin with password demo-password-1"
+        )
+    typer.echo(f"safeenough is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(
+        "safeenough.web.asgi:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@app.command("demo-reset")
+def demo_reset(
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: delete the SQLite database and start over.")
+    ] = False,
+) -> None:
+    """Delete the embedded database and create the demo practice afresh (SQLite only)."""
+    settings = Settings()
+    if settings.database_url is not None:
+        _fail(SafeEnoughError("demo-reset only works on the embedded SQLite database"))
+    if not yes:
+        _fail(SafeEnoughError("this deletes all data in the embedded database; add --yes to confirm"))
+    database = settings.data_dir / "safeenough.sqlite3"
+    for path in (
+        database,
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    ):
+        path.unlink(missing_ok=True)
+    settings.resolved_key_file.unlink(missing_ok=True)
+    try:
+        practice = Practice.create(settings)
+        credentials = practice.seed_demo()
+        practice.close()
+    except SafeEnoughError as error:
+        _fail(error)
+    if credentials:
+        print_demo_credentials(credentials)
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    display_name: Annotated[str, typer.Option("--name", help="Name shown in the app.")],
+    role: Annotated[Role, typer.Option(help="clinician, supervisor or admin.")] = Role.CLINICIAN,
+    supervisor: Annotated[str | None, typer.Option(help="Username of this clinician's supervisor.")] = None,
+) -> None:
+    """Add an account; the password is asked for (or read from standard input)."""
+    password = _read_password()
+    try:
+        practice = _practice()
+        clinician = practice.add_clinician(
+            None,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=password,
+            supervisor_username=supervisor,
+        )
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(f"Added {clinician.username} ({clinician.role.value}).")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List accounts."""
+    try:
+        clinicians = _practice().list_clinicians(None)
+    except SafeEnoughError as error:
+        _fail(error)
+    names = {clinician.id: clinician.username for clinician in clinicians}
+    typer.echo(f"{'username':<16} {'role':<11} {'active':<7} {'supervisor':<16} name")
+    for clinician in clinicians:
+        supervisor = names.get(clinician.supervisor_id or -1, "")
+        active = "yes" if clinician.active else "no"
+        typer.echo(
+            f"{clinician.username:<16} {clinician.role.value:<11} {active:<7} {supervisor:<16} "
+            f"{clinician.display_name}"
+        )
+
+
+@user_app.command("passwd")
+def user_passwd(username: str) -> None:
+    """Set a new password for an account (ends its open logins)."""
+    password = _read_password()
+    try:
+        _practice().set_password(None, username, password)
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(f"Password changed for {username}; their open logins were ended.")
+
+
+@app.command()
+def backup(path: Path) -> None:
+    """Write a consistent copy of the embedded database to PATH, while the app keeps running.
+
+    The copy stays encrypted: keep the key file (data/secret.key) safe as well, but not beside the backup.
+    """
+    try:
+        written = _practice().backup(path)
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(
+        f"Backup written to {written}. Clinical text in it is encrypted; back up the key file separately."
+    )
+
+
+@app.command()
+def restore(path: Path) -> None:
+    """Replace the embedded database with the backup at PATH (the current one is kept beside it)."""
+    try:
+        kept = _practice().restore(path)
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(f"Restored from {path}. The database as it was before is kept at {kept}.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Pure domain objects: frozen dataclasses and enums. Imports nothing else of ours."""

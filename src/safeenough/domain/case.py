@@ -1,0 +1,55 @@
+"""Cases: the unit of work. A case holds one client (individual) or several (couple, family)."""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from safeenough.domain.client import Client
+from safeenough.domain.validation import DomainError, require_text
+
+
+class CaseKind(StrEnum):
+    INDIVIDUAL = "individual"
+    COUPLE = "couple"
+    FAMILY = "family"
+
+    def check_client_count(self, count: int) -> None:
+        """Couples are first-class: a couple case has exactly two clients, each checked in separately."""
+        expected = {
+            CaseKind.INDIVIDUAL: (1, 1),
+            CaseKind.COUPLE: (2, 2),
+            CaseKind.FAMILY: (2, 12),
+        }[self]
+        low, high = expected
+        if not low <= count <= high:
+            wanted = str(low) if low == high else f"{low} to {high}"
+            raise DomainError(f"a {self.value} case has {wanted} clients (got {count})")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: int
+    clinician_id: int
+    title: str
+    kind: CaseKind
+    opened_on: date
+    clients: tuple[Client, ...]
+    closed_on: date | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.title, "case title", max_length=120)
+        self.kind.check_client_count(len(self.clients))
+        if any(client.case_id != self.id for client in self.clients):
+            raise DomainError("every client of a case must belong to that case")
+        if self.closed_on is not None and self.closed_on < self.opened_on:
+            raise DomainError("a case cannot close before it opened")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    def client(self, client_id: int) -> Client:
+        for client in self.clients:
+            if client.id == client_id:
+                return client
+        raise DomainError(f"client {client_id} is not part of case {self.id}")

@@ -1,0 +1,41 @@
+"""Errors that reach a user. Each carries a message that says what is wrong and what to do."""
+
+
+class SafeEnoughError(Exception):
+    """Base class: the message is written for the person who will read it."""
+
+
+class NotFound(SafeEnoughError):
+    """The thing does not exist, or the current clinician may not see it (we never say which)."""
+
+
+class PermissionDenied(SafeEnoughError):
+    """The clinician is known, but their role does not allow this action."""
+
+
+class InvalidInput(SafeEnoughError):
+    """Input that cannot be accepted; nothing was stored."""
+
+
+class AuthenticationFailed(SafeEnoughError):
+    """Wrong username or password."""
+
+
+class TooManyAttempts(SafeEnoughError):
+    """Login is paused for this username or address after repeated failures."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class KeyMismatch(SafeEnoughError):
+    """The encryption key cannot open the data stored in this database."""
+
+
+class KeyMissing(SafeEnoughError):
+    """The database holds encrypted data but the key file is gone."""
+
+
+class DatabaseNotReady(SafeEnoughError):
+    """The database schema is missing or older than this version of safeenough."""

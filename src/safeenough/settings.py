@@ -1,0 +1,48 @@
+"""All settings in one typed place. Each is read from an environment variable prefixed SAFEENOUGH_."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFEENOUGH_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder for the embedded SQLite database, the key file and backups.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; unset means SQLite in data_dir. "
+        "PostgreSQL: postgresql+psycopg://user:password@host/dbname",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="Key file for encrypting clinical text at rest; unset means data_dir/secret.key.",
+    )
+    session_max_age_seconds: int = Field(
+        default=8 * 60 * 60, description="How long a login lasts without activity."
+    )
+    login_attempts_allowed: int = Field(
+        default=5, description="Failed logins allowed per username within the lockout window."
+    )
+    login_lockout_seconds: int = Field(default=15 * 60, description="The lockout window for failed logins.")
+    secure_cookies: bool = Field(
+        default=False, description="Mark cookies Secure; turn on when served over HTTPS."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'safeenough.sqlite3'}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, repositories returning domain objects, field encryption."""

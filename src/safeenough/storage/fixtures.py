@@ -1,0 +1,163 @@
+"""The fictional demo practice, used by `make run` on first start and by the tests.
+
+Everyone here is invented. Names are chosen to be plainly fictional and are marked as such in the UI.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import insert, select
+
+from safeenough.domain.case import CaseKind
+from safeenough.domain.clinician import Role
+from safeenough.storage.store import UnitOfWork
+from safeenough.storage.tables import practices
+
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - the fictional demo practice, printed at start
+DEMO_PRACTICE_NAME = "Linden Street Counselling (fictional demo)"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    role: Role
+    supervisor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCredentials:
+    password: str
+    accounts: tuple[DemoAccount, ...]
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("sol", "Sol Varga (demo supervisor)", Role.SUPERVISOR),
+    DemoAccount("ada", "Ada Quill (demo therapist)", Role.CLINICIAN, supervisor="sol"),
+    DemoAccount("ben", "Ben Okafor (demo therapist)", Role.CLINICIAN),
+    DemoAccount("admin", "Practice admin (demo)", Role.ADMIN),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCase:
+    clinician: str
+    title: str
+    kind: CaseKind
+    clients: tuple[str, ...]
+    weeks_ago_opened: int
+    notes: tuple[str, ...]
+    next_in_days: int | None = 7
+
+
+DEMO_CASES = (
+    DemoCase(
+        "ada",
+        "Mara — work stress and sleep",
+        CaseKind.INDIVIDUAL,
+        ("Mara Ellison",),
+        6,
+        (
+            "First meeting. Mara described months of poor sleep since a new manager arrived.",
+            "Talked about what a good week would look like. Mara wants evenings back.",
+            "Mara went quiet when I suggested a sleep diary; checked in, she said it felt like homework.",
+            "Agreed to try a lighter version of the diary, her idea.",
+        ),
+    ),
+    DemoCase(
+        "ada",
+        "Jonah & Priya — rebuilding after a move",
+        CaseKind.COUPLE,
+        ("Jonah Reyes", "Priya Reyes"),
+        4,
+        (
+            "Joint intake. Both say they argue about money, and feel unheard in different ways.",
+            "Priya spoke more; Jonah said later he felt we had sided with her.",
+            "Opened with Jonah's comment from last week; he was surprised we came back to it.",
+        ),
+    ),
+    DemoCase(
+        "ada",
+        "Theo — grief after his brother's death",
+        CaseKind.INDIVIDUAL,
+        ("Theo Lindqvist",),
+        2,
+        ("Intake. Theo is unsure therapy is for him; his doctor suggested it.",),
+        next_in_days=3,
+    ),
+    DemoCase(
+        "ben",
+        "Rosa — returning to study",
+        CaseKind.INDIVIDUAL,
+        ("Rosa Amari",),
+        3,
+        (
+            "Intake. Rosa is returning to university at forty and expects to be judged by tutors.",
+            "Rosa said 'you probably think this is silly' before talking about her exam fear.",
+        ),
+    ),
+    DemoCase(
+        "sol",
+        "Ines — anxiety at work",
+        CaseKind.INDIVIDUAL,
+        ("Ines Marlow",),
+        1,
+        ("Intake. Ines wants practical tools and is wary of 'talking about childhood'.",),
+    ),
+)
+
+
+def ensure_practice(work: UnitOfWork) -> int:
+    """The installation's practice row (one per installation), created on first use."""
+    existing = work.connection.execute(select(practices.c.id).order_by(practices.c.id)).scalar()
+    if existing is not None:
+        return int(existing)
+    return int(
+        work.connection.execute(
+            insert(practices).values(name="My practice").returning(practices.c.id)
+        ).scalar_one()
+    )
+
+
+def seed_demo_practice(work: UnitOfWork, hash_password: Callable[[str], str], today: date) -> DemoCredentials:
+    practice_id = int(
+        work.connection.execute(
+            insert(practices).values(name=DEMO_PRACTICE_NAME).returning(practices.c.id)
+        ).scalar_one()
+    )
+    password_hash = hash_password(DEMO_PASSWORD)
+    ids: dict[str, int] = {}
+    for account in DEMO_ACCOUNTS:
+        clinician = work.clinicians.add(
+            practice_id=practice_id,
+            username=account.username,
+            display_name=account.display_name,
+            role=account.role,
+            password_hash=password_hash,
+            supervisor_id=ids[account.supervisor] if account.supervisor else None,
+        )
+        ids[account.username] = clinician.id
+    for demo in DEMO_CASES:
+        opened_on = today - timedelta(weeks=demo.weeks_ago_opened)
+        case = work.cases.add(
+            practice_id=practice_id,
+            clinician_id=ids[demo.clinician],
+            title=demo.title,
+            kind=demo.kind,
+            opened_on=opened_on,
+            client_names=list(demo.clients),
+        )
+        everyone = [client.id for client in case.clients]
+        for week, note in enumerate(demo.notes):
+            work.sessions.add(
+                case_id=case.id, held_on=opened_on + timedelta(weeks=week), attendee_ids=everyone, note=note
+            )
+        if demo.next_in_days is not None:
+            work.sessions.add(
+                case_id=case.id,
+                held_on=today + timedelta(days=demo.next_in_days),
+                attendee_ids=everyone,
+                note=None,
+            )
+    return DemoCredentials(password=DEMO_PASSWORD, accounts=DEMO_ACCOUNTS)

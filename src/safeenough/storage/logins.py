@@ -1,0 +1,101 @@
+"""Login sessions and login attempts, kept in the database so any worker can serve any request."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from safeenough.domain.login_session import LoginSession
+from safeenough.storage.tables import login_attempts, login_sessions
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; we always store UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class LoginRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def start(self, clinician_id: int, lifetime: timedelta) -> LoginSession:
+        now = datetime.now(UTC)
+        session = LoginSession(
+            token=secrets.token_urlsafe(32),
+            csrf_token=secrets.token_urlsafe(32),
+            clinician_id=clinician_id,
+            expires_at=now + lifetime,
+        )
+        self.connection.execute(
+            insert(login_sessions).values(
+                token_hash=_hash(session.token),
+                clinician_id=clinician_id,
+                csrf_token=session.csrf_token,
+                created_at=now,
+                expires_at=session.expires_at,
+            )
+        )
+        self.connection.execute(delete(login_sessions).where(login_sessions.c.expires_at < now))
+        return session
+
+    def resume(self, token: str, lifetime: timedelta) -> LoginSession | None:
+        """The live session for this token, with its expiry moved forward; None if unknown or expired."""
+        now = datetime.now(UTC)
+        row = self.connection.execute(
+            select(login_sessions).where(login_sessions.c.token_hash == _hash(token))
+        ).one_or_none()
+        if row is None or _aware(row.expires_at) <= now:
+            return None
+        expires_at = now + lifetime
+        self.connection.execute(
+            update(login_sessions)
+            .where(login_sessions.c.token_hash == _hash(token))
+            .values(expires_at=expires_at)
+        )
+        return LoginSession(token, row.csrf_token, row.clinician_id, expires_at)
+
+    def end(self, token: str) -> int | None:
+        clinician_id = self.connection.execute(
+            select(login_sessions.c.clinician_id).where(login_sessions.c.token_hash == _hash(token))
+        ).scalar_one_or_none()
+        self.connection.execute(delete(login_sessions).where(login_sessions.c.token_hash == _hash(token)))
+        return None if clinician_id is None else int(clinician_id)
+
+    def end_all_for(self, clinician_id: int) -> None:
+        self.connection.execute(delete(login_sessions).where(login_sessions.c.clinician_id == clinician_id))
+
+    def record_attempt(self, username: str, client_address: str, succeeded: bool) -> None:
+        self.connection.execute(
+            insert(login_attempts).values(
+                username=username[:64],
+                client_address=client_address[:64],
+                at=datetime.now(UTC),
+                succeeded=succeeded,
+            )
+        )
+
+    def recent_failures(self, username: str, window: timedelta) -> tuple[int, datetime | None]:
+        """Failed attempts for this username since its last success within the window, and the oldest."""
+        since = datetime.now(UTC) - window
+        last_success = self.connection.execute(
+            select(func.max(login_attempts.c.at)).where(
+                login_attempts.c.username == username,
+                login_attempts.c.succeeded.is_(True),
+                login_attempts.c.at >= since,
+            )
+        ).scalar_one()
+        if last_success is not None:
+            since = _aware(last_success)
+        count, oldest = self.connection.execute(
+            select(func.count(), func.min(login_attempts.c.at)).where(
+                login_attempts.c.username == username,
+                login_attempts.c.succeeded.is_(False),
+                login_attempts.c.at > since,
+            )
+        ).one()
+        return int(count), None if oldest is None else _aware(oldest)

@@ -1,0 +1,166 @@
+"""The storage entry point: one engine, the field cipher, and units of work over repositories."""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, inspect, select
+
+from safeenough.errors import InvalidInput, KeyMismatch
+from safeenough.storage import database
+from safeenough.storage.audit import AuditRepository
+from safeenough.storage.cases import CaseRepository
+from safeenough.storage.clinicians import ClinicianRepository
+from safeenough.storage.encryption import FieldCipher, create_key_file, load_key_file
+from safeenough.storage.logins import LoginRepository
+from safeenough.storage.sessions import SessionRepository
+from safeenough.storage.tables import settings
+
+KEY_CHECK = "key_check"
+KEY_CHECK_TEXT = "safeenough key check"
+
+
+@dataclass(frozen=True)
+class UnitOfWork:
+    """Repositories sharing one transaction: all of it is stored, or none of it."""
+
+    connection: Connection
+    clinicians: ClinicianRepository
+    cases: CaseRepository
+    sessions: SessionRepository
+    audit: AuditRepository
+    logins: LoginRepository
+
+
+class Store:
+    def __init__(self, url: str, key_file: Path) -> None:
+        self.url = url
+        self.key_file = key_file
+        self.engine: Engine = database.create_database_engine(url)
+        self._cipher: FieldCipher | None = None
+
+    def migrate(self) -> None:
+        database.upgrade(self.engine)
+
+    def require_current_schema(self) -> None:
+        database.require_current_schema(self.engine)
+
+    @property
+    def cipher(self) -> FieldCipher:
+        if self._cipher is None:
+            self._cipher = self._open_cipher()
+        return self._cipher
+
+    def _open_cipher(self) -> FieldCipher:
+        """Load the key and prove it opens this database's data before anything is written with it."""
+        with self.engine.begin() as connection:
+            check = connection.execute(
+                select(settings.c.value).where(settings.c.key == KEY_CHECK)
+            ).scalar_one_or_none()
+            if check is None:
+                cipher = (
+                    load_key_file(self.key_file) if self.key_file.exists() else create_key_file(self.key_file)
+                )
+                connection.execute(
+                    insert(settings).values(key=KEY_CHECK, value=cipher.seal(KEY_CHECK_TEXT, field=KEY_CHECK))
+                )
+                return cipher
+            cipher = load_key_file(self.key_file)
+            if cipher.open(check, field=KEY_CHECK) != KEY_CHECK_TEXT:
+                raise KeyMismatch(f"{self.key_file} does not belong to this database")
+            return cipher
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        cipher = self.cipher
+        with self.engine.begin() as connection:
+            yield UnitOfWork(
+                connection=connection,
+                clinicians=ClinicianRepository(connection),
+                cases=CaseRepository(connection, cipher),
+                sessions=SessionRepository(connection, cipher),
+                audit=AuditRepository(connection),
+                logins=LoginRepository(connection),
+            )
+
+    def setting(self, key: str) -> str | None:
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                select(settings.c.value).where(settings.c.key == key)
+            ).scalar_one_or_none()
+            return None if value is None else str(value)
+
+    def set_setting(self, connection: Connection, key: str, value: str) -> None:
+        connection.execute(settings.delete().where(settings.c.key == key))
+        connection.execute(insert(settings).values(key=key, value=value))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # Backup and restore -------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the live SQLite database, taken while the app keeps running."""
+        source = self._require_sqlite("backup")
+        if target.exists():
+            raise InvalidInput(f"{target} already exists; choose a new file name so no backup is overwritten")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(target)) as copy:
+            live.backup(copy)
+        target.chmod(0o600)
+        return target
+
+    def restore(self, backup_file: Path) -> Path:
+        """Replace the live database with a backup, after proving the backup is whole and our key opens it.
+
+        The database as it was is kept beside it first, so a restore never loses data.
+        """
+        live_path = self._require_sqlite("restore")
+        self._check_backup(backup_file)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = live_path.with_name(f"{live_path.name}.before-restore-{stamp}")
+        if live_path.exists():
+            self.backup(kept)
+        self.engine.dispose()
+        with closing(sqlite3.connect(backup_file)) as source, closing(sqlite3.connect(live_path)) as live:
+            source.backup(live)
+        self._cipher = None
+        return kept
+
+    def _check_backup(self, backup_file: Path) -> None:
+        if not backup_file.is_file():
+            raise InvalidInput(f"{backup_file} does not exist or is not a file")
+        try:
+            with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as backup:
+                integrity = backup.execute("PRAGMA integrity_check").fetchone()
+                check = backup.execute("SELECT value FROM settings WHERE key = ?", (KEY_CHECK,)).fetchone()
+        except sqlite3.DatabaseError as error:
+            raise InvalidInput(
+                f"{backup_file} is not a safeenough backup ({error}); nothing was changed"
+            ) from None
+        if integrity is None or integrity[0] != "ok":
+            raise InvalidInput(f"{backup_file} is damaged (integrity check failed); nothing was changed")
+        if check is None:
+            raise InvalidInput(f"{backup_file} holds no safeenough data; nothing was changed")
+        cipher = load_key_file(self.key_file)
+        try:
+            cipher.open(check[0], field=KEY_CHECK)
+        except KeyMismatch:
+            raise KeyMismatch(
+                f"{backup_file} was encrypted with a different key than {self.key_file}; restore the key "
+                "file that was backed up with it first. Nothing was changed."
+            ) from None
+
+    def _require_sqlite(self, action: str) -> Path:
+        if not database.is_sqlite(self.url):
+            raise InvalidInput(
+                f"safeenough {action} works on the embedded SQLite database. For PostgreSQL use pg_dump "
+                "(e.g. `pg_dump -Fc safeenough > safeenough.dump`) and pg_restore; back up the key file too."
+            )
+        return database.sqlite_path(self.url)
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())

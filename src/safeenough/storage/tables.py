@@ -1,0 +1,139 @@
+"""The one source of the schema. Alembic migrations must produce exactly these tables.
+
+Columns ending in `_sealed` hold clinical free text encrypted with `FieldCipher` (AES-GCM);
+they are never stored or logged in plain text.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Named constraints keep Alembic batch migrations on SQLite predictable.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+practices = Table(
+    "practices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+clinicians = Table(
+    "clinicians",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("practice_id", Integer, ForeignKey("practices.id", ondelete="CASCADE"), nullable=False),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("supervisor_id", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("role IN ('clinician', 'supervisor', 'admin')", name="role"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("practice_id", Integer, ForeignKey("practices.id", ondelete="CASCADE"), nullable=False),
+    Column("clinician_id", Integer, ForeignKey("clinicians.id"), nullable=False, index=True),
+    Column("title_sealed", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    CheckConstraint("kind IN ('individual', 'couple', 'family')", name="kind"),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("display_name_sealed", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("note_sealed", Text, nullable=True),
+    Column("transcript_sealed", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "number", name="uq_sessions_case_number"),
+)
+
+session_attendees = Table(
+    "session_attendees",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("target_kind", String(32), nullable=False),
+    Column("target_id", Integer, nullable=True),
+    Column("detail", String(500), nullable=False, default=""),
+    Index("ix_audit_events_at", "at"),
+)
+
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    # Only a hash of the cookie token is stored, so a copy of the database cannot be used to log in.
+    Column("token_hash", String(64), primary_key=True),
+    Column("clinician_id", Integer, ForeignKey("clinicians.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_login_attempts_username_at", "username", "at"),
+)

@@ -1,0 +1,102 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from safeenough.errors import InvalidInput, KeyMismatch, KeyMissing
+from safeenough.practice import Practice
+from safeenough.settings import Settings
+from safeenough.storage.encryption import create_key_file
+from safeenough.storage.tables import cases, sessions
+from tests.builders import login
+
+
+def test_clinical_text_is_never_stored_in_plain_text(demo_practice: Practice) -> None:
+    with demo_practice.store.engine.connect() as connection:
+        titles = connection.execute(select(cases.c.title_sealed)).scalars().all()
+        notes = connection.execute(select(sessions.c.note_sealed)).scalars().all()
+    assert titles
+    assert all(value.startswith("v1:") and "Mara" not in value for value in titles)
+    assert all(value is None or value.startswith("v1:") for value in notes)
+
+
+def test_a_wrong_key_file_is_refused_with_a_clear_message_and_changes_nothing(
+    demo_practice: Practice, settings: Settings, tmp_path: Path
+) -> None:
+    demo_practice.close()
+    other_key = tmp_path / "other.key"
+    create_key_file(other_key)
+    wrong = settings.model_copy(update={"secret_key_file": other_key})
+    with pytest.raises(KeyMismatch, match="different key"):
+        Practice.create(wrong)
+    reopened = Practice.open(settings)
+    assert len(reopened.caseload(login(reopened, "ada"))) == 3
+    reopened.close()
+
+
+def test_a_lost_key_file_is_reported_not_replaced(demo_practice: Practice, settings: Settings) -> None:
+    demo_practice.close()
+    settings.resolved_key_file.rename(settings.resolved_key_file.with_suffix(".moved"))
+    with pytest.raises(KeyMissing, match="does not exist"):
+        Practice.create(settings)
+    assert not settings.resolved_key_file.exists()
+
+
+def test_backup_then_restore_brings_back_the_data(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    practice = Practice.create(settings)
+    practice.seed_demo()
+    ada = login(practice, "ada")
+    practice.backup(tmp_path / "backup.sqlite3")
+    case_id = practice.caseload(ada)[0].case.id
+    client_id = practice.caseload(ada)[0].case.clients[0].id
+    practice.add_session(
+        ada, case_id, held_on=practice.caseload(ada)[0].case.opened_on, attendee_ids=[client_id]
+    )
+    before = practice.caseload(ada)[0].session_count
+    kept = practice.restore(tmp_path / "backup.sqlite3")
+    assert kept.exists()
+    assert practice.caseload(ada)[0].session_count == before - 1
+    practice.close()
+
+
+def test_restoring_something_that_is_not_a_backup_changes_nothing(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    practice = Practice.create(settings)
+    practice.seed_demo()
+    (tmp_path / "junk.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(InvalidInput, match="nothing was changed"):
+        practice.restore(tmp_path / "junk.sqlite3")
+    assert len(practice.caseload(login(practice, "ada"))) == 3
+    practice.close()
+
+
+def test_restoring_a_backup_made_with_another_key_is_refused(tmp_path: Path) -> None:
+    first = Practice.create(Settings(data_dir=tmp_path / "one"))
+    first.seed_demo()
+    first.backup(tmp_path / "one.sqlite3")
+    first.close()
+    second = Practice.create(Settings(data_dir=tmp_path / "two"))
+    second.seed_demo()
+    with pytest.raises(KeyMismatch, match="different key"):
+        second.restore(tmp_path / "one.sqlite3")
+    second.close()
+
+
+def test_a_backup_never_overwrites_an_existing_file(tmp_path: Path) -> None:
+    practice = Practice.create(Settings(data_dir=tmp_path / "data"))
+    (tmp_path / "taken").write_text("keep me")
+    with pytest.raises(InvalidInput, match="already exists"):
+        practice.backup(tmp_path / "taken")
+    assert (tmp_path / "taken").read_text() == "keep me"
+    practice.close()
+
+
+def test_backup_on_postgresql_points_to_pg_dump_instead(practice: Practice, tmp_path: Path) -> None:
+    target = tmp_path / "backup.sqlite3"
+    if practice.store.engine.dialect.name == "postgresql":
+        with pytest.raises(InvalidInput, match="pg_dump"):
+            practice.backup(target)
+        assert not target.exists()
+    else:
+        assert practice.backup(target).exists()

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from safeenough.cli import app
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAFEENOUGH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SAFEENOUGH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SAFEENOUGH_SECRET_KEY_FILE", raising=False)
+    return tmp_path
+
+
+def test_migrate_creates_the_database_and_a_private_key_file(cli_runner: CliRunner, env: Path) -> None:
+    result = cli_runner.invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert (env / "data" / "safeenough.sqlite3").exists()
+    assert oct((env / "data" / "secret.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_user_add_then_list_shows_the_new_account(cli_runner: CliRunner, env: Path) -> None:
+    cli_runner.invoke(app, ["migrate"])
+    added = cli_runner.invoke(
+        app, ["user", "add", "rae", "--name", "Rae Moss", "--role", "supervisor"], input="a-long-password\n"
+    )
+    assert added.exit_code == 0, added.output
+    listed = cli_runner.invoke(app, ["user", "list"])
+    assert "rae" in listed.output
+    assert "supervisor" in listed.output
+
+
+def test_user_passwd_for_an_unknown_user_says_so(cli_runner: CliRunner, env: Path) -> None:
+    cli_runner.invoke(app, ["migrate"])
+    result = cli_runner.invoke(app, ["user", "passwd", "ghost"], input="a-long-password\n")
+    assert result.exit_code == 2
+    assert "no account with the username 'ghost'" in result.output
+
+
+def test_commands_on_an_unmigrated_database_say_how_to_fix_it(cli_runner: CliRunner, env: Path) -> None:
+    result = cli_runner.invoke(app, ["user", "list"])
+    assert result.exit_code == 2
+    assert "safeenough migrate" in result.output
+
+
+def test_backup_and_restore_round_trip(cli_runner: CliRunner, env: Path) -> None:
+    cli_runner.invoke(app, ["demo-reset", "--yes"])
+    backed_up = cli_runner.invoke(app, ["backup", str(env / "copy.sqlite3")])
+    assert backed_up.exit_code == 0, backed_up.output
+    restored = cli_runner.invoke(app, ["restore", str(env / "copy.sqlite3")])
+    assert restored.exit_code == 0, restored.output
+    assert "kept at" in restored.output
+
+
+def test_demo_reset_prints_the_demo_logins(cli_runner: CliRunner, env: Path) -> None:
+    result = cli_runner.invoke(app, ["demo-reset", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "demo-password-1" in result.output
+    assert "ada" in result.output

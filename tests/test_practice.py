@@ -1,0 +1,228 @@
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from safeenough.domain.audit import AuditAction
+from safeenough.domain.case import CaseKind
+from safeenough.domain.clinician import Clinician, Role
+from safeenough.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
+from safeenough.practice import Practice
+from safeenough.storage.tables import audit_events, sessions
+from tests.builders import login
+
+
+def session_rows(practice: Practice) -> int:
+    with practice.store.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(sessions)).scalar_one())
+
+
+def test_a_clinician_sees_only_their_own_cases(
+    demo_practice: Practice, ada: Clinician, ben: Clinician
+) -> None:
+    ada_cases = demo_practice.caseload(ada)
+    ben_cases = demo_practice.caseload(ben)
+    assert len(ada_cases) == 3
+    assert len(ben_cases) == 1
+    assert {summary.case.clinician_id for summary in ada_cases} == {ada.id}
+    assert all(not summary.read_only for summary in ada_cases)
+
+
+def test_another_clinicians_case_is_not_found_rather_than_forbidden(
+    demo_practice: Practice, ada: Clinician, ben: Clinician
+) -> None:
+    ada_case = demo_practice.caseload(ada)[0].case
+    with pytest.raises(NotFound):
+        demo_practice.case_detail(ben, ada_case.id)
+
+
+def test_an_unknown_case_id_is_not_found_and_changes_nothing(demo_practice: Practice, ada: Clinician) -> None:
+    before = session_rows(demo_practice)
+    with pytest.raises(NotFound):
+        demo_practice.add_session(ada, 999_999, held_on=date.today(), attendee_ids=[1])
+    assert session_rows(demo_practice) == before
+
+
+def test_a_supervisor_reads_their_supervisees_cases_read_only(
+    demo_practice: Practice, ada: Clinician, sol: Clinician
+) -> None:
+    caseload = demo_practice.caseload(sol)
+    supervised = [summary for summary in caseload if summary.owner.id == ada.id]
+    assert len(supervised) == 3
+    assert all(summary.read_only for summary in supervised)
+    detail = demo_practice.case_detail(sol, supervised[0].case.id)
+    assert detail.read_only
+    client_ids = [client.id for client in detail.case.clients]
+    with pytest.raises(PermissionDenied, match="read"):
+        demo_practice.add_session(sol, detail.case.id, held_on=date.today(), attendee_ids=client_ids)
+
+
+def test_a_supervisor_does_not_see_clinicians_they_do_not_supervise(
+    demo_practice: Practice, ben: Clinician, sol: Clinician
+) -> None:
+    ben_case = demo_practice.caseload(ben)[0].case
+    with pytest.raises(NotFound):
+        demo_practice.case_detail(sol, ben_case.id)
+
+
+def test_an_admin_cannot_read_clinical_content(
+    demo_practice: Practice, admin: Clinician, ada: Clinician
+) -> None:
+    assert demo_practice.caseload(admin) == []
+    with pytest.raises(NotFound):
+        demo_practice.case_detail(admin, demo_practice.caseload(ada)[0].case.id)
+    with pytest.raises(PermissionDenied):
+        demo_practice.open_case(admin, title="x", kind=CaseKind.INDIVIDUAL, client_names=["y"])
+
+
+def test_only_an_admin_manages_accounts(demo_practice: Practice, ada: Clinician, admin: Clinician) -> None:
+    with pytest.raises(PermissionDenied):
+        demo_practice.list_clinicians(ada)
+    assert {clinician.username for clinician in demo_practice.list_clinicians(admin)} >= {"ada", "ben", "sol"}
+
+
+def test_adding_a_session_numbers_it_and_keeps_the_note(demo_practice: Practice, ada: Clinician) -> None:
+    case = demo_practice.caseload(ada)[0].case
+    before = demo_practice.case_detail(ada, case.id).sessions
+    session = demo_practice.add_session(
+        ada,
+        case.id,
+        held_on=date.today(),
+        attendee_ids=[client.id for client in case.clients],
+        note="  Calm.  ",
+    )
+    assert session.number == max(s.number for s in before) + 1
+    assert session.note == "Calm."
+
+
+def test_a_couple_session_can_be_attended_by_one_partner(demo_practice: Practice, ada: Clinician) -> None:
+    couple = next(s.case for s in demo_practice.caseload(ada) if s.case.kind is CaseKind.COUPLE)
+    session = demo_practice.add_session(
+        ada, couple.id, held_on=date.today(), attendee_ids=[couple.clients[1].id]
+    )
+    assert session.attendee_ids == (couple.clients[1].id,)
+
+
+@pytest.mark.parametrize(
+    ("attendees", "message"),
+    [([], "at least one client"), ([999_999], "clients of this case")],
+)
+def test_a_session_with_wrong_attendees_is_refused_and_nothing_is_stored(
+    demo_practice: Practice, ada: Clinician, attendees: list[int], message: str
+) -> None:
+    case = demo_practice.caseload(ada)[0].case
+    before = session_rows(demo_practice)
+    with pytest.raises(InvalidInput, match=message):
+        demo_practice.add_session(ada, case.id, held_on=date.today(), attendee_ids=attendees)
+    assert session_rows(demo_practice) == before
+
+
+def test_a_session_before_the_case_opened_is_refused(demo_practice: Practice, ada: Clinician) -> None:
+    case = demo_practice.caseload(ada)[0].case
+    with pytest.raises(InvalidInput, match="before the case opened"):
+        demo_practice.add_session(
+            ada, case.id, held_on=case.opened_on - timedelta(days=1), attendee_ids=[case.clients[0].id]
+        )
+
+
+def test_opening_a_couple_case_creates_two_clients_with_distinct_codes(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = demo_practice.open_case(ada, title="Kim & Lee", kind=CaseKind.COUPLE, client_names=["Kim", "Lee"])
+    assert [client.display_name for client in case.clients] == ["Kim", "Lee"]
+    assert len({client.code for client in case.clients}) == 2
+
+
+def test_opening_a_couple_case_with_one_name_is_refused(demo_practice: Practice, ada: Clinician) -> None:
+    with pytest.raises(InvalidInput, match="couple case has 2 clients"):
+        demo_practice.open_case(ada, title="Kim", kind=CaseKind.COUPLE, client_names=["Kim", " "])
+
+
+def test_every_read_and_write_of_clinical_content_is_audited(demo_practice: Practice, ada: Clinician) -> None:
+    case = demo_practice.caseload(ada)[0].case
+    demo_practice.case_detail(ada, case.id)
+    demo_practice.add_session(ada, case.id, held_on=date.today(), attendee_ids=[case.clients[0].id])
+    with demo_practice.store.engine.connect() as connection:
+        rows = connection.execute(
+            select(audit_events.c.action, audit_events.c.target_kind, audit_events.c.target_id).where(
+                audit_events.c.actor_id == ada.id
+            )
+        ).all()
+    assert (AuditAction.READ.value, "caseload", ada.id) in rows
+    assert (AuditAction.READ.value, "case", case.id) in rows
+    assert any(action == "create" and kind == "session" for action, kind, _ in rows)
+
+
+def test_a_wrong_password_fails_without_saying_which_part_was_wrong(demo_practice: Practice) -> None:
+    with pytest.raises(AuthenticationFailed, match="username and password do not match"):
+        login(demo_practice, "ada", "not-the-password")
+    with pytest.raises(AuthenticationFailed, match="username and password do not match"):
+        login(demo_practice, "nobody", "not-the-password")
+
+
+def test_repeated_failures_pause_logins_for_that_account(demo_practice: Practice) -> None:
+    for _ in range(demo_practice.settings.login_attempts_allowed):
+        with pytest.raises(AuthenticationFailed):
+            login(demo_practice, "ben", "wrong-password")
+    with pytest.raises(TooManyAttempts) as paused:
+        login(demo_practice, "ben")
+    assert paused.value.retry_after_seconds > 0
+    assert login(demo_practice, "ada").username == "ada"
+
+
+def test_a_login_session_resumes_and_ends(demo_practice: Practice, ada: Clinician) -> None:
+    session = demo_practice.start_login(ada)
+    clinician, resumed = demo_practice.resume_login(session.token)
+    assert clinician.id == ada.id
+    assert resumed.csrf_token == session.csrf_token
+    demo_practice.end_login(session.token)
+    with pytest.raises(AuthenticationFailed):
+        demo_practice.resume_login(session.token)
+
+
+def test_a_forged_login_token_is_refused(demo_practice: Practice) -> None:
+    with pytest.raises(AuthenticationFailed):
+        demo_practice.resume_login("forged-token")
+
+
+def test_changing_a_password_ends_open_logins(demo_practice: Practice, ada: Clinician) -> None:
+    session = demo_practice.start_login(ada)
+    demo_practice.set_password(None, "ada", "a-new-long-password")
+    with pytest.raises(AuthenticationFailed):
+        demo_practice.resume_login(session.token)
+    assert login(demo_practice, "ada", "a-new-long-password").id == ada.id
+
+
+def test_a_deactivated_account_cannot_log_in(demo_practice: Practice, admin: Clinician) -> None:
+    demo_practice.set_active(admin, "ben", active=False)
+    with pytest.raises(AuthenticationFailed):
+        login(demo_practice, "ben")
+
+
+def test_a_short_password_is_refused(demo_practice: Practice) -> None:
+    with pytest.raises(InvalidInput, match="at least 10 characters"):
+        demo_practice.add_clinician(
+            None, username="cy", display_name="Cy", role=Role.CLINICIAN, password="short"
+        )
+
+
+def test_a_supervisor_must_be_a_supervisor(demo_practice: Practice) -> None:
+    with pytest.raises(InvalidInput, match="not a supervisor"):
+        demo_practice.add_clinician(
+            None,
+            username="cy",
+            display_name="Cy",
+            role=Role.CLINICIAN,
+            password="long-enough-pw",
+            supervisor_username="ben",
+        )
+
+
+def test_seeding_the_demo_twice_does_nothing_the_second_time(demo_practice: Practice) -> None:
+    assert demo_practice.seed_demo() is None
