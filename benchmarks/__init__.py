@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; they write docs/benchmarks.md and benchmarks/results.json."""
