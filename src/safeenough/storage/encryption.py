@@ -10,7 +10,9 @@ import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from safeenough.errors import KeyMismatch, KeyMissing
 
@@ -26,7 +28,14 @@ class FieldCipher:
                 f"{source} is not a safeenough key (expected {KEY_BYTES} bytes of key material)"
             )
         self._aead = AESGCM(key)
+        self._key = key
         self.source = source
+
+    def derive_secret(self, purpose: str) -> bytes:
+        """A secret for another use (e.g. signing check-in links), derived so the key itself is never reused."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode("ascii")).derive(
+            self._key
+        )
 
     def seal(self, plaintext: str, *, field: str) -> str:
         nonce = os.urandom(NONCE_BYTES)

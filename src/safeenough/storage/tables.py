@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -136,4 +137,82 @@ login_attempts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("succeeded", Boolean, nullable=False),
     Index("ix_login_attempts_username_at", "username", "at"),
+)
+
+checkin_links = Table(
+    "checkin_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    # Comma-separated instrument ids, asked in this order.
+    Column("instrument_ids", String(500), nullable=False),
+    # The signed token carries a nonce; only its hash is stored, so the database cannot mint links.
+    Column("nonce_hash", String(64), nullable=False),
+    Column("kiosk", Boolean, nullable=False, default=False),
+    Column("created_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("link_id", Integer, ForeignKey("checkin_links.id", ondelete="SET NULL"), nullable=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("instrument_id", String(64), nullable=False),
+    Column("instrument_version", String(32), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    # Item answers as JSON numbers (null for skipped items); free text is clinical and sealed.
+    Column("answers", Text, nullable=False),
+    Column("free_text_sealed", Text, nullable=True),
+    Column("total", Float, nullable=True),
+    UniqueConstraint(
+        "session_id", "client_id", "instrument_id", name="uq_checkins_session_client_instrument"
+    ),
+    Index("ix_checkins_client_id", "client_id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True),
+    Column("instrument_id", String(64), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    # One alert per rule and moment: recomputing alerts never duplicates one or resets its status.
+    Column("fingerprint", String(200), nullable=False, unique=True),
+    Column("rule", String(500), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("suggestion_sealed", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_note_sealed", Text, nullable=True),
+    Column("status_changed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    Column("status_changed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    # Null for a session-level annotation.
+    Column("turn_index", Integer, nullable=True),
+    Column("key", String(64), nullable=False),
+    # Values and evidence may quote the client, so they are sealed like the transcript itself.
+    Column("value_sealed", Text, nullable=False),
+    Column("confidence", Float, nullable=True),
+    Column("evidence", String(500), nullable=False, default=""),
+    # "rupture_markers.v1": which component version produced it, so old reports stay reproducible.
+    Column("produced_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_annotations_session_produced_by", "session_id", "produced_by"),
 )

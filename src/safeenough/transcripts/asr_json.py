@@ -1,0 +1,74 @@
+"""Speech-recognition output as JSON: `{"segments": [{"speaker", "start", "end", "text"}, …]}`.
+
+This is the shape WhisperX and most diarising ASR services write. An optional `id` on a segment
+becomes the turn's source id; otherwise the segment's position (from 1) does.
+"""
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from safeenough.domain.conversation import Conversation
+from safeenough.transcripts.building import TurnDraft, build_conversation, clean_speaker
+from safeenough.transcripts.errors import TranscriptError
+from safeenough.transcripts.source import Source, decode_text
+
+SHAPE = '{"segments": [{"speaker": "…", "start": 0.0, "end": 1.5, "text": "…"}, …]}'
+
+
+def read_asr_json(source: Source) -> Conversation:
+    text = decode_text(source)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise source.error(
+            f"expected JSON of the form {SHAPE} but {error.msg.lower()}", line=error.lineno
+        ) from None
+    except ValueError:
+        raise source.error("expected JSON segments but found a number too long to read") from None
+    except RecursionError:
+        raise source.error("expected JSON segments but the data is nested too deeply") from None
+    if not isinstance(document, dict) or not isinstance(document.get("segments"), list):
+        raise source.error(f'expected a JSON object with a "segments" list, of the form {SHAPE}')
+    drafts = [_draft(source, number, segment) for number, segment in enumerate(document["segments"], start=1)]
+    if not drafts:
+        raise source.error(f'the "segments" list is empty; expected {SHAPE}')
+    return build_conversation(source, source.stem, drafts, place="segment")
+
+
+def _draft(source: Source, number: int, segment: Any) -> TurnDraft:
+    def error(problem: str) -> TranscriptError:
+        return source.error(problem, line=number, place="segment")
+
+    if not isinstance(segment, dict):
+        raise error(
+            f"expected an object with speaker, start, end and text but found {type(segment).__name__}"
+        )
+    speaker = segment.get("speaker")
+    if isinstance(speaker, int) and not isinstance(speaker, bool):
+        speaker = f"Speaker {speaker}"
+    if not isinstance(speaker, str) or not clean_speaker(speaker):
+        raise error('expected a "speaker" name (diarisation must be switched on in the ASR tool)')
+    words = segment.get("text")
+    if not isinstance(words, str):
+        raise error('expected a "text" string')
+    segment_id = segment.get("id")
+    draft = TurnDraft(
+        speaker=clean_speaker(speaker),
+        line=number,
+        source_id=str(number) if segment_id is None else str(segment_id),
+        start_seconds=_seconds(segment, "start", error),
+        end_seconds=_seconds(segment, "end", error),
+    )
+    draft.add(words)
+    return draft
+
+
+def _seconds(segment: dict[str, Any], key: str, error: Callable[[str], TranscriptError]) -> float | None:
+    value = segment.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise error(f'expected "{key}" to be a number of seconds (0 or more) but found {value!r:.40}')
+    return float(value)

@@ -1,0 +1,121 @@
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from safeenough.domain.conversation import Conversation
+from safeenough.transcripts import TranscriptError, TranscriptFormat, detect_format, read_transcript
+from safeenough.transcripts.source import Source
+
+DATA = Path(__file__).parent / "data"
+FIXTURES = ["teams_voice.vtt", "zoom_prefix.vtt", "session.srt", "session.txt", "session.json"]
+EXTENSIONS = ["x.vtt", "x.srt", "x.txt", "x.docx", "x.json", "x.csv", "x"]
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_read_transcript_uses_the_file_stem_as_conversation_id(name):
+    [conversation] = read_transcript(DATA / name)
+
+    assert conversation.id == Path(name).stem
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_read_transcript_takes_uploaded_bytes_with_a_filename(name):
+    from_path = read_transcript(DATA / name)
+
+    assert read_transcript((DATA / name).read_bytes(), f"upload/{name}") == from_path
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"WEBVTT\n\n", TranscriptFormat.VTT),
+        (b'{"segments": []}', TranscriptFormat.ASR_JSON),
+        (b"transcript_id,utterance_id,interlocutor,utterance_text\n", TranscriptFormat.ANNOMI_CSV),
+        (b"1\n00:00:01,000 --> 00:00:02,000\nA: b\n", TranscriptFormat.SRT),
+        (b"Ana: hello\n", TranscriptFormat.TEXT),
+        (b"PK\x03\x04rest", TranscriptFormat.DOCX),
+    ],
+)
+def test_format_is_sniffed_from_content_when_the_extension_is_unknown(content, expected):
+    assert detect_format(Source("upload.bin", content)) is expected
+
+
+@pytest.mark.parametrize("filename", ["notes.pdf", "session.mp3"])
+def test_files_that_are_not_transcripts_are_named_for_what_they_are(filename):
+    with pytest.raises(TranscriptError, match=r"expected a transcript file: \.vtt, \.srt, \.txt, \.docx"):
+        read_transcript(b"%PDF-1.7 ...", filename)
+
+
+def test_explicit_therapist_overrides_the_guess():
+    [conversation] = read_transcript(DATA / "session.txt", therapist="Alex")
+
+    assert conversation.turns[1].role.value == "therapist"
+
+
+def test_merge_consecutive_joins_back_to_back_turns_of_one_speaker():
+    text = b"Ana: One.\nAna: Two.\nBo: Three.\n"
+
+    [conversation] = read_transcript(text, "m.txt", therapist="Ana", merge_consecutive=True)
+
+    assert [(turn.index, turn.text) for turn in conversation.turns] == [(0, "One. Two."), (1, "Three.")]
+
+
+def assert_reads_or_refuses_clearly(data: bytes, filename: str) -> None:
+    try:
+        conversations = read_transcript(data, filename)
+    except TranscriptError as error:
+        message = str(error)
+    else:
+        assert conversations
+        assert all(isinstance(conversation, Conversation) for conversation in conversations)
+        return
+    assert message.startswith(filename)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(data=st.binary(max_size=400), filename=st.sampled_from(EXTENSIONS))
+def test_no_bytes_crash_a_reader_with_anything_but_a_transcript_error(data, filename):
+    assert_reads_or_refuses_clearly(data, filename)
+
+
+transcript_like = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "WEBVTT",
+                "",
+                "1",
+                "00:00:01.000 --> 00:00:02.000",
+                "00:00:02,000 --> 00:00:01,000",
+                "<v Ana>",
+                "<v.x Bo>hi</v>",
+                "Ana: hi",
+                "NOTE",
+                "{",
+                '"segments": [',
+                '{"speaker": "A", "start": 0, "end": 1, "text": "x"}',
+                "]}",
+                "transcript_id,utterance_id,interlocutor,utterance_text",
+                '1,0,therapist,"hi',
+                "1,1,client,yo",
+                "STYLE",
+                "REGION",
+                "-->",
+            ]
+        ),
+        st.text(max_size=30),
+    ),
+    max_size=25,
+)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(
+    lines=transcript_like, newline=st.sampled_from(["\n", "\r\n", "\r"]), filename=st.sampled_from(EXTENSIONS)
+)
+def test_no_transcript_like_text_crashes_a_reader(lines, newline, filename):
+    data = newline.join(lines).encode("utf-8", errors="surrogatepass")
+
+    assert_reads_or_refuses_clearly(data, filename)

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from safeenough.transcripts import TranscriptError, read_transcript
+from safeenough.transcripts.source import Source
+from safeenough.transcripts.srt import read_srt
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_srt_reader_takes_speaker_from_name_prefix_with_times():
+    conversation = read_srt(Source("session.srt", (DATA / "session.srt").read_bytes()))
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [
+        ("Therapist", "What brings you here today?"),
+        ("Client", "My partner thinks I drink too much."),
+        ("Therapist", "And what do you think?"),
+    ]
+    assert (conversation.turns[1].start_seconds, conversation.turns[1].end_seconds) == (3.5, 6.0)
+    assert [turn.source_id for turn in conversation.turns] == ["1", "2", "3"]
+
+
+def test_srt_reader_reads_crlf_and_cp1252_text():
+    data = "1\r\n00:00:01,000 --> 00:00:02,000\r\nAna: Caf\xe9 talk\r\n".encode("cp1252")
+
+    conversation = read_srt(Source("old.srt", data))
+
+    assert conversation.turns[0].text == "Café talk"
+
+
+def test_srt_that_is_not_srt_names_file_and_line():
+    with pytest.raises(TranscriptError, match=r"^notes\.srt, line 1: expected an SRT file"):
+        read_srt(Source("notes.srt", b"just some words\n"))
+
+
+def test_srt_is_detected_by_content_when_the_extension_is_unknown():
+    [conversation] = read_transcript((DATA / "session.srt").read_bytes(), "export.sub", therapist="therapist")
+
+    assert conversation.id == "export"
+    assert conversation.turns[0].speaker == "Therapist"
+
+
+def test_srt_reader_reads_dialogue_dashes_before_names():
+    data = b"1\n00:00:01,000 --> 00:00:03,000\n- Ana: Ready?\n- Bo: Yes.\n"
+
+    conversation = read_srt(Source("dash.srt", data))
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [("Ana", "Ready?"), ("Bo", "Yes.")]
