@@ -1,0 +1,1 @@
+"""Exchange with other systems: FHIR and CSV export."""

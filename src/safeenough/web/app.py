@@ -1,0 +1,30 @@
+"""The app factory."""
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from safeenough.practice import Practice
+from safeenough.settings import Settings
+from safeenough.web.context import WebContext
+from safeenough.web.errors import install_error_handlers
+from safeenough.web.rendering import STATIC_DIR, build_templates
+from safeenough.web.routes import admin, caseload, cases, login
+from safeenough.web.security import SecurityHeadersMiddleware
+
+
+def create_app(practice: Practice, settings: Settings) -> FastAPI:
+    """A web app serving `practice`. It keeps no state of its own, so run as many workers as you like."""
+    app = FastAPI(
+        title="safeenough",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.web = WebContext(practice=practice, settings=settings, templates=build_templates())
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (login, caseload, cases, admin):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

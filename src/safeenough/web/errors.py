@@ -1,0 +1,88 @@
+"""How errors reach a person: a clear page with the right status code, and nothing changed."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
+
+from safeenough.errors import (
+    DatabaseNotReady,
+    KeyMismatch,
+    KeyMissing,
+    NotFound,
+    PermissionDenied,
+)
+from safeenough.web.auth import LoginRequiredError, clear_session_cookie, login_url
+from safeenough.web.rendering import is_htmx, render_error
+from safeenough.web.security import CsrfError
+
+log = logging.getLogger("safeenough.web")
+
+NOT_FOUND_MESSAGE = "There is no such page, or it is not yours to see."
+CSRF_MESSAGE = (
+    "This form expired or was not sent from safeenough; reload the page and try again. Nothing was changed."
+)
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequiredError)
+    target = login_url(exc.reason, exc.next_path)
+    response: Response
+    if is_htmx(request):
+        response = Response(status_code=401, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    if exc.reason:
+        clear_session_cookie(request, response)
+    return response
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    return render_error(request, 403, "This form expired", CSRF_MESSAGE)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return render_error(request, 404, "Not found", NOT_FOUND_MESSAGE)
+
+
+async def _permission_denied(request: Request, exc: Exception) -> Response:
+    message = str(exc) or "Your role does not allow this."
+    return render_error(request, 403, "Not allowed", message)
+
+
+async def _key_problem(request: Request, exc: Exception) -> Response:
+    log.error("encryption key problem: %s", exc)
+    return render_error(request, 500, "The encryption key does not fit", str(exc))
+
+
+async def _database_not_ready(request: Request, exc: Exception) -> Response:
+    log.error("database not ready: %s", exc)
+    return render_error(request, 503, "The database is not ready", str(exc))
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return await _not_found(request, exc)
+    if exc.status_code == 405:
+        return render_error(request, 405, "Not possible here", "This page cannot be used that way.")
+    return render_error(request, exc.status_code, "Something went wrong", str(exc.detail))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    # Only path parameters are validated by FastAPI here (e.g. /cases/abc): such a page does not exist.
+    return await _not_found(request, exc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LoginRequiredError, _login_required)
+    app.add_exception_handler(CsrfError, _csrf_failed)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(PermissionDenied, _permission_denied)
+    app.add_exception_handler(KeyMismatch, _key_problem)
+    app.add_exception_handler(KeyMissing, _key_problem)
+    app.add_exception_handler(DatabaseNotReady, _database_not_ready)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)

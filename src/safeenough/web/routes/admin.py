@@ -1,0 +1,136 @@
+"""Account administration: list, add, deactivate. Administrators never see clinical content here."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from safeenough.domain.clinician import Role
+from safeenough.errors import InvalidInput
+from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
+from safeenough.web.context import web_context
+from safeenough.web.rendering import render
+
+router = APIRouter(prefix="/admin")
+
+ROLE_LABELS = {
+    Role.CLINICIAN: "Clinician",
+    Role.SUPERVISOR: "Supervisor",
+    Role.ADMIN: "Administrator",
+}
+
+
+@dataclass(slots=True)
+class NewUserForm:
+    """What the add-account form shows again after an error; never the password."""
+
+    username: str = ""
+    display_name: str = ""
+    role: str = Role.CLINICIAN.value
+    supervisor_username: str = ""
+    error: str | None = None
+
+
+def _users_page(
+    request: Request,
+    visitor: Visitor,
+    *,
+    form: NewUserForm | None = None,
+    done: str | None = None,
+    action_error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    clinicians = web_context(request).practice.list_clinicians(visitor.clinician)
+    by_id = {clinician.id: clinician for clinician in clinicians}
+    supervisors = [c for c in clinicians if c.role is Role.SUPERVISOR and c.active]
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "clinicians": sorted(clinicians, key=lambda c: (not c.active, c.username)),
+            "by_id": by_id,
+            "supervisors": supervisors,
+            "roles": list(Role),
+            "role_labels": ROLE_LABELS,
+            "form": form or NewUserForm(),
+            "done": done,
+            "action_error": action_error,
+        },
+        visitor=visitor,
+        status_code=status_code,
+    )
+
+
+# Confirmations shown after a change, chosen by ?done= (never echoed from the URL).
+DONE_MESSAGES = {
+    "added": "The account was added.",
+    "deactivated": "The account was deactivated; its logins have ended.",
+    "activated": "The account was activated again.",
+}
+
+
+@router.get("/users")
+def users(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
+    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
+    return _users_page(request, visitor, done=done)
+
+
+@router.post("/users")
+def add_user(
+    request: Request,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered = NewUserForm(
+        username=str(form.get("username") or "").strip(),
+        display_name=str(form.get("display_name") or "").strip(),
+        role=str(form.get("role") or ""),
+        supervisor_username=str(form.get("supervisor_username") or "").strip(),
+    )
+    password = str(form.get("password") or "")
+    try:
+        role = Role(entered.role)
+    except ValueError:
+        entered.error = "Choose a role: clinician, supervisor or administrator."
+    else:
+        try:
+            web_context(request).practice.add_clinician(
+                visitor.clinician,
+                username=entered.username,
+                display_name=entered.display_name,
+                role=role,
+                password=password,
+                supervisor_username=entered.supervisor_username or None,
+            )
+        except InvalidInput as exc:
+            entered.error = str(exc)
+        else:
+            return RedirectResponse("/admin/users?done=added", status_code=303)
+    return _users_page(request, visitor, form=entered, status_code=422)
+
+
+@router.post("/users/{username}/active")
+def set_active(
+    request: Request,
+    username: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    active = form.get("active") == "true"
+    try:
+        web_context(request).practice.set_active(visitor.clinician, username, active)
+    except InvalidInput as exc:
+        return _users_page(request, visitor, action_error=str(exc), status_code=422)
+    return RedirectResponse(f"/admin/users?done={'activated' if active else 'deactivated'}", status_code=303)
+
+
+@router.get("/audit")
+def audit(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
+    practice = web_context(request).practice
+    events = practice.audit_log(visitor.clinician, limit=200)
+    names = {clinician.id: clinician.username for clinician in practice.list_clinicians(visitor.clinician)}
+    return render(request, "admin_audit.html", {"events": events, "names": names}, visitor=visitor)

@@ -1,0 +1,168 @@
+"""A case: its clients, its sessions timeline, and adding a session; opening a new case."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from safeenough.domain.case import CaseKind
+from safeenough.errors import InvalidInput
+from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
+from safeenough.web.context import web_context
+from safeenough.web.rendering import is_htmx, render
+
+router = APIRouter()
+
+MAX_NOTE_LENGTH = 20_000
+
+
+@dataclass(slots=True)
+class SessionForm:
+    """What the add-session form shows: defaults, or exactly what the person typed."""
+
+    held_on: str
+    attendee_ids: set[int]
+    note: str = ""
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class CaseForm:
+    title: str = ""
+    kind: str = CaseKind.INDIVIDUAL.value
+    client_names: str = ""
+    opened_on: str = ""
+    error: str | None = None
+    kinds: list[CaseKind] = field(default_factory=lambda: list(CaseKind))
+
+
+def _fresh_session_form(client_ids: list[int]) -> SessionForm:
+    return SessionForm(held_on=date.today().isoformat(), attendee_ids=set(client_ids))
+
+
+def _case_page(
+    request: Request,
+    visitor: Visitor,
+    case_id: int,
+    *,
+    session_form: SessionForm | None = None,
+    added: int | None = None,
+    status_code: int = 200,
+    partial: bool = False,
+) -> Response:
+    detail = web_context(request).practice.case_detail(visitor.clinician, case_id)
+    clients = {client.id: client for client in detail.case.clients}
+    context = {
+        "detail": detail,
+        "case": detail.case,
+        "clients": clients,
+        "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
+        "form": session_form or _fresh_session_form(list(clients)),
+        "added": added,
+    }
+    template = "_sessions.html" if partial else "case.html"
+    return render(request, template, context, visitor=visitor, status_code=status_code)
+
+
+@router.get("/cases/{case_id:int}")
+def case_page(
+    request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
+) -> Response:
+    added_text = request.query_params.get("added", "")
+    added = int(added_text) if added_text.isdigit() and len(added_text) < 6 else None
+    return _case_page(request, visitor, case_id, added=added)
+
+
+def _parse_session_form(form: FormData) -> tuple[SessionForm, date | None, list[int]]:
+    held_on_text = str(form.get("held_on") or "").strip()
+    note = str(form.get("note") or "")
+    raw_ids = [str(value) for value in form.getlist("attendee")]
+    ids = [int(value) for value in raw_ids if value.isdigit() and len(value) < 12]
+    entered = SessionForm(held_on=held_on_text, attendee_ids=set(ids), note=note)
+    if len(ids) != len(raw_ids):
+        entered.error = "The list of attending clients was not understood; tick the clients again."
+        return entered, None, ids
+    try:
+        held_on = date.fromisoformat(held_on_text)
+    except ValueError:
+        entered.error = "Enter the date of the session as a date, for example 2025-03-04."
+        return entered, None, ids
+    if len(note) > MAX_NOTE_LENGTH:
+        entered.error = f"The note is too long: at most {MAX_NOTE_LENGTH:,} characters (it has {len(note):,})"
+        return entered, None, ids
+    return entered, held_on, ids
+
+
+@router.post("/cases/{case_id:int}/sessions")
+def add_session(
+    request: Request,
+    case_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered, held_on, attendee_ids = _parse_session_form(form)
+    htmx = is_htmx(request)
+    if held_on is not None and entered.error is None:
+        try:
+            session = web_context(request).practice.add_session(
+                visitor.clinician,
+                case_id,
+                held_on=held_on,
+                attendee_ids=attendee_ids,
+                note=entered.note.strip() or None,
+            )
+        except InvalidInput as exc:
+            entered.error = str(exc)
+        else:
+            if htmx:
+                return _case_page(request, visitor, case_id, added=session.number, partial=True)
+            return RedirectResponse(f"/cases/{case_id}?added={session.number}", status_code=303)
+    return _case_page(request, visitor, case_id, session_form=entered, status_code=422, partial=htmx)
+
+
+@router.get("/cases/new")
+def new_case_form(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
+    if visitor.is_admin:
+        return RedirectResponse("/admin/users", status_code=303)
+    form = CaseForm(opened_on=date.today().isoformat())
+    return render(request, "new_case.html", {"form": form}, visitor=visitor)
+
+
+@router.post("/cases")
+def open_case(
+    request: Request,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered = CaseForm(
+        title=str(form.get("title") or ""),
+        kind=str(form.get("kind") or ""),
+        client_names=str(form.get("client_names") or ""),
+        opened_on=str(form.get("opened_on") or "").strip(),
+    )
+    names = [line.strip() for line in entered.client_names.splitlines() if line.strip()]
+    opened_on: date | None = None
+    try:
+        kind = CaseKind(entered.kind)
+        opened_on = date.fromisoformat(entered.opened_on) if entered.opened_on else None
+    except ValueError:
+        entered.error = "Choose the kind of case, and give the opening date as a date, e.g. 2025-03-04."
+    else:
+        try:
+            case = web_context(request).practice.open_case(
+                visitor.clinician,
+                title=entered.title.strip(),
+                kind=kind,
+                client_names=names,
+                opened_on=opened_on,
+            )
+        except InvalidInput as exc:
+            entered.error = str(exc)
+        else:
+            return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    return render(request, "new_case.html", {"form": entered}, visitor=visitor, status_code=422)
