@@ -102,6 +102,10 @@ class Practice:
                 return None
             return fixtures.seed_demo_practice(work, self.hash_password, today or date.today())
 
+    def signing_key(self, purpose: str) -> bytes:
+        """A secret shared by every worker on this database, derived from the encryption key (HKDF)."""
+        return self.store.cipher.derive_secret(f"web:{purpose}")
+
     def backup(self, target: Path) -> Path:
         return self.store.backup(target)
 

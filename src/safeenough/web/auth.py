@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import FormData
 
 from safeenough.domain.clinician import Clinician, Role
@@ -94,15 +95,28 @@ def check_csrf(visitor: Visitor, form: FormData) -> None:
         raise CsrfError()
 
 
-# The login form has no login session yet, so it uses a double-submit token: a random value in a
-# strict same-site, HttpOnly cookie that must come back in the form's hidden field.
+# The login form has no login session yet, so it uses a signed double-submit token: a value signed with a
+# key every worker derives from the practice key, in a strict same-site HttpOnly cookie, that must come
+# back in the form's hidden field. The signature stops a cookie planted by another site from counting.
+
+
+def _login_form_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(web_context(request).practice.signing_key("login-form"), salt="login-form")
 
 
 def login_form_token(request: Request) -> str:
     existing = request.cookies.get(LOGIN_FORM_COOKIE)
-    if existing and 20 <= len(existing) <= 100 and existing.replace("-", "").replace("_", "").isalnum():
+    if existing and _signed_by_us(request, existing):
         return existing
-    return new_form_token()
+    return str(_login_form_signer(request).dumps(new_form_token()))
+
+
+def _signed_by_us(request: Request, token: str) -> bool:
+    try:
+        _login_form_signer(request).loads(token)
+    except BadSignature:
+        return False
+    return True
 
 
 def set_login_form_cookie(request: Request, response: Response, token: str) -> None:
@@ -118,7 +132,10 @@ def set_login_form_cookie(request: Request, response: Response, token: str) -> N
 
 def check_login_form(request: Request, form: FormData) -> None:
     sent = form.get(CSRF_FIELD)
-    if not tokens_match(request.cookies.get(LOGIN_FORM_COOKIE), sent if isinstance(sent, str) else None):
+    cookie = request.cookies.get(LOGIN_FORM_COOKIE)
+    if not tokens_match(cookie, sent if isinstance(sent, str) else None) or not _signed_by_us(
+        request, cookie or ""
+    ):
         raise CsrfError()
 
 
