@@ -32,7 +32,7 @@ class FieldCipher:
         self.source = source
 
     def derive_secret(self, purpose: str) -> bytes:
-        """A secret for another use (e.g. signing check-in links), derived so the key itself is never reused."""
+        """A secret for another use (signing check-in links), derived so the key itself is never reused."""
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode("ascii")).derive(
             self._key
         )

@@ -181,9 +181,11 @@ alerts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
-    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True),
+    # One client, or both partners for a split alliance: comma-separated client ids.
+    Column("client_ids", String(100), nullable=False),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     Column("instrument_id", String(64), nullable=True),
+    Column("item_id", String(64), nullable=True),
     Column("kind", String(32), nullable=False),
     Column("severity", String(16), nullable=False),
     # One alert per rule and moment: recomputing alerts never duplicates one or resets its status.

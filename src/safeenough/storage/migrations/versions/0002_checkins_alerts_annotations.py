@@ -2,14 +2,13 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 23:31:07.091854
+Create Date: 2026-11-28 23:37:01.817334
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -23,9 +22,10 @@ def upgrade() -> None:
         "alerts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
-        sa.Column("client_id", sa.Integer(), nullable=True),
-        sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("client_ids", sa.String(length=100), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("instrument_id", sa.String(length=64), nullable=True),
+        sa.Column("item_id", sa.String(length=64), nullable=True),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("fingerprint", sa.String(length=200), nullable=False),
@@ -40,9 +40,6 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name=op.f("ck_alerts_status")),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_alerts_case_id_cases"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["client_id"], ["clients.id"], name=op.f("fk_alerts_client_id_clients"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["session_id"], ["sessions.id"], name=op.f("fk_alerts_session_id_sessions"), ondelete="CASCADE"

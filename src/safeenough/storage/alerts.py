@@ -1,0 +1,146 @@
+"""Alerts with their status. Recomputing alerts never duplicates one or resets what the therapist did."""
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, AlertStatus, Evidence
+from safeenough.domain.alert_record import AlertRecord
+from safeenough.storage.encryption import FieldCipher
+from safeenough.storage.tables import alerts
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def fingerprint(alert: Alert) -> str:
+    kind, client_ids, session_id, instrument_id, item_id = alert.key
+    clients = ",".join(str(client_id) for client_id in client_ids)
+    return f"{kind}|{clients}|{session_id}|{instrument_id or ''}|{item_id or ''}"
+
+
+def _evidence_json(evidence: tuple[Evidence, ...]) -> str:
+    def encode(value: object) -> object:
+        return value.isoformat() if isinstance(value, date | datetime) else value
+
+    return json.dumps([{key: encode(value) for key, value in asdict(item).items()} for item in evidence])
+
+
+def _evidence(text: str) -> tuple[Evidence, ...]:
+    items: list[dict[str, Any]] = json.loads(text)
+    result = []
+    for item in items:
+        if item.get("submitted_at"):
+            item["submitted_at"] = datetime.fromisoformat(item["submitted_at"])
+        if item.get("held_on"):
+            item["held_on"] = date.fromisoformat(item["held_on"])
+        result.append(Evidence(**item))
+    return tuple(result)
+
+
+class AlertRepository:
+    def __init__(self, connection: Connection, cipher: FieldCipher) -> None:
+        self.connection = connection
+        self.cipher = cipher
+
+    def add_new(self, case_id: int, found: list[Alert]) -> list[int]:
+        """Store the alerts not stored before; returns the ids of the new ones."""
+        known = set(
+            self.connection.execute(select(alerts.c.fingerprint).where(alerts.c.case_id == case_id)).scalars()
+        )
+        new_ids = []
+        for alert in found:
+            print_ = fingerprint(alert)
+            if print_ in known:
+                continue
+            known.add(print_)
+            new_ids.append(
+                self.connection.execute(
+                    insert(alerts)
+                    .values(
+                        case_id=case_id,
+                        client_ids=",".join(str(client_id) for client_id in alert.client_ids),
+                        session_id=alert.session_id,
+                        instrument_id=alert.instrument_id,
+                        item_id=alert.item_id,
+                        kind=alert.kind.value,
+                        severity=alert.severity.value,
+                        fingerprint=print_,
+                        rule=alert.rule,
+                        evidence=_evidence_json(alert.evidence),
+                        suggestion_sealed=self.cipher.seal(
+                            alert.suggested_next_step, field="alerts.suggestion"
+                        ),
+                        status=AlertStatus.OPEN.value,
+                        created_at=datetime.now(UTC),
+                    )
+                    .returning(alerts.c.id)
+                ).scalar_one()
+            )
+        return new_ids
+
+    def for_cases(self, case_ids: list[int]) -> list[AlertRecord]:
+        if not case_ids:
+            return []
+        rows = self.connection.execute(
+            select(alerts).where(alerts.c.case_id.in_(case_ids)).order_by(alerts.c.id.desc())
+        )
+        return [self._record(row) for row in rows]
+
+    def get(self, alert_id: int) -> AlertRecord | None:
+        row = self.connection.execute(select(alerts).where(alerts.c.id == alert_id)).one_or_none()
+        return None if row is None else self._record(row)
+
+    def open_counts(self, case_ids: list[int]) -> dict[int, int]:
+        counts = dict.fromkeys(case_ids, 0)
+        if case_ids:
+            for case_id in self.connection.execute(
+                select(alerts.c.case_id).where(
+                    alerts.c.case_id.in_(case_ids), alerts.c.status == AlertStatus.OPEN.value
+                )
+            ).scalars():
+                counts[case_id] += 1
+        return counts
+
+    def set_status(self, alert_id: int, status: AlertStatus, note: str | None, actor_id: int) -> None:
+        self.connection.execute(
+            update(alerts)
+            .where(alerts.c.id == alert_id)
+            .values(
+                status=status.value,
+                status_note_sealed=self.cipher.seal_optional(note, field="alerts.status_note"),
+                status_changed_by=actor_id,
+                status_changed_at=datetime.now(UTC),
+            )
+        )
+
+    def _record(self, row: Row[tuple[object, ...]]) -> AlertRecord:
+        alert = Alert(
+            kind=AlertKind(row.kind),
+            client_ids=tuple(int(part) for part in row.client_ids.split(",")),
+            session_id=row.session_id,
+            instrument_id=row.instrument_id,
+            rule=row.rule,
+            evidence=_evidence(row.evidence),
+            suggested_next_step=self.cipher.open(row.suggestion_sealed, field="alerts.suggestion"),
+            severity=AlertSeverity(row.severity),
+            item_id=row.item_id,
+        )
+        created_at = _aware(row.created_at)
+        assert created_at is not None
+        return AlertRecord(
+            id=row.id,
+            case_id=row.case_id,
+            alert=alert,
+            status=AlertStatus(row.status),
+            created_at=created_at,
+            status_note=self.cipher.open_optional(row.status_note_sealed, field="alerts.status_note"),
+            status_changed_at=_aware(row.status_changed_at),
+            status_changed_by=row.status_changed_by,
+        )

@@ -1,0 +1,96 @@
+"""Check-in answers. Item answers are numbers stored as JSON; the free-text answer is sealed."""
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Row, insert, select
+
+from safeenough.domain.checkin import CheckIn
+from safeenough.storage.encryption import FieldCipher
+from safeenough.storage.tables import checkins
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class CheckInRepository:
+    def __init__(self, connection: Connection, cipher: FieldCipher) -> None:
+        self.connection = connection
+        self.cipher = cipher
+
+    def add(
+        self,
+        *,
+        link_id: int | None,
+        session_id: int,
+        client_id: int,
+        instrument_id: str,
+        instrument_version: str,
+        answers: dict[str, float | None],
+        free_text: str | None,
+        total: float | None,
+    ) -> CheckIn:
+        new_id = self.connection.execute(
+            insert(checkins)
+            .values(
+                link_id=link_id,
+                session_id=session_id,
+                client_id=client_id,
+                instrument_id=instrument_id,
+                instrument_version=instrument_version,
+                submitted_at=datetime.now(UTC),
+                answers=json.dumps(answers, sort_keys=True),
+                free_text_sealed=self.cipher.seal_optional(free_text, field="checkins.free_text"),
+                total=total,
+            )
+            .returning(checkins.c.id)
+        ).scalar_one()
+        return self._many(select(checkins).where(checkins.c.id == new_id))[0]
+
+    def exists(self, session_id: int, client_id: int, instrument_id: str) -> bool:
+        found = self.connection.execute(
+            select(checkins.c.id).where(
+                checkins.c.session_id == session_id,
+                checkins.c.client_id == client_id,
+                checkins.c.instrument_id == instrument_id,
+            )
+        ).first()
+        return found is not None
+
+    def for_clients(self, client_ids: list[int]) -> list[CheckIn]:
+        """Every check-in of these clients, oldest first."""
+        if not client_ids:
+            return []
+        return self._many(
+            select(checkins)
+            .where(checkins.c.client_id.in_(client_ids))
+            .order_by(checkins.c.submitted_at, checkins.c.id)
+        )
+
+    def totals_by_instrument(self, instrument_id: str) -> list[tuple[int, int, float]]:
+        """(client id, session id, total) for every scorable check-in of the practice on one instrument.
+
+        Used for the expected treatment response; no sealed text is opened.
+        """
+        rows = self.connection.execute(
+            select(checkins.c.client_id, checkins.c.session_id, checkins.c.total).where(
+                checkins.c.instrument_id == instrument_id, checkins.c.total.is_not(None)
+            )
+        )
+        return [(int(client), int(session), float(total)) for client, session, total in rows]
+
+    def _many(self, query: object) -> list[CheckIn]:
+        rows: list[Row[tuple[object, ...]]] = list(self.connection.execute(query))  # type: ignore[call-overload]
+        return [
+            CheckIn(
+                id=row.id,
+                session_id=row.session_id,
+                client_id=row.client_id,
+                instrument_id=row.instrument_id,
+                submitted_at=_aware(row.submitted_at),
+                answers=json.loads(row.answers),
+                free_text=self.cipher.open_optional(row.free_text_sealed, field="checkins.free_text"),
+            )
+            for row in rows
+        ]
