@@ -1,0 +1,390 @@
+"""The session's rupture–repair summary, read from the turn labels of an analysis.
+
+Markers follow the Rupture Resolution Rating System (3RS; Eubanks, Muran & Safran 2015): a client
+turn whose `marker` is withdrawal (moving away) or confrontation (moving against) is a rupture moment;
+a client turn that `anticipates_judgement` is a moment too, even without a marker. A moment counts as
+repaired when a therapist turn within the next two turns makes a repair (a `repair` other than
+"none"/"n/a") or checks in (`check_in`). Repaired ruptures go with better outcomes (r = .29, 11
+studies; Eubanks, Muran & Safran 2018), which is why the summary shows both.
+
+The plain-language reading is ours and generated from the data. It describes what happened in the
+talk; it never diagnoses and never puts the strain on the client.
+"""
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from safeenough.analysis import keys
+from safeenough.analysis.pipeline import AnalysisResult
+from safeenough.domain.annotation import AnnotationSet, AnnotationValue
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+
+REPAIR_WINDOW = 2
+"""A repair or check-in counts for a moment when it comes within this many turns after it."""
+
+NO_REPAIR = frozenset({"none", "n/a", ""})
+
+SUBTYPE_LABELS: Mapping[str, str] = {
+    "denial": "denial",
+    "minimal_response": "minimal response",
+    "abstract": "abstract talk",
+    "topic_shift": "topic shift",
+    "deferential": "deferential agreement",
+    "hopeless": "hopelessness",
+    "complaint_therapist": "complaint about the therapist",
+    "rejects_intervention": "rejecting an intervention",
+    "complaint_activity": "complaint about the activity",
+    "complaint_parameters": "complaint about the arrangements",
+    "complaint_progress": "complaint about progress",
+    "defends_self": "defending self",
+    "pressures_therapist": "pressure on the therapist",
+}
+
+REPAIR_LABELS: Mapping[str, str] = {
+    "metacommunication": "talking about what was happening between them",
+    "validation": "validating",
+    "own_part": "owning the therapist's part",
+    "rationale": "explaining the rationale",
+    "change_task": "changing the task",
+    "check_in": "checking in",
+}
+
+ANTECEDENT_LABELS: Mapping[str, str] = {
+    "advice": "advice was given",
+    "pressing": "the therapist pressed a point",
+    "assuming": "the therapist stated an assumption as fact",
+}
+
+KIND_ORDER = ("confrontation", "withdrawal", "anticipated_judgement")
+KIND_LABELS: Mapping[str, tuple[str, str]] = {
+    "confrontation": ("confrontation moment", "confrontation moments"),
+    "withdrawal": ("withdrawal moment", "withdrawal moments"),
+    "anticipated_judgement": ("moment of anticipated judgement", "moments of anticipated judgement"),
+}
+STANCE_ORDER = keys.STANCES
+
+
+@dataclass(frozen=True, slots=True)
+class RuptureMoment:
+    """A client turn where the client moved away from or against the work, or braced for judgement."""
+
+    turn: int
+    speaker: str
+    text: str
+    marker: str
+    """"withdrawal", "confrontation", or "none" for anticipated judgement without a marker."""
+    subtype: str | None
+    anticipates_judgement: bool
+    evidence_span: str | None
+    repaired: bool
+    repair_turn: int | None
+    repair_strategy: str | None
+    """A key of REPAIR_LABELS: the repair made, or "check_in" when the therapist checked in."""
+    preceding_turn: int | None
+    """The last therapist turn before the moment, if any."""
+    preceded_by: tuple[str, ...]
+    """Keys of ANTECEDENT_LABELS that describe the preceding therapist turn."""
+
+    @property
+    def is_rupture(self) -> bool:
+        return self.marker not in ("none", "")
+
+    @property
+    def kind(self) -> str:
+        """ "confrontation", "withdrawal" or "anticipated_judgement"."""
+        return self.marker if self.is_rupture else "anticipated_judgement"
+
+    @property
+    def kind_label(self) -> str:
+        """ "confrontation", "withdrawal" or "anticipated judgement"."""
+        return self.kind.replace("_", " ")
+
+    @property
+    def subtype_label(self) -> str | None:
+        if self.subtype is None:
+            return None
+        return SUBTYPE_LABELS.get(self.subtype, self.subtype.replace("_", " "))
+
+    @property
+    def repair_label(self) -> str | None:
+        if self.repair_strategy is None:
+            return None
+        return REPAIR_LABELS.get(self.repair_strategy, self.repair_strategy.replace("_", " "))
+
+
+@dataclass(frozen=True, slots=True)
+class TherapistCheckIn:
+    """A therapist turn that checks in with the client ("what happened for you just then?")."""
+
+    turn: int
+    text: str
+    after_moment: int | None
+    """The moment (client turn) it follows within the repair window, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelationalSummary:
+    """The rupture–repair picture of one session."""
+
+    moments: tuple[RuptureMoment, ...]
+    check_ins: tuple[TherapistCheckIn, ...]
+    stance_counts: Mapping[str, int]
+    stance_shares: Mapping[str, float]
+    """Share of each stance among the therapist turns that have one; empty when none have."""
+    reading: tuple[str, ...]
+    """Sentences of the plain-language reading, in order."""
+
+    @property
+    def ruptures(self) -> tuple[RuptureMoment, ...]:
+        """Moments with a withdrawal or confrontation marker (anticipated judgement alone excluded)."""
+        return tuple(moment for moment in self.moments if moment.is_rupture)
+
+    @property
+    def repaired(self) -> tuple[RuptureMoment, ...]:
+        return tuple(moment for moment in self.moments if moment.repaired)
+
+    @property
+    def unrepaired(self) -> tuple[RuptureMoment, ...]:
+        return tuple(moment for moment in self.moments if not moment.repaired)
+
+    @property
+    def by_kind(self) -> dict[str, tuple[RuptureMoment, ...]]:
+        """Kind → its moments, for the kinds that occur, confrontation first."""
+        grouped = {kind: tuple(m for m in self.moments if m.kind == kind) for kind in KIND_ORDER}
+        return {kind: moments for kind, moments in grouped.items() if moments}
+
+    @property
+    def reading_text(self) -> str:
+        return " ".join(self.reading)
+
+    def summary(self) -> dict[str, object]:
+        """The figures under the research export's summary keys."""
+        return {
+            "ruptures": len(self.ruptures),
+            "repaired": sum(moment.repaired for moment in self.ruptures),
+            "check_ins": len(self.check_ins),
+            "stance_shares": dict(self.stance_shares),
+        }
+
+
+def summarise_relational(result: AnalysisResult) -> RelationalSummary:
+    """The rupture–repair summary of an analysed session."""
+    return relational_summary_from(result.conversation, result.annotations)
+
+
+def relational_summary_from(conversation: Conversation, annotations: AnnotationSet) -> RelationalSummary:
+    turns = conversation.turns
+    marker = annotations.by_turn(keys.MARKER)
+    subtype = annotations.by_turn(keys.SUBTYPE)
+    anticipates = annotations.by_turn(keys.ANTICIPATES_JUDGEMENT)
+    evidence = annotations.by_turn(keys.EVIDENCE_SPAN)
+    repair = annotations.by_turn(keys.REPAIR)
+    check_in = annotations.by_turn(keys.CHECK_IN)
+    stance = annotations.by_turn(keys.STANCE)
+    behaviour = annotations.by_turn(keys.BEHAVIOUR)
+    given_input = annotations.by_turn(keys.INPUT)
+
+    moments: list[RuptureMoment] = []
+    for turn in turns:
+        if turn.role is not SpeakerRole.CLIENT:
+            continue
+        marked = _text(marker.get(turn.index)) or "none"
+        braced = anticipates.get(turn.index) is True
+        if marked == "none" and not braced:
+            continue
+        repair_turn, strategy = _repair_after(turns, turn.index, repair, check_in)
+        preceding = _therapist_before(turns, turn.index)
+        moments.append(
+            RuptureMoment(
+                turn=turn.index,
+                speaker=turn.speaker,
+                text=turn.text,
+                marker=marked,
+                subtype=_text(subtype.get(turn.index)) or None if marked != "none" else None,
+                anticipates_judgement=braced,
+                evidence_span=_text(evidence.get(turn.index)) or None,
+                repaired=repair_turn is not None,
+                repair_turn=repair_turn,
+                repair_strategy=strategy,
+                preceding_turn=preceding,
+                preceded_by=_antecedents(preceding, stance, behaviour, given_input),
+            )
+        )
+
+    check_ins = tuple(
+        TherapistCheckIn(
+            turn=turn.index,
+            text=turn.text,
+            after_moment=next(
+                (m.turn for m in reversed(moments) if 0 < turn.index - m.turn <= REPAIR_WINDOW), None
+            ),
+        )
+        for turn in turns
+        if turn.role is SpeakerRole.THERAPIST and check_in.get(turn.index) is True
+    )
+
+    therapist_turns = {turn.index for turn in turns if turn.role is SpeakerRole.THERAPIST}
+    counted = Counter(value for t, value in stance.items() if t in therapist_turns and value in STANCE_ORDER)
+    stance_counts = {name: counted.get(name, 0) for name in STANCE_ORDER}
+    total = sum(stance_counts.values())
+    stance_shares = {name: count / total for name, count in stance_counts.items()} if total else {}
+
+    moments_tuple = tuple(moments)
+    return RelationalSummary(
+        moments=moments_tuple,
+        check_ins=check_ins,
+        stance_counts=stance_counts,
+        stance_shares=stance_shares,
+        reading=_reading(moments_tuple, check_ins, stance_shares),
+    )
+
+
+def _text(value: AnnotationValue) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _repair_after(
+    turns: Sequence[Turn],
+    moment: int,
+    repair: Mapping[int, AnnotationValue],
+    check_in: Mapping[int, AnnotationValue],
+) -> tuple[int | None, str | None]:
+    for index in range(moment + 1, min(moment + 1 + REPAIR_WINDOW, len(turns))):
+        if turns[index].role is not SpeakerRole.THERAPIST:
+            continue
+        made = _text(repair.get(index))
+        if made not in NO_REPAIR:
+            return index, made
+        if check_in.get(index) is True:
+            return index, "check_in"
+    return None, None
+
+
+def _therapist_before(turns: Sequence[Turn], moment: int) -> int | None:
+    for index in range(moment - 1, -1, -1):
+        if turns[index].role is SpeakerRole.THERAPIST:
+            return index
+    return None
+
+
+def _antecedents(
+    preceding: int | None,
+    stance: Mapping[int, AnnotationValue],
+    behaviour: Mapping[int, AnnotationValue],
+    given_input: Mapping[int, AnnotationValue],
+) -> tuple[str, ...]:
+    if preceding is None:
+        return ()
+    found: list[str] = []
+    if behaviour.get(preceding) == "therapist_input" and given_input.get(preceding) == "advice":
+        found.append("advice")
+    if stance.get(preceding) == "pressing":
+        found.append("pressing")
+    if stance.get(preceding) == "assuming":
+        found.append("assuming")
+    return tuple(found)
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count_phrase(count: int, singular: str, plural: str) -> str:
+    """2 → "two confrontation moments"; 12 → "12 …"."""
+    number = NUMBER_WORDS[count] if count < len(NUMBER_WORDS) else str(count)
+    return f"{number} {singular if count == 1 else plural}"
+
+
+def _some(count: int, total: int) -> str:
+    """How many of a group: "both", "all three", "one", "two"."""
+    if count == total:
+        if total == 1:
+            return ""
+        return "both" if total == 2 else "all"
+    return NUMBER_WORDS[count] if count < len(NUMBER_WORDS) else str(count)
+
+
+def _turn_list(turns: Sequence[int]) -> str:
+    labels = [str(turn) for turn in turns]
+    if len(labels) == 1:
+        return f"turn {labels[0]}"
+    return f"turns {', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _capitalise(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _reading(
+    moments: tuple[RuptureMoment, ...],
+    check_ins: tuple[TherapistCheckIn, ...],
+    stance_shares: Mapping[str, float],
+) -> tuple[str, ...]:
+    sentences: list[str] = []
+    if not moments:
+        sentences.append(
+            "No rupture markers or anticipated judgement were found in the transcript. That is not proof "
+            "that there were none; the client's own check-in is the other half of the picture."
+        )
+    for kind in KIND_ORDER:
+        group = [m for m in moments if m.kind == kind]
+        if not group:
+            continue
+        singular, plural = KIND_LABELS[kind]
+        parts = [f"{count_phrase(len(group), singular, plural)} ({_turn_list([m.turn for m in group])})"]
+        parts.extend(_antecedent_phrases(group))
+        repaired = [m for m in group if m.repaired]
+        parts.append(_repaired_phrase(len(group), repaired))
+        sentences.append(_capitalise(f"{parts[0]}, {'; '.join(parts[1:])}."))
+
+    if check_ins:
+        sentence = f"The therapist checked in {_times(len(check_ins))}"
+        following = sum(c.after_moment is not None for c in check_ins)
+        if following:
+            who = "it" if len(check_ins) == 1 else (_some(following, len(check_ins)) or "it")
+            sentence += f"; {who} came right after a marked moment"
+        sentences.append(sentence + ".")
+    elif moments:
+        sentences.append("The therapist did not check in during this session.")
+
+    if stance_shares:
+        ordered = sorted(
+            ((name, share) for name, share in stance_shares.items() if share > 0),
+            key=lambda item: (-item[1], STANCE_ORDER.index(item[0])),
+        )
+        described = ", ".join(f"{name} {round(share * 100)}%" for name, share in ordered)
+        sentences.append(f"Therapist stance: {described}.")
+    return tuple(sentences)
+
+
+def _antecedent_phrases(group: Sequence[RuptureMoment]) -> list[str]:
+    """ "both after advice was given and the therapist pressed a point", grouped by how many."""
+    by_count: dict[int, list[str]] = {}
+    for antecedent, phrase in ANTECEDENT_LABELS.items():
+        after = sum(antecedent in m.preceded_by for m in group)
+        if after:
+            by_count.setdefault(after, []).append(phrase)
+    return [
+        f"{_some(count, len(group))} after {' and '.join(phrases)}".strip()
+        for count, phrases in sorted(by_count.items(), reverse=True)
+    ]
+
+
+def _repaired_phrase(total: int, repaired: Sequence[RuptureMoment]) -> str:
+    if not repaired:
+        return "not repaired within two turns" if total == 1 else "none repaired within two turns"
+    labels = Counter(m.repair_label for m in repaired if m.repair_label)
+    how = " and ".join(f"by {label}" for label in labels)
+    if len(repaired) == total:
+        who = "" if total == 1 else ("both " if total == 2 else "all ")
+    else:
+        who = f"{NUMBER_WORDS[len(repaired)] if len(repaired) < len(NUMBER_WORDS) else len(repaired)} "
+    return f"{who}repaired {how}".strip()
+
+
+def _times(count: int) -> str:
+    if count == 1:
+        return "once"
+    if count == 2:
+        return "twice"
+    return f"{count_phrase(count, 'time', 'times')}"

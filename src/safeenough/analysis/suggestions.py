@@ -1,0 +1,352 @@
+"""Suggested check-ins: for each moment that was not repaired, and for opening the next session.
+
+Each suggestion is matched to what the client did (the 3RS marker subtype, or anticipated judgement)
+and to a resolution strategy of the Rupture Resolution Rating System (3RS; Eubanks, Muran & Safran
+2015): clarify, give the rationale, change the task, talk about what is happening between us
+(metacommunication), validate the client's stance, own the therapist's part, link to a wider pattern.
+Withdrawal is met by helping the client voice what they held back; confrontation by staying
+non-defensive. Each one quotes the client's own words from the moment, so the therapist can take
+them back to it.
+
+The wording is ours. Suggestions are for the therapist only: never sent to the client. They carry the
+turn they refer to and the strategy's name, so the app can let the therapist copy, edit or dismiss
+each one.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from safeenough.analysis.pipeline import AnalysisResult
+from safeenough.analysis.relational import RelationalSummary, RuptureMoment, summarise_relational
+
+SOURCE = "3RS resolution strategies (Eubanks, Muran & Safran 2015)"
+FOR_THERAPIST_ONLY = (
+    "Suggestions for the therapist, in our own words: never sent to the client. Copy, change or dismiss them."
+)
+QUOTE_MAX_CHARACTERS = 90
+
+NEXT_SESSION = "next_session"
+"""Purpose of a suggestion about a moment that was not repaired: take it back to the client."""
+OPENING = "opening"
+"""Purpose of the one suggestion for opening the next session."""
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """A 3RS resolution strategy, as we name it in the app."""
+
+    key: str
+    name: str
+    why: str
+
+
+STRATEGIES: Mapping[str, Strategy] = {
+    strategy.key: strategy
+    for strategy in (
+        Strategy(
+            "validate",
+            "Validate the client's stance",
+            "Acknowledging the client's position without defending your own lets them feel it is safe "
+            "to have it.",
+        ),
+        Strategy(
+            "invite_disagreement",
+            "Invite disagreement",
+            "Going along can hide disagreement; saying plainly that disagreeing is welcome helps the "
+            "client voice what they held back.",
+        ),
+        Strategy(
+            "name_the_shift",
+            "Gently name the shift",
+            "Naming a change in the contact without pressing for more gives the client room to say what "
+            "happened, or not.",
+        ),
+        Strategy(
+            "metacommunicate",
+            "Talk about what is happening between you",
+            "Wondering aloud about the moment together turns a strain into something you can look at side "
+            "by side.",
+        ),
+        Strategy(
+            "bring_it_close",
+            "Bring it back to the here and now",
+            "Moving from the general to what the client felt just then helps them voice what the "
+            "abstract talk kept at a distance.",
+        ),
+        Strategy(
+            "ask_what_would_help",
+            "Ask what would make it worthwhile",
+            "Taking a doubt about progress seriously and asking what would help puts the client's goals "
+            "back at the centre.",
+        ),
+        Strategy(
+            "own_your_part",
+            "Own your part",
+            "Recognising your contribution to a strain, without over-apologising, models the relationship "
+            "the client may not have had.",
+        ),
+        Strategy(
+            "change_the_task",
+            "Change the task or give its rationale",
+            "When an intervention does not fit, explaining why you offered it, or changing it together, "
+            "repairs the collaboration on the work.",
+        ),
+        Strategy(
+            "clarify",
+            "Clarify the arrangements",
+            "Practical strains (time, fees, being sent) are eased by naming them and looking for what "
+            "can change.",
+        ),
+        Strategy(
+            "name_the_expectation",
+            "Name the expectation and offer a different response",
+            "When the client braces for judgement, naming that expectation and responding differently "
+            "gives them the new experience that builds trust.",
+        ),
+        Strategy(
+            "invite_feedback",
+            "Invite feedback on the last session",
+            "Clients report strains less often than observers see them (Eubanks et al. 2018), so asking "
+            "directly makes room for what went unsaid.",
+        ),
+    )
+}
+
+# Subtype (or "anticipated_judgement", "withdrawal", "confrontation") → strategy key and the wording;
+# "{quote}" is replaced by the client's words.
+WORDING: Mapping[str, tuple[str, str]] = {
+    "defends_self": (
+        "validate",
+        "Last time, when you said {quote}, I wondered whether what I'd said sounded like criticism. "
+        "I wouldn't want you to feel judged here. What was it like to hear what I said?",
+    ),
+    "deferential": (
+        "invite_disagreement",
+        "When you said {quote}, I wasn't sure whether that really fitted for you. It's completely fine to "
+        "disagree with me, and I'd like to know if you do. What did you actually think?",
+    ),
+    "minimal_response": (
+        "name_the_shift",
+        "I noticed that when you said {quote}, things went a bit quieter between us. There's no pressure "
+        "to say more, but if something shifted for you then, I'd like to hear about it.",
+    ),
+    "denial": (
+        "name_the_shift",
+        "When you said {quote}, I wondered if we'd come close to something that didn't feel right to look "
+        "at yet. We can go at your pace. How was that moment for you?",
+    ),
+    "abstract": (
+        "bring_it_close",
+        "When you said {quote}, I found myself wanting to understand what that's like for you yourself. "
+        "What was going on for you right then?",
+    ),
+    "topic_shift": (
+        "metacommunicate",
+        "We moved on to something else when you said {quote}. I'm wondering whether what we'd been "
+        "talking about felt hard to stay with. Was it?",
+    ),
+    "hopeless": (
+        "validate",
+        "You said {quote}. That sounds really discouraging, and I want to take it seriously. What would "
+        "need to happen here for this to feel worth it?",
+    ),
+    "complaint_therapist": (
+        "own_your_part",
+        "You said {quote}. I've been thinking about that, and I may have got something wrong. What was it "
+        "about how I was with you?",
+    ),
+    "rejects_intervention": (
+        "change_the_task",
+        "When you said {quote}, it sounded like what I suggested didn't fit. Could we look together at "
+        "what would fit you better?",
+    ),
+    "complaint_activity": (
+        "change_the_task",
+        "You said {quote} about what we were doing. Would it help if I explained why I suggested it, or "
+        "shall we find a way of working that suits you better?",
+    ),
+    "complaint_parameters": (
+        "clarify",
+        "You said {quote}. Things like time, cost and how you came to be here matter. Can we talk about "
+        "what would make them easier?",
+    ),
+    "complaint_progress": (
+        "ask_what_would_help",
+        "You said {quote}, and I think that's important. What would make our sessions feel worthwhile "
+        "to you?",
+    ),
+    "pressures_therapist": (
+        "metacommunicate",
+        "When you said {quote}, it sounded like you need something from me that you're not getting yet. "
+        "Can we talk about what that is?",
+    ),
+    "anticipated_judgement": (
+        "name_the_expectation",
+        "When you said {quote}, it sounded as if you expected me to judge you. I'm not judging you; I'm "
+        "glad you told me. What made you expect that I would?",
+    ),
+    "withdrawal": (
+        "name_the_shift",
+        "I noticed that when you said {quote}, something seemed to shift between us. If anything didn't "
+        "sit right then, I'd really like to hear about it.",
+    ),
+    "confrontation": (
+        "validate",
+        "You said {quote}. I'd like to understand that better, and I don't want to brush past it. What "
+        "was happening for you then?",
+    ),
+}
+
+# The question a therapist asks themselves before using a suggestion: "what was my part?" (DOMAIN §5:
+# therapists tend to blame the client and reach for technical fixes).
+REFLECTION_PROMPT = "Before the session: what was my part in this moment?"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested check-in, for the therapist to copy, edit or dismiss."""
+
+    id: str
+    """Stable within a report: "turn-12" for a moment, "opening" for the next session's opening."""
+    purpose: str
+    """NEXT_SESSION (about an unrepaired moment) or OPENING (to open the next session)."""
+    turn: int | None
+    """The client turn it refers to; None for an opening that refers to no moment."""
+    marker: str | None
+    subtype: str | None
+    strategy: str
+    """A key of STRATEGIES."""
+    strategy_name: str
+    why: str
+    quote: str | None
+    """The client's own words from the moment, shortened at a word boundary."""
+    text: str
+    """The suggested words, quoting the client."""
+    self_reflection: str
+    source: str = SOURCE
+
+
+def suggest_check_ins(
+    result: AnalysisResult, summary: RelationalSummary | None = None
+) -> tuple[Suggestion, ...]:
+    """Suggestions for every unrepaired moment (in turn order), then one for the next session's opening."""
+    relational = summary if summary is not None else summarise_relational(result)
+    return suggestions_from(relational)
+
+
+def suggestions_from(summary: RelationalSummary) -> tuple[Suggestion, ...]:
+    found = [_for_moment(moment) for moment in summary.unrepaired]
+    found.append(_opening(summary))
+    return tuple(found)
+
+
+def wording_key(moment: RuptureMoment) -> str:
+    """Which wording fits a moment: anticipated judgement first, then the subtype, then the marker."""
+    if moment.anticipates_judgement and (not moment.is_rupture or moment.subtype in (None, "defends_self")):
+        return "anticipated_judgement"
+    if moment.subtype is not None and moment.subtype in WORDING:
+        return moment.subtype
+    return moment.marker if moment.marker in WORDING else "withdrawal"
+
+
+def quote_of(moment: RuptureMoment, limit: int = QUOTE_MAX_CHARACTERS) -> str:
+    """The client's words, in quotation marks: the evidence span if it is in the turn, else the turn."""
+    words = moment.text
+    span = (moment.evidence_span or "").strip()
+    if span and span in moment.text:
+        words = span
+    return f"“{excerpt(words, limit)}”"
+
+
+def excerpt(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
+    """Text shortened to at most `limit` characters at a word boundary, with "…" when cut."""
+    flat = re.sub(r"\s+", " ", text).strip().strip('"“”')
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def _for_moment(moment: RuptureMoment) -> Suggestion:
+    key = wording_key(moment)
+    strategy_key, template = WORDING[key]
+    strategy = STRATEGIES[strategy_key]
+    quote = quote_of(moment)
+    reflection = REFLECTION_PROMPT
+    if moment.preceding_turn is not None:
+        reflection = (
+            f"{REFLECTION_PROMPT} Look at what you said just before, in turn {moment.preceding_turn}."
+        )
+    return Suggestion(
+        id=f"turn-{moment.turn}",
+        purpose=NEXT_SESSION,
+        turn=moment.turn,
+        marker=moment.marker,
+        subtype=moment.subtype,
+        strategy=strategy.key,
+        strategy_name=strategy.name,
+        why=strategy.why,
+        quote=quote,
+        text=template.format(quote=quote),
+        self_reflection=reflection,
+    )
+
+
+def _opening(summary: RelationalSummary) -> Suggestion:
+    unrepaired = summary.unrepaired
+    if unrepaired:
+        # Confrontation first (it predicts dropout: d = .74, Eubanks et al. 2019), then the earliest.
+        ranked = sorted(unrepaired, key=lambda m: (m.kind != "confrontation", m.turn))
+        moment = ranked[0]
+        quote = quote_of(moment)
+        strategy = STRATEGIES["metacommunicate"]
+        text = (
+            f"Before we start, I've been thinking about last time, when you said {quote}. How did you "
+            "feel after the session, and was there anything I said that didn't sit right?"
+        )
+        return _opening_suggestion(moment, strategy, quote, text)
+    if summary.moments:
+        moment = summary.moments[0]
+        quote = quote_of(moment)
+        strategy = STRATEGIES["metacommunicate"]
+        text = (
+            f"Last time we talked about what happened when you said {quote}. How has that sat with you since?"
+        )
+        return _opening_suggestion(moment, strategy, quote, text)
+    strategy = STRATEGIES["invite_feedback"]
+    return Suggestion(
+        id=OPENING,
+        purpose=OPENING,
+        turn=None,
+        marker=None,
+        subtype=None,
+        strategy=strategy.key,
+        strategy_name=strategy.name,
+        why=strategy.why,
+        quote=None,
+        text=(
+            "Before we start: was there anything from last time that didn't sit right, or that you "
+            "wished I'd understood differently?"
+        ),
+        self_reflection="Before the session: what might the client not have felt able to say?",
+    )
+
+
+def _opening_suggestion(moment: RuptureMoment, strategy: Strategy, quote: str, text: str) -> Suggestion:
+    return Suggestion(
+        id=OPENING,
+        purpose=OPENING,
+        turn=moment.turn,
+        marker=moment.marker,
+        subtype=moment.subtype,
+        strategy=strategy.key,
+        strategy_name=strategy.name,
+        why=strategy.why,
+        quote=quote,
+        text=text,
+        self_reflection=REFLECTION_PROMPT,
+    )

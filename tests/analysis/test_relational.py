@@ -1,0 +1,218 @@
+"""The rupture–repair summary, from labels built by hand (standing in for the relational models)."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from safeenough.analysis import AnalysisResult
+from safeenough.analysis.relational import summarise_relational
+from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+
+Labels = dict[str, AnnotationValue]
+
+
+def analysed(*turns: tuple[str, str, Labels]) -> AnalysisResult:
+    """Turns as ("T" or "C", text, labels); the labels become annotations by a test component."""
+    built = tuple(
+        Turn(
+            index=i,
+            speaker="Therapist" if who == "T" else "Client",
+            role=SpeakerRole.THERAPIST if who == "T" else SpeakerRole.CLIENT,
+            text=text,
+        )
+        for i, (who, text, _) in enumerate(turns)
+    )
+    annotations = tuple(
+        Annotation(i, key, value, None, (), "test_labels.v1")
+        for i, (_, _, labels) in enumerate(turns)
+        for key, value in labels.items()
+    )
+    return AnalysisResult(Conversation("s1", built), AnnotationSet(annotations), ("test_labels.v1",))
+
+
+ADVICE: Labels = {"behaviour": "therapist_input", "input": "advice", "stance": "pressing"}
+
+
+def confront(subtype: str) -> Labels:
+    return {"marker": "confrontation", "subtype": subtype}
+
+
+def test_a_client_turn_with_a_marker_is_a_rupture_moment_and_marker_none_is_not() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "How was the week?", {"stance": "exploring"}),
+            ("C", "Fine.", {"marker": "none"}),
+            ("T", "Just fine?", {"stance": "neutral"}),
+            ("C", "Whatever.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+        )
+    )
+    assert [m.turn for m in summary.moments] == [3]
+    assert summary.moments[0].kind == "withdrawal"
+    assert summary.moments[0].subtype_label == "minimal response"
+
+
+def test_a_repair_by_the_therapist_within_two_turns_repairs_the_moment() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "You should stop.", ADVICE),
+            ("C", "Don't tell me what to do.", confront("rejects_intervention")),
+            ("T", "You're right, that wasn't mine to decide.", {"repair": "validation"}),
+        )
+    )
+    moment = summary.moments[0]
+    assert moment.repaired
+    assert (moment.repair_turn, moment.repair_strategy) == (2, "validation")
+    assert summary.summary()["repaired"] == 1
+
+
+def test_a_check_in_within_two_turns_counts_as_repair_but_one_three_turns_later_does_not() -> None:
+    within = summarise_relational(
+        analysed(
+            ("C", "I guess.", {"marker": "withdrawal", "subtype": "deferential"}),
+            ("C", "Anyway.", {}),
+            ("T", "What happened for you just then?", {"check_in": True, "repair": "none"}),
+        )
+    )
+    assert within.moments[0].repaired
+    assert within.moments[0].repair_strategy == "check_in"
+    late = summarise_relational(
+        analysed(
+            ("C", "I guess.", {"marker": "withdrawal", "subtype": "deferential"}),
+            ("T", "OK.", {"repair": "none"}),
+            ("C", "Yes.", {}),
+            ("T", "What happened for you just then?", {"check_in": True}),
+        )
+    )
+    assert not late.moments[0].repaired
+    assert late.check_ins[0].after_moment is None
+
+
+def test_repair_none_and_not_applicable_do_not_count_as_repair() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("C", "This isn't helping.", confront("complaint_progress")),
+            ("T", "Let's carry on.", {"repair": "none"}),
+            ("T", "Next question.", {"repair": "n/a"}),
+        )
+    )
+    assert summary.unrepaired == summary.moments
+
+
+def test_what_preceded_the_rupture_is_recorded_from_the_therapist_turn_before() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "You need to stop drinking.", ADVICE),
+            ("C", "I'm not an alcoholic.", confront("defends_self")),
+            ("T", "You're clearly in denial.", {"stance": "assuming"}),
+            ("C", "Fine, whatever you say.", {"marker": "withdrawal", "subtype": "deferential"}),
+        )
+    )
+    assert summary.moments[0].preceded_by == ("advice", "pressing")
+    assert summary.moments[0].preceding_turn == 0
+    assert summary.moments[1].preceded_by == ("assuming",)
+
+
+def test_anticipated_judgement_without_a_marker_is_a_moment_but_not_a_rupture() -> None:
+    summary = summarise_relational(
+        analysed(("C", "You probably think I'm pathetic.", {"marker": "none", "anticipates_judgement": True}))
+    )
+    assert summary.moments[0].kind == "anticipated_judgement"
+    assert summary.ruptures == ()
+    assert summary.summary()["ruptures"] == 0
+
+
+def test_reading_says_two_confrontations_both_after_advice_one_repaired_by_validating() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "You should try journaling.", ADVICE),
+            ("C", "That won't work for me.", confront("rejects_intervention")),
+            ("T", "It makes sense that it doesn't fit.", {"repair": "validation"}),
+            ("C", "Yeah.", {}),
+            ("T", "You really must exercise more.", ADVICE),
+            ("C", "You sound like my mother.", confront("complaint_therapist")),
+            ("T", "Anyway, next.", {"repair": "none", "stance": "neutral"}),
+        )
+    )
+    first = summary.reading[0]
+    assert first.startswith("Two confrontation moments (turns 1 and 5)")
+    assert "both after advice was given" in first
+    assert "one repaired by validating" in first
+    assert "The therapist did not check in during this session." in summary.reading
+
+
+def test_reading_never_calls_the_client_resistant_or_diagnoses() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "Do it.", ADVICE),
+            ("C", "No.", confront("rejects_intervention")),
+            (
+                "C",
+                "Pointless.",
+                {"marker": "withdrawal", "subtype": "hopeless", "anticipates_judgement": True},
+            ),
+        )
+    )
+    text = summary.reading_text.lower()
+    for word in ("resistan", "disorder", "defensive client", "borderline", "noncomplian", "fault"):
+        assert word not in text
+
+
+def test_a_session_without_moments_says_so_without_claiming_there_were_none() -> None:
+    summary = summarise_relational(analysed(("T", "Hi.", {"stance": "neutral"}), ("C", "Hi.", {})))
+    assert summary.moments == ()
+    assert "not proof" in summary.reading_text
+
+
+def test_stance_shares_cover_the_four_stances_and_ignore_client_turns() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "a", {"stance": "exploring"}),
+            ("T", "b", {"stance": "exploring"}),
+            ("T", "c", {"stance": "pressing"}),
+            ("C", "d", {"stance": "assuming"}),
+            ("T", "e", {"stance": "neutral"}),
+        )
+    )
+    assert summary.stance_shares == {"exploring": 0.5, "neutral": 0.25, "assuming": 0.0, "pressing": 0.25}
+    assert "exploring 50%" in summary.reading_text
+
+
+def test_no_stance_labels_give_empty_shares_not_a_division_by_zero() -> None:
+    assert summarise_relational(analysed(("T", "a", {}))).stance_shares == {}
+
+
+stance_labels = st.sampled_from(["exploring", "neutral", "assuming", "pressing"]).map(
+    lambda stance: {"stance": stance}
+)
+client_labels = st.fixed_dictionaries(
+    {"marker": st.sampled_from(["none", "withdrawal", "confrontation"])},
+    optional={"anticipates_judgement": st.booleans()},
+)
+therapist_turn = st.tuples(
+    st.just("T"),
+    st.just("t"),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "stance": st.sampled_from(["exploring", "neutral", "assuming", "pressing"]),
+            "check_in": st.booleans(),
+            "repair": st.sampled_from(["validation", "none", "n/a", "own_part"]),
+        },
+    ),
+)
+
+
+@given(st.lists(st.one_of(therapist_turn, st.tuples(st.just("C"), st.just("c"), client_labels)), max_size=25))
+def test_stance_shares_sum_to_one_and_repaired_never_exceeds_ruptures(
+    turns: list[tuple[str, str, Labels]],
+) -> None:
+    summary = summarise_relational(analysed(*turns))
+    if summary.stance_shares:
+        assert sum(summary.stance_shares.values()) == pytest.approx(1.0)
+        assert all(0.0 <= share <= 1.0 for share in summary.stance_shares.values())
+    figures = summary.summary()
+    assert 0 <= len([m for m in summary.ruptures if m.repaired]) == figures["repaired"]
+    assert figures["repaired"] <= len(summary.ruptures) == figures["ruptures"]
+    assert len(summary.repaired) + len(summary.unrepaired) == len(summary.moments)
+    assert all(sentence.endswith(".") for sentence in summary.reading)

@@ -1,0 +1,176 @@
+"""Suggested check-ins, matched to the moment and quoting the client, from labels built by hand."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from safeenough.analysis import AnalysisResult
+from safeenough.analysis.suggestions import (
+    NEXT_SESSION,
+    OPENING,
+    QUOTE_MAX_CHARACTERS,
+    STRATEGIES,
+    excerpt,
+    suggest_check_ins,
+)
+from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+
+Labels = dict[str, AnnotationValue]
+
+
+def analysed(*turns: tuple[str, str, Labels]) -> AnalysisResult:
+    """Turns as ("T" or "C", text, labels); the labels become annotations by a test component."""
+    built = tuple(
+        Turn(
+            index=i,
+            speaker="Therapist" if who == "T" else "Client",
+            role=SpeakerRole.THERAPIST if who == "T" else SpeakerRole.CLIENT,
+            text=text,
+        )
+        for i, (who, text, _) in enumerate(turns)
+    )
+    annotations = tuple(
+        Annotation(i, key, value, None, (), "test_labels.v1")
+        for i, (_, _, labels) in enumerate(turns)
+        for key, value in labels.items()
+    )
+    return AnalysisResult(Conversation("s1", built), AnnotationSet(annotations), ("test_labels.v1",))
+
+
+def moment(who_said: str, labels: Labels) -> AnalysisResult:
+    """A therapist's advice, the client's moment, then a therapist turn that does not repair it."""
+    return analysed(
+        ("T", "You should stop seeing him.", {"behaviour": "therapist_input", "input": "advice"}),
+        ("C", who_said, labels),
+        ("T", "Let's move on.", {"repair": "none"}),
+    )
+
+
+def test_unrepaired_defends_self_moment_gets_a_check_in_quoting_the_client() -> None:
+    said = "I'm not a bad mother, I do everything for those kids."
+    suggestions = suggest_check_ins(moment(said, {"marker": "confrontation", "subtype": "defends_self"}))
+    first = suggestions[0]
+    assert first.purpose == NEXT_SESSION
+    assert first.turn == 1
+    assert first.strategy == "validate"
+    assert f"“{said}”" in first.text
+    assert "judged" in first.text
+    assert "what was it like to hear" in first.text.lower()
+
+
+def test_deferential_moment_invites_disagreement_explicitly() -> None:
+    first = suggest_check_ins(
+        moment("Sure, you know best.", {"marker": "withdrawal", "subtype": "deferential"})
+    )[0]
+    assert first.strategy == "invite_disagreement"
+    assert "disagree" in first.text
+    assert "“Sure, you know best.”" in first.text
+
+
+def test_minimal_response_gently_names_the_shift_and_leaves_room() -> None:
+    first = suggest_check_ins(moment("Mm.", {"marker": "withdrawal", "subtype": "minimal_response"}))[0]
+    assert first.strategy == "name_the_shift"
+    assert "no pressure" in first.text.lower()
+
+
+def test_complaint_about_progress_asks_what_would_make_it_worthwhile() -> None:
+    first = suggest_check_ins(
+        moment(
+            "We're just going round in circles.", {"marker": "confrontation", "subtype": "complaint_progress"}
+        )
+    )[0]
+    assert first.strategy == "ask_what_would_help"
+    assert "worthwhile" in first.text
+
+
+def test_anticipated_judgement_names_the_expectation_and_offers_a_different_response() -> None:
+    first = suggest_check_ins(
+        moment("I know you'll tell me I'm overreacting.", {"marker": "none", "anticipates_judgement": True})
+    )[0]
+    assert first.strategy == "name_the_expectation"
+    assert "expected me to judge you" in first.text
+    assert "I'm not judging you" in first.text
+
+
+def test_every_subtype_has_a_strategy_and_quotes_the_client() -> None:
+    from safeenough.analysis.keys import CONFRONTATION_SUBTYPES, WITHDRAWAL_SUBTYPES
+
+    for marker, subtypes in (("withdrawal", WITHDRAWAL_SUBTYPES), ("confrontation", CONFRONTATION_SUBTYPES)):
+        for subtype in subtypes:
+            first = suggest_check_ins(moment("words of my own", {"marker": marker, "subtype": subtype}))[0]
+            assert first.strategy in STRATEGIES
+            assert "“words of my own”" in first.text, subtype
+
+
+def test_the_quote_prefers_the_evidence_span_when_it_is_in_the_turn() -> None:
+    labels: Labels = {
+        "marker": "confrontation",
+        "subtype": "complaint_therapist",
+        "evidence_span": "you never listen",
+    }
+    first = suggest_check_ins(moment("Honestly, you never listen to a word I say, it's exhausting.", labels))[
+        0
+    ]
+    assert first.quote == "“you never listen”"
+
+
+def test_a_long_turn_is_quoted_short_and_cut_at_a_word_boundary() -> None:
+    said = "I " + "really do not think that this is going anywhere at all " * 5
+    first = suggest_check_ins(moment(said, {"marker": "confrontation", "subtype": "complaint_progress"}))[0]
+    assert first.quote is not None
+    inner = first.quote.strip("“”")
+    assert inner.endswith("…")
+    assert len(inner) <= QUOTE_MAX_CHARACTERS
+    assert said.startswith(inner.removesuffix("…"))
+    assert said[len(inner.removesuffix("…"))] == " "
+
+
+def test_repaired_moments_get_no_check_in_of_their_own() -> None:
+    result = analysed(
+        ("C", "You're not helping.", {"marker": "confrontation", "subtype": "complaint_therapist"}),
+        ("T", "I think I pushed too hard; I'm sorry.", {"repair": "own_part"}),
+    )
+    suggestions = suggest_check_ins(result)
+    assert [s.purpose for s in suggestions] == [OPENING]
+    assert "How has that sat with you since?" in suggestions[0].text
+
+
+def test_the_opening_suggestion_takes_up_an_unrepaired_confrontation_first() -> None:
+    result = analysed(
+        ("C", "Mm.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+        ("T", "OK.", {}),
+        ("C", "This is a waste of my money.", {"marker": "confrontation", "subtype": "complaint_parameters"}),
+    )
+    suggestions = suggest_check_ins(result)
+    assert [s.turn for s in suggestions] == [0, 2, 2]
+    assert suggestions[-1].purpose == OPENING
+    assert "“This is a waste of my money.”" in suggestions[-1].text
+
+
+def test_a_session_without_moments_still_gets_an_opening_that_invites_feedback() -> None:
+    suggestions = suggest_check_ins(analysed(("T", "Hi.", {}), ("C", "Hello.", {})))
+    assert len(suggestions) == 1
+    assert suggestions[0].turn is None
+    assert suggestions[0].quote is None
+    assert suggestions[0].strategy == "invite_feedback"
+
+
+def test_suggestions_carry_an_id_turn_and_strategy_name_for_copy_edit_and_dismiss() -> None:
+    suggestions = suggest_check_ins(moment("Fine.", {"marker": "withdrawal", "subtype": "denial"}))
+    assert [s.id for s in suggestions] == ["turn-1", "opening"]
+    for suggestion in suggestions:
+        assert suggestion.strategy_name == STRATEGIES[suggestion.strategy].name
+        assert "3RS" in suggestion.source
+        assert "my part" in suggestion.self_reflection
+
+
+def test_the_self_reflection_points_at_the_therapist_turn_before_the_moment() -> None:
+    first = suggest_check_ins(moment("No.", {"marker": "confrontation", "subtype": "rejects_intervention"}))[
+        0
+    ]
+    assert "turn 0" in first.self_reflection
+
+
+@given(st.text(max_size=300), st.integers(min_value=5, max_value=200))
+def test_an_excerpt_is_never_longer_than_its_limit(text: str, limit: int) -> None:
+    assert len(excerpt(text, limit)) <= limit

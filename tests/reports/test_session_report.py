@@ -1,0 +1,354 @@
+"""The session report: typed data from an analysis (labels built by hand) and its HTML."""
+
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safeenough.analysis import AnalysisResult
+from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+from safeenough.domain.validation import DomainError
+from safeenough.reports import (
+    CheckInItem,
+    CheckInSummary,
+    build_session_report,
+    render_session_report_html,
+    session_report_css,
+)
+
+Labels = dict[str, AnnotationValue]
+
+
+def analysed(*turns: tuple[str, str, Labels], session_labels: Labels | None = None) -> AnalysisResult:
+    """Turns as ("T" or "C", text, labels); the labels become annotations by a test component."""
+    built = tuple(
+        Turn(
+            index=i,
+            speaker="Therapist" if who == "T" else "Sam",
+            role=SpeakerRole.THERAPIST if who == "T" else SpeakerRole.CLIENT,
+            text=text,
+        )
+        for i, (who, text, _) in enumerate(turns)
+    )
+    annotations = [
+        Annotation(i, key, value, None, (), "test_labels.v1")
+        for i, (_, _, labels) in enumerate(turns)
+        for key, value in labels.items()
+    ]
+    annotations += [
+        Annotation(None, key, value, None, (), "test_labels.v1")
+        for key, value in (session_labels or {}).items()
+    ]
+    return AnalysisResult(Conversation("s1", built), AnnotationSet(tuple(annotations)), ("test_labels.v1",))
+
+
+DEFENSIVE_WORDS = "I'm not an alcoholic, so don't make me out to be some kind of drunk."
+
+
+def defensive_session(client_opening: str = "My wife sent me.") -> AnalysisResult:
+    """An unrepaired defending-self moment after advice, then a withdrawal repaired by a check-in."""
+    return analysed(
+        ("T", "What brings you here?", {"behaviour": "question", "question": "open", "stance": "exploring"}),
+        ("C", client_opening, {"talk_type": "neutral", "marker": "none"}),
+        (
+            "T",
+            "You need to stop drinking.",
+            {"behaviour": "therapist_input", "input": "advice", "stance": "pressing"},
+        ),
+        (
+            "C",
+            DEFENSIVE_WORDS,
+            {"talk_type": "sustain", "marker": "confrontation", "subtype": "defends_self"},
+        ),
+        ("T", "So you drink less than people think.", {"behaviour": "reflection", "reflection": "simple"}),
+        ("C", "Yeah.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+        (
+            "T",
+            "I may have come across as judging you. What was that like?",
+            {
+                "behaviour": "reflection",
+                "reflection": "complex",
+                "stance": "exploring",
+                "check_in": True,
+                "repair": "own_part",
+            },
+        ),
+        ("C", "I do want to cut down.", {"talk_type": "change", "marker": "none"}),
+        session_labels={"quality": 0.62},
+    )
+
+
+def check_in(total: float, cutoff: float = 36, free_text: str | None = None) -> CheckInSummary:
+    return CheckInSummary(
+        instrument_title="Safety Check-in",
+        total=total,
+        cutoff=cutoff,
+        date=date(2025, 3, 4),
+        items=(CheckInItem("Felt heard", 9, 10), CheckInItem("Safe to say what mattered", 5, 10)),
+        free_text=free_text,
+        maximum=50,
+    )
+
+
+def test_report_gathers_summary_moments_suggestions_and_indicators() -> None:
+    report = build_session_report(defensive_session())
+    assert report.turn_count == 8
+    assert [hm.moment.turn for hm in report.moments] == [3, 5]
+    assert report.moments[0].suggestion is not None
+    assert report.moments[0].suggestion.strategy == "validate"
+    assert report.moments[1].suggestion is None  # repaired
+    assert report.opening_suggestion is not None
+    assert report.indicators.reflection_to_question.value == 2.0
+    assert report.quality == pytest.approx(0.62)
+    assert report.reading[0].startswith("One confrontation moment (turn 3)")
+
+
+def test_highlighted_moments_carry_two_turns_of_context_before_and_after() -> None:
+    report = build_session_report(defensive_session())
+    context = report.moments[0].context
+    assert [turn.index for turn in context] == [1, 2, 3, 4, 5]
+    assert [turn.is_moment for turn in context] == [False, False, True, False, False]
+    assert (
+        report.moments[0].preceded
+        == "Just before (turn 2), advice was given and the therapist pressed a point."
+    )
+    repaired = report.moments[1]
+    assert [turn.index for turn in repaired.context] == [3, 4, 5, 6, 7]
+    assert [turn.index for turn in repaired.context if turn.is_repair] == [6]
+
+
+def test_context_stops_at_the_ends_of_the_session() -> None:
+    report = build_session_report(analysed(("C", "No.", {"marker": "confrontation", "subtype": "denial"})))
+    assert [turn.index for turn in report.moments[0].context] == [0]
+
+
+def test_timeline_has_a_row_per_turn_with_marker_repair_check_in_and_stance() -> None:
+    report = build_session_report(defensive_session())
+    assert len(report.timeline) == 8
+    sixth = report.timeline[6]
+    assert (sixth.role, sixth.repair, sixth.check_in, sixth.stance) == (
+        "therapist",
+        "own_part",
+        True,
+        "exploring",
+    )
+    assert report.timeline[3].category == "confrontation"
+    assert report.timeline[1].marker == "none"
+
+
+def test_timeline_spec_is_vega_lite_with_one_point_per_event_and_no_client_words() -> None:
+    report = build_session_report(defensive_session())
+    spec = report.timeline_spec
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5")
+    rows = spec["data"]["values"]
+    lanes = {(row["turn"], row["lane"]) for row in rows}
+    assert (3, "Client: rupture") in lanes
+    assert (6, "Therapist: check-in") in lanes
+    assert (6, "Therapist: repair") in lanes
+    assert (0, "Therapist: stance") in lanes
+    assert "drunk" not in json.dumps(spec)
+    json.dumps(spec)  # serialisable as it is
+
+
+def test_high_check_in_with_unrepaired_rupture_is_flagged_as_possible_masking_with_both_evidence() -> None:
+    report = build_session_report(defensive_session(), check_in(46))
+    (flag,) = report.disagreements
+    assert flag.kind == "possible_masking"
+    assert "46 of 50" in flag.check_in_evidence
+    assert "36" in flag.check_in_evidence
+    assert "turn 3" in flag.transcript_evidence
+    assert "don't make me out" in flag.transcript_evidence
+    assert flag.turns == (3,)
+
+
+def test_low_check_in_with_no_markers_is_flagged_as_something_the_transcript_did_not_show() -> None:
+    calm = analysed(("T", "How are you?", {"stance": "exploring"}), ("C", "Okay.", {"marker": "none"}))
+    report = build_session_report(calm, check_in(30, free_text="I felt rushed at the end."))
+    (flag,) = report.disagreements
+    assert flag.kind == "not_in_transcript"
+    assert "30 of 50" in flag.check_in_evidence
+    assert "I felt rushed at the end." in flag.check_in_evidence
+    assert "Safe to say what mattered 5" in flag.check_in_evidence
+    assert "No withdrawal, confrontation or anticipated judgement" in flag.transcript_evidence
+
+
+def test_agreeing_check_in_and_transcript_raise_no_flag() -> None:
+    assert build_session_report(defensive_session(), check_in(30)).disagreements == ()
+    calm = analysed(("C", "Okay.", {"marker": "none"}))
+    assert build_session_report(calm, check_in(45)).disagreements == ()
+    assert build_session_report(defensive_session(), None).disagreements == ()
+
+
+def test_a_check_in_without_a_cut_off_is_shown_but_not_compared() -> None:
+    summary = CheckInSummary("PHQ-9", total=12, cutoff=None, date=None)
+    assert summary.is_low is None
+    assert build_session_report(defensive_session(), summary).disagreements == ()
+
+
+def test_check_in_summary_refuses_a_total_that_is_not_a_finite_number() -> None:
+    with pytest.raises(DomainError):
+        CheckInSummary("SRS", total=float("nan"), cutoff=36, date=None)
+
+
+def test_transcript_turns_carry_badges_and_rupture_highlights() -> None:
+    report = build_session_report(defensive_session())
+    turns = report.transcript
+    assert turns[3].highlight == "rupture-unrepaired"
+    assert turns[5].highlight == "rupture-repaired"
+    assert turns[6].highlight == "repair"
+    assert turns[0].highlight is None
+    assert "confrontation: defending self" in [badge.text for badge in turns[3].badges]
+    assert {"open question", "exploring"} <= {badge.text for badge in turns[0].badges}
+    assert "check-in" in [badge.text for badge in turns[6].badges]
+
+
+class _Outline(HTMLParser):
+    """Collects heading texts in order and the text inside <script> elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._in: str | None = None
+        self._attrs: dict[str, str | None] = {}
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h2", "script"):
+            self._in, self._attrs, self._text = tag, dict(attrs), ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._in == "h2":
+            self.headings.append(self._text.strip())
+        elif tag == self._in == "script":
+            self.scripts.append((self._attrs, self._text))
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self._text += data
+
+
+def test_html_reads_summary_then_moments_then_indicators_then_transcript() -> None:
+    html = render_session_report_html(
+        build_session_report(defensive_session(), check_in(46)), standalone=True
+    )
+    outline = _Outline()
+    outline.feed(html)
+    assert outline.headings[:4] == ["Summary", "Moments", "Counselling indicators", "Transcript"]
+
+
+def test_html_escapes_client_text_so_an_injected_script_shows_as_text() -> None:
+    injected = "<script>alert('x')</script> & <b>bold</b>"
+    report = build_session_report(
+        defensive_session(client_opening=injected), check_in(46, free_text=injected)
+    )
+    for standalone in (True, False):
+        html = render_session_report_html(report, standalone=standalone)
+        assert "<script>alert" not in html
+        assert "<b>bold</b>" not in html
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+        outline = _Outline()
+        outline.feed(html)
+        # The only script element is the timeline's JSON data block, which no browser executes.
+        assert [attrs.get("type") for attrs, _ in outline.scripts] == ["application/json"]
+        assert json.loads(outline.scripts[0][1]) == report.timeline_spec
+
+
+def test_an_injected_script_in_a_moment_quote_is_escaped_in_the_suggestion_too() -> None:
+    result = analysed(
+        ("C", "</blockquote><script>x()</script>", {"marker": "confrontation", "subtype": "defends_self"})
+    )
+    html = render_session_report_html(build_session_report(result), standalone=False)
+    assert "<script>x()" not in html
+    assert "&lt;/blockquote&gt;&lt;script&gt;x()" in html
+
+
+def test_standalone_html_is_a_whole_document_with_its_css_inlined_and_nothing_fetched() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=True)
+    assert html.lstrip().startswith("<!doctype html>")
+    assert "<style>" in html
+    assert ".sr-turn" in html
+    assert session_report_css().strip()[:40] in html
+    assert not re.search(r"<(link|img|script)[^>]+(href|src)=", html)
+
+
+def test_in_app_html_is_a_fragment_without_inline_styles_for_the_app_layout() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=False)
+    assert "<html" not in html
+    assert "<style" not in html
+    assert " style=" not in html
+    assert 'id="turn-3"' in html
+    assert "sr-turn--rupture-unrepaired" in html
+
+
+def test_html_shows_the_suggested_check_in_quoting_the_client_with_its_turn_and_strategy() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=False)
+    assert 'data-suggestion-id="turn-3"' in html
+    assert 'data-turn="3"' in html
+    assert 'data-strategy="validate"' in html
+    assert "don&#39;t make me out to be some kind of drunk" in html
+    assert "never sent to the client" in html
+
+
+def test_html_without_moments_or_check_in_still_renders_and_says_so() -> None:
+    report = build_session_report(analysed(("T", "Hello.", {}), ("C", "Hi.", {})))
+    html = render_session_report_html(report, standalone=True)
+    assert "No check-in is linked to this session" in html
+    assert "No moments to show" in html
+    assert "not enough" in html
+
+
+def test_the_report_cites_its_sources() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=True)
+    assert "Eubanks, Muran &amp; Safran 2015" in html
+    assert "MITI 4.2.1" in html
+
+
+labels_for_therapist = st.fixed_dictionaries(
+    {},
+    optional={
+        "stance": st.sampled_from(["exploring", "neutral", "assuming", "pressing"]),
+        "check_in": st.booleans(),
+        "repair": st.sampled_from(["validation", "none", "n/a", "metacommunication"]),
+        "behaviour": st.sampled_from(["question", "reflection", "therapist_input", "other"]),
+    },
+)
+labels_for_client = st.fixed_dictionaries(
+    {"marker": st.sampled_from(["none", "withdrawal", "confrontation"])},
+    optional={
+        "subtype": st.sampled_from(["defends_self", "deferential", "minimal_response", "hopeless"]),
+        "anticipates_judgement": st.booleans(),
+        "talk_type": st.sampled_from(["change", "neutral", "sustain"]),
+    },
+)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("T"), st.text(max_size=40), labels_for_therapist),
+            st.tuples(st.just("C"), st.text(max_size=40), labels_for_client),
+        ),
+        max_size=15,
+    ),
+    st.one_of(st.none(), st.floats(min_value=0, max_value=50)),
+)
+@settings(deadline=None)  # the first example compiles the templates
+def test_any_labelled_session_renders_and_shares_sum_to_one(
+    turns: list[tuple[str, str, Labels]], total: float | None
+) -> None:
+    summary = None if total is None else check_in(total)
+    report = build_session_report(analysed(*turns), summary)
+    shares = report.relational.stance_shares
+    assert not shares or sum(shares.values()) == pytest.approx(1.0)
+    ratio = report.indicators.reflection_to_question.value
+    assert ratio is None or ratio >= 0
+    assert len(report.disagreements) <= 1
+    render_session_report_html(report, standalone=False)
