@@ -39,3 +39,24 @@ class KeyMissing(SafeEnoughError):
 
 class DatabaseNotReady(SafeEnoughError):
     """The database schema is missing or older than this version of safeenough."""
+
+
+class LinkUnusable(SafeEnoughError):
+    """A check-in link that cannot be used; `reason` is expired, used or invalid."""
+
+    def __init__(self, reason: str) -> None:
+        messages = {
+            "expired": "This check-in link has expired. Your therapist can send you a new one.",
+            "used": "This check-in has already been sent. Thank you — your therapist has your answers.",
+            "invalid": "This check-in link is not valid. Please check that the whole link was copied.",
+        }
+        super().__init__(messages.get(reason, messages["invalid"]))
+        self.reason = reason if reason in messages else "invalid"
+
+
+class AnswersInvalid(InvalidInput):
+    """Check-in answers that cannot be stored; `problems` maps (instrument id, item id) to what is wrong."""
+
+    def __init__(self, problems: dict[tuple[str, str], str]) -> None:
+        super().__init__("Some answers need another look; nothing was sent yet.")
+        self.problems = problems

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         default=5, description="Failed logins allowed per username within the lockout window."
     )
     login_lockout_seconds: int = Field(default=15 * 60, description="The lockout window for failed logins.")
+    checkin_link_days: int = Field(
+        default=4, description="How long a client's check-in link stays valid, in days."
+    )
+    checkin_instruments: str = Field(
+        default="safeenough-safety",
+        description="Comma-separated instrument ids asked in a check-in unless the therapist picks others.",
+    )
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure; turn on when served over HTTPS."
     )

@@ -43,6 +43,14 @@ class SessionRepository:
             )
         return self.for_cases([case_id], only_session=session_id)[case_id][0]
 
+    def find(self, session_id: int) -> Session | None:
+        case_id = self.connection.execute(
+            select(sessions.c.case_id).where(sessions.c.id == session_id)
+        ).scalar_one_or_none()
+        if case_id is None:
+            return None
+        return self.for_cases([case_id], only_session=session_id)[case_id][0]
+
     def next_number(self, case_id: int) -> int:
         highest = self.connection.execute(
             select(func.max(sessions.c.number)).where(sessions.c.case_id == case_id)

@@ -11,8 +11,11 @@ from sqlalchemy import Connection, Engine, insert, inspect, select
 
 from safeenough.errors import InvalidInput, KeyMismatch
 from safeenough.storage import database
+from safeenough.storage.alerts import AlertRepository
 from safeenough.storage.audit import AuditRepository
 from safeenough.storage.cases import CaseRepository
+from safeenough.storage.checkin_links import CheckInLinkRepository
+from safeenough.storage.checkins import CheckInRepository
 from safeenough.storage.clinicians import ClinicianRepository
 from safeenough.storage.encryption import FieldCipher, create_key_file, load_key_file
 from safeenough.storage.logins import LoginRepository
@@ -33,6 +36,9 @@ class UnitOfWork:
     sessions: SessionRepository
     audit: AuditRepository
     logins: LoginRepository
+    checkin_links: CheckInLinkRepository
+    checkins: CheckInRepository
+    alerts: AlertRepository
 
 
 class Store:
@@ -84,6 +90,9 @@ class Store:
                 sessions=SessionRepository(connection, cipher),
                 audit=AuditRepository(connection),
                 logins=LoginRepository(connection),
+                checkin_links=CheckInLinkRepository(connection, cipher),
+                checkins=CheckInRepository(connection, cipher),
+                alerts=AlertRepository(connection, cipher),
             )
 
     def setting(self, key: str) -> str | None:

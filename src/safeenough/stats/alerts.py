@@ -1,0 +1,447 @@
+"""Alert rules: pure functions from a client's (or a couple's) scored check-ins to Alerts.
+
+Every alert carries its rule in words and its evidence (check-in ids, scores, dates), so the screen
+can link to the answers that raised it, and a suggested next step (`stats.suggestions`).
+
+Rules, in the instrument's own direction ("worse" is lower for alliance, higher for PHQ-9/GAD-7):
+- below_cutoff: the total is at or beyond the cut-off (every time, or only on crossing into it, as
+  the instrument says; `CutoffAlert`);
+- low_item: an item score is at or beyond its item threshold;
+- reliable_drop: worse than the previous scorable check-in by at least the reliable-change value;
+- below_baseline: worse than the mean of the first three scorable check-ins by at least that value
+  (checked from the fourth check-in on);
+- not_on_track: red against the expected treatment response (outcome and symptom measures only, as
+  ETR is used for outcome measures; `stats.expected_response`);
+- split_alliance (couples, alliance measures): partners' totals for the same session differ by at
+  least the instrument's split threshold (or its reliable-change value), or one partner is beyond the
+  cut-off and the other is not. Split alliance predicts poorer outcome (Friedlander et al. 2018);
+- missing_checkins: two (or more) check-ins in a row not returned;
+- client_comment: the free-text answer is not empty.
+
+`latest_only=True` (the default) evaluates the newest check-in (or session), as when an answer has
+just arrived; `latest_only=False` evaluates every point of the history, as for a recomputation. The
+same input always gives the same alerts with the same `key`, so storage can de-duplicate.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, Evidence
+from safeenough.domain.checkin import ScoredCheckIn, SessionReturn
+from safeenough.domain.instrument import CutoffAlert, Instrument, InstrumentKind, format_number
+from safeenough.errors import InvalidInput
+from safeenough.stats.baseline import BASELINE_CHECKINS, chronological
+from safeenough.stats.expected_response import (
+    DEFAULT_HORIZON,
+    ExpectedResponse,
+    PracticeReference,
+    TrackStatus,
+    expected_response,
+)
+from safeenough.stats.reliable_change import is_reliable_deterioration
+from safeenough.stats.suggestions import suggest_next_step
+
+MISSING_IN_A_ROW = 2
+
+_n = format_number
+
+
+def _evidence(
+    entry: ScoredCheckIn, label: str, value: float | None = None, item_id: str | None = None
+) -> Evidence:
+    return Evidence(
+        label=label,
+        value=entry.total if value is None and item_id is None else value,
+        client_id=entry.client_id,
+        check_in_id=entry.id,
+        session_id=entry.session_id,
+        session_number=entry.session_number,
+        submitted_at=entry.submitted_at,
+        item_id=item_id,
+    )
+
+
+def _alert(
+    kind: AlertKind,
+    entry: ScoredCheckIn,
+    instrument: Instrument,
+    rule: str,
+    evidence: Iterable[Evidence],
+    severity: AlertSeverity,
+    item_id: str | None = None,
+) -> Alert:
+    return Alert(
+        kind=kind,
+        client_ids=(entry.client_id,),
+        session_id=entry.session_id,
+        instrument_id=instrument.id,
+        rule=rule,
+        evidence=tuple(evidence),
+        suggested_next_step=suggest_next_step(kind, instrument, item_id),
+        severity=severity,
+        item_id=item_id,
+    )
+
+
+def _check_history(history: Sequence[ScoredCheckIn], instrument: Instrument) -> None:
+    if len({entry.client_id for entry in history}) > 1:
+        raise InvalidInput("a client's history must hold one client's check-ins only")
+    wrong = {entry.check_in.instrument_id for entry in history} - {instrument.id}
+    if wrong:
+        raise InvalidInput(
+            f"check-ins for {', '.join(sorted(wrong))} cannot be judged against {instrument.id}"
+        )
+
+
+# --- one client ---------------------------------------------------------------------------------------
+
+
+def _comment_alert(entry: ScoredCheckIn, instrument: Instrument) -> Alert | None:
+    if not entry.check_in.has_comment:
+        return None
+    item_id = instrument.free_text.id if instrument.free_text else None
+    question = f" to “{instrument.free_text.text}”" if instrument.free_text else ""
+    return _alert(
+        AlertKind.CLIENT_COMMENT,
+        entry,
+        instrument,
+        f"the client wrote an answer{question}",
+        [_evidence(entry, "this check-in", item_id=item_id)],
+        AlertSeverity.MEDIUM,
+        item_id=item_id,
+    )
+
+
+def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
+    alerts: list[Alert] = []
+    for item in instrument.items:
+        score = entry.score.item_scores.get(item.id)
+        if score is None or item.alert_threshold is None:
+            continue
+        if instrument.item_at_or_beyond_threshold(item, score):
+            symbol = "≤" if instrument.higher_is_better else "≥"
+            rule = f"item {item.id} scored {_n(score)} {symbol} item threshold {_n(item.alert_threshold)}"
+            evidence = [_evidence(entry, f"item {item.id}: {item.text}", value=score, item_id=item.id)]
+            alerts.append(
+                _alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, item.alert_severity, item.id)
+            )
+    return alerts
+
+
+def _cutoff_words(instrument: Instrument) -> str:
+    """'≤ cut-off 45 (possible alliance concern; provisional)' or '≥ cut-off 10 (caseness)'."""
+    cutoff = instrument.cutoff
+    assert cutoff is not None
+    notes = [cutoff.label] if cutoff.label != "cut-off" else []
+    if cutoff.provisional:
+        notes.append("provisional")
+    words = f"{instrument.cutoff_symbol} cut-off {_n(cutoff.value)}"
+    return f"{words} ({'; '.join(notes)})" if notes else words
+
+
+def _cutoff_alert(
+    entry: ScoredCheckIn, previous: ScoredCheckIn | None, instrument: Instrument
+) -> Alert | None:
+    cutoff = instrument.cutoff
+    total = entry.total
+    if cutoff is None or total is None or cutoff.alert is CutoffAlert.NEVER:
+        return None
+    if not instrument.beyond_cutoff(total):
+        return None
+    rule = f"total {_n(total)} {_cutoff_words(instrument)}"
+    evidence = [_evidence(entry, "this check-in")]
+    if cutoff.alert is CutoffAlert.ON_CROSSING:
+        if previous is None or previous.total is None or instrument.beyond_cutoff(previous.total):
+            return None
+        rule += f"; the previous check-in ({_n(previous.total)}) was not"
+        evidence.append(_evidence(previous, "previous check-in"))
+    return _alert(AlertKind.BELOW_CUTOFF, entry, instrument, rule, evidence, AlertSeverity.MEDIUM)
+
+
+def _change_words(before: float, after: float) -> str:
+    verb = "fell" if after < before else "rose"
+    return (
+        f"{verb} from {_n(before)} to {_n(after)} ({'+' if after > before else '−'}{_n(abs(after - before))})"
+    )
+
+
+def _drop_alert(entry: ScoredCheckIn, previous: ScoredCheckIn | None, instrument: Instrument) -> Alert | None:
+    rc = instrument.reliable_change
+    if rc is None or previous is None or previous.total is None or entry.total is None:
+        return None
+    if not is_reliable_deterioration(instrument, previous.total, entry.total):
+        return None
+    rule = (
+        f"total {_change_words(previous.total, entry.total)} since the previous check-in; "
+        f"a change of {_n(rc.value)} or more is reliable"
+    )
+    evidence = [_evidence(previous, "previous check-in"), _evidence(entry, "this check-in")]
+    return _alert(AlertKind.RELIABLE_DROP, entry, instrument, rule, evidence, AlertSeverity.HIGH)
+
+
+def _baseline_alert(
+    entry: ScoredCheckIn, scorable_before: list[ScoredCheckIn], instrument: Instrument
+) -> Alert | None:
+    rc = instrument.reliable_change
+    if rc is None or entry.total is None or len(scorable_before) < BASELINE_CHECKINS:
+        return None
+    first = scorable_before[:BASELINE_CHECKINS]
+    value = sum(e.total for e in first if e.total is not None) / BASELINE_CHECKINS
+    worse_by = instrument.worsening(value, entry.total)
+    if not is_reliable_deterioration(instrument, value, entry.total):
+        return None
+    rule = (
+        f"total {_n(entry.total)} is {_n(worse_by)} {instrument.worse_word} than the client's baseline "
+        f"{_n(value)} (mean of the first three check-ins); a change of {_n(rc.value)} or more is reliable"
+    )
+    evidence = [_evidence(e, f"baseline check-in {i}") for i, e in enumerate(first, start=1)]
+    evidence.append(Evidence(label="baseline (mean of first three)", value=value, client_id=entry.client_id))
+    evidence.append(_evidence(entry, "this check-in"))
+    return _alert(AlertKind.BELOW_BASELINE, entry, instrument, rule, evidence, AlertSeverity.MEDIUM)
+
+
+def _etr_alert(
+    entry: ScoredCheckIn,
+    number: int,
+    intake: ScoredCheckIn,
+    etr: ExpectedResponse | None,
+    instrument: Instrument,
+) -> Alert | None:
+    if etr is None or entry.total is None or number < 2:
+        return None
+    if etr.status(number, entry.total) is not TrackStatus.NOT_ON_TRACK:
+        return None
+    expected = etr.point(number).expected
+    curve = (
+        "the provisional default curve"
+        if etr.provisional
+        else f"the practice's {etr.matched_clients} clients with a similar intake"
+    )
+    rule = (
+        f"total {_n(entry.total)} at check-in {number} is {_n(etr.shortfall(number, entry.total))} "
+        f"{instrument.worse_word} than the expected {_n(expected)} (expected treatment response from "
+        f"{curve}); not on track at {_n(etr.margin)} or more"
+    )
+    evidence = [
+        _evidence(intake, "intake check-in"),
+        Evidence(label=f"expected at check-in {number} ({etr.source.value} curve)", value=expected),
+        _evidence(entry, "this check-in"),
+    ]
+    return _alert(AlertKind.NOT_ON_TRACK, entry, instrument, rule, evidence, AlertSeverity.MEDIUM)
+
+
+def client_alerts(
+    history: Sequence[ScoredCheckIn],
+    instrument: Instrument,
+    *,
+    reference: PracticeReference | None = None,
+    latest_only: bool = True,
+) -> tuple[Alert, ...]:
+    """Alerts for one client's check-ins on one instrument (any order; sorted by session here).
+
+    `reference` holds the practice's earlier clients' trajectories on this instrument for the ETR
+    (leave this client out); without it, the provisional default curve is used.
+    """
+    _check_history(history, instrument)
+    entries = chronological(history)
+    if not entries:
+        return ()
+    scorable = [entry for entry in entries if entry.total is not None]
+    etr: ExpectedResponse | None = None
+    if scorable and instrument.kind is not InstrumentKind.ALLIANCE:
+        intake_total = scorable[0].total
+        assert intake_total is not None
+        etr = expected_response(
+            instrument, intake_total, reference, horizon=max(DEFAULT_HORIZON, len(scorable))
+        )
+    indices = [len(entries) - 1] if latest_only else list(range(len(entries)))
+    alerts: list[Alert] = []
+    for index in indices:
+        entry = entries[index]
+        before = [e for e in entries[:index] if e.total is not None]
+        previous = before[-1] if before else None
+        found = [
+            _cutoff_alert(entry, previous, instrument),
+            *_item_alerts(entry, instrument),
+            _drop_alert(entry, previous, instrument),
+            _baseline_alert(entry, before, instrument),
+            _etr_alert(entry, len(before) + 1, scorable[0], etr, instrument) if scorable else None,
+            _comment_alert(entry, instrument),
+        ]
+        alerts.extend(alert for alert in found if alert is not None)
+    return tuple(alerts)
+
+
+# --- couples ------------------------------------------------------------------------------------------
+
+
+def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrument) -> Alert | None:
+    """The split-alliance alert for one session, given each partner's check-in for it (or None).
+
+    Symmetric: the order of the partners never changes the result.
+    """
+    if instrument.kind is not InstrumentKind.ALLIANCE:
+        return None
+    sessions = {entry.session_id for entry in check_ins}
+    if len(sessions) > 1:
+        raise InvalidInput("a split alliance compares partners' check-ins for the same session")
+    latest: dict[int, ScoredCheckIn] = {}
+    for entry in chronological(check_ins):
+        if entry.total is not None and entry.check_in.instrument_id == instrument.id:
+            latest[entry.client_id] = entry
+    partners = [latest[client_id] for client_id in sorted(latest)]
+    if len(partners) < 2:
+        return None
+    totals = sorted(entry.total for entry in partners if entry.total is not None)
+    low, high = totals[0], totals[-1]
+    reasons: list[str] = []
+    severity = AlertSeverity.MEDIUM
+    threshold = instrument.split_threshold or (
+        instrument.reliable_change.value if instrument.reliable_change else None
+    )
+    if threshold is not None and high - low >= threshold - 1e-9:
+        reasons.append(
+            f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)}); "
+            f"a difference of {_n(threshold)} or more is a split"
+        )
+    beyond = [instrument.beyond_cutoff(total) for total in totals]
+    if instrument.cutoff is not None and any(beyond) and not all(beyond):
+        worse = [t for t, b in zip(totals, beyond, strict=True) if b]
+        better = [t for t, b in zip(totals, beyond, strict=True) if not b]
+        reasons.append(
+            f"one partner's total ({', '.join(_n(t) for t in worse)}) is {_cutoff_words(instrument)} "
+            f"and the other's ({', '.join(_n(t) for t in better)}) is not"
+        )
+        severity = AlertSeverity.HIGH
+    if not reasons:
+        return None
+    session_number = max(entry.session_number for entry in partners)
+    return Alert(
+        kind=AlertKind.SPLIT_ALLIANCE,
+        client_ids=tuple(entry.client_id for entry in partners),
+        session_id=partners[0].session_id,
+        instrument_id=instrument.id,
+        rule=f"session {session_number}: " + "; ".join(reasons),
+        evidence=tuple(_evidence(entry, "partner's check-in") for entry in partners),
+        suggested_next_step=suggest_next_step(AlertKind.SPLIT_ALLIANCE, instrument),
+        severity=severity,
+    )
+
+
+def couple_alerts(
+    histories: Iterable[Sequence[ScoredCheckIn]], instrument: Instrument, *, latest_only: bool = True
+) -> tuple[Alert, ...]:
+    """Split-alliance alerts for a couple (or family): each partner's history on one instrument.
+
+    Sessions are compared where at least two partners returned a scorable check-in; `latest_only`
+    looks at the most recent such session only.
+    """
+    by_session: dict[int, list[ScoredCheckIn]] = defaultdict(list)
+    for history in histories:
+        for entry in history:
+            by_session[entry.session_id].append(entry)
+    shared = [
+        entries
+        for entries in by_session.values()
+        if len({e.client_id for e in entries if e.total is not None}) >= 2
+    ]
+    shared.sort(key=lambda entries: (max(e.session_number for e in entries), entries[0].session_id))
+    if latest_only:
+        shared = shared[-1:]
+    alerts = [split_alliance_alert(entries, instrument) for entries in shared]
+    return tuple(alert for alert in alerts if alert is not None)
+
+
+# --- missing check-ins --------------------------------------------------------------------------------
+
+
+def missing_checkin_alerts(
+    client_id: int,
+    sessions: Sequence[SessionReturn],
+    *,
+    instrument_id: str | None = None,
+    latest_only: bool = True,
+) -> tuple[Alert, ...]:
+    """An alert for each run of `MISSING_IN_A_ROW` or more sessions whose check-in did not come back.
+
+    The alert is keyed at the second missed session of the run, so a run that grows keeps one key.
+    `latest_only` reports only a run that is still going at the last session.
+    """
+    ordered = sorted(sessions, key=lambda s: (s.session_number, s.held_on, s.session_id))
+    runs: list[list[SessionReturn]] = []
+    current: list[SessionReturn] = []
+    for session in ordered:
+        if session.returned:
+            if len(current) >= MISSING_IN_A_ROW:
+                runs.append(current)
+            current = []
+        else:
+            current.append(session)
+    ongoing = current if len(current) >= MISSING_IN_A_ROW else None
+    if ongoing is not None:
+        runs.append(ongoing)
+    if latest_only:
+        runs = [ongoing] if ongoing is not None else []
+    alerts: list[Alert] = []
+    for run in runs:
+        numbers = [s.session_number for s in run]
+        where = (
+            f"sessions {numbers[0]} and {numbers[1]}"
+            if len(run) == 2
+            else f"sessions {numbers[0]}–{numbers[-1]}"
+        )
+        alerts.append(
+            Alert(
+                kind=AlertKind.MISSING_CHECKINS,
+                client_ids=(client_id,),
+                session_id=run[MISSING_IN_A_ROW - 1].session_id,
+                instrument_id=instrument_id,
+                rule=f"{len(run)} check-ins in a row not returned ({where})",
+                evidence=tuple(
+                    Evidence(
+                        label="check-in not returned",
+                        client_id=client_id,
+                        session_id=s.session_id,
+                        session_number=s.session_number,
+                        held_on=s.held_on,
+                    )
+                    for s in run
+                ),
+                suggested_next_step=suggest_next_step(AlertKind.MISSING_CHECKINS),
+                severity=AlertSeverity.LOW,
+            )
+        )
+    return tuple(alerts)
+
+
+# --- a whole case -------------------------------------------------------------------------------------
+
+
+def case_alerts(
+    histories: Mapping[int, Sequence[ScoredCheckIn]],
+    instrument: Instrument,
+    *,
+    sessions: Mapping[int, Sequence[SessionReturn]] | None = None,
+    reference: PracticeReference | None = None,
+    latest_only: bool = True,
+) -> tuple[Alert, ...]:
+    """Every rule for one case on one instrument: each client's alerts, the couple's split alliance
+    (two or more clients), and missing check-ins (`sessions`: client id → sessions they attended).
+
+    Sorted most urgent first (severity, then kind), then by session.
+    """
+    alerts: list[Alert] = []
+    for client_id in sorted(histories):
+        alerts.extend(
+            client_alerts(histories[client_id], instrument, reference=reference, latest_only=latest_only)
+        )
+    if len(histories) >= 2:
+        alerts.extend(couple_alerts(histories.values(), instrument, latest_only=latest_only))
+    for client_id, attended in sorted((sessions or {}).items()):
+        alerts.extend(
+            missing_checkin_alerts(client_id, attended, instrument_id=instrument.id, latest_only=latest_only)
+        )
+    order = list(AlertKind)
+    return tuple(
+        sorted(alerts, key=lambda a: (-a.severity.rank, order.index(a.kind), a.session_id, a.client_ids))
+    )

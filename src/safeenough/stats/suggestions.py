@@ -1,0 +1,151 @@
+"""Suggested next steps: a concrete, humane way for the therapist to open the next session.
+
+Chosen by alert kind, and for item alerts by what the item is about (its theme), so the same text fits
+our own check-in and a practice's licensed instrument whose items are tagged with a theme. The text is
+ours (written for safeenough, after the rupture-repair literature: metacommunication, validating the
+client's stance, owning the therapist's part; Eubanks, Muran & Safran 2018). It is for the therapist
+only and is never shown or sent to clients.
+"""
+
+from safeenough.domain.alert import AlertKind
+from safeenough.domain.instrument import Instrument, InstrumentKind, ItemTheme
+
+_ITEM: dict[ItemTheme, str] = {
+    ItemTheme.HEARD: (
+        'Open by checking your understanding rather than explaining yours: "Last time I wondered whether I '
+        "really got what you were telling me. Would you tell me again? I'll try to say back what I hear, "
+        'and please correct me where I get it wrong."'
+    ),
+    ItemTheme.SAFE_TO_SPEAK: (
+        'Invite them to talk about what made it harder to speak: "Your answers made me think it may have '
+        "been hard to say what really mattered last time. I'd like to understand what made it harder, "
+        "whether it was something I said or did, or how we set things up. There's no wrong answer, and we "
+        'can go at your pace." Then ask yourself what your part might have been.'
+    ),
+    ItemTheme.GOALS: (
+        "Return to what they came for, in their words: \"I'm wondering whether we've been spending our "
+        'time on what matters most to you. What would you most want us to work on today?" Let them set '
+        "the focus before you suggest one."
+    ),
+    ItemTheme.APPROACH: (
+        "Ask about the way you work, ready to change it rather than defend it: \"I'd like to check how the "
+        "way we work suits you. What has helped, and what hasn't? Is there anything you'd like me to do "
+        'more of, or less of?"'
+    ),
+    ItemTheme.OVERALL: (
+        "Make room for what was missing: \"It sounds like last session wasn't quite right for you, and I'm "
+        "glad you told me. What would have made it better, even if it's hard to put into words?\""
+    ),
+    ItemTheme.BOND: (
+        "Talk about the relationship itself, gently: \"I'd like to check in about how it feels to work with "
+        'me. Is there anything about how I come across that makes this harder for you?" Listen for '
+        "whether they expected criticism, and respond differently from what they feared."
+    ),
+    ItemTheme.WELLBEING: (
+        'Ask about this area of their life with curiosity: "You marked this as harder lately. What has '
+        'it been like for you?" Keep the question open before moving to plans.'
+    ),
+    ItemTheme.SELF_HARM: (
+        "Follow your service's risk procedure first, and do not wait for the next session if it says to "
+        "make contact sooner. When you speak, you might open with: \"On the questionnaire you said you'd "
+        "had thoughts that you'd be better off dead, or of hurting yourself. Thank you for telling me. "
+        'Can we talk about what those thoughts have been like?" Ask directly and calmly; asking does not '
+        "put the idea in someone's mind."
+    ),
+}
+
+_ITEM_GENERIC = (
+    "Ask about this question in their own words: \"On the question '{text}', your answer stood out to "
+    'me. Would you tell me more about what was behind it?" Thank them for being honest.'
+)
+
+_ALLIANCE: dict[AlertKind, str] = {
+    AlertKind.BELOW_CUTOFF: (
+        'Before anything else next time, ask about the last session: "Your answers told me our last '
+        "session didn't quite work for you, and I really appreciate you letting me know. What would have "
+        'made it better?" Listen for what you could do differently, and say so.'
+    ),
+    AlertKind.RELIABLE_DROP: (
+        'Name the change without putting it on them: "I noticed last session seemed to land differently '
+        "for you than the one before. I wonder whether something happened between us, or something I "
+        "said, that didn't feel right. I'd really like to know.\" Ask yourself what your part might have "
+        "been, and be ready to own it."
+    ),
+    AlertKind.BELOW_BASELINE: (
+        'Step back and look at the work together: "Compared with our first sessions, it seems our '
+        "sessions have been working less well for you lately. I'd like us to look at how we're doing "
+        'together. What has changed for you?" Consider bringing the case to supervision.'
+    ),
+    AlertKind.NOT_ON_TRACK: (
+        "Share what you see and ask how they see it: \"Looking at your answers, our sessions don't seem to "
+        "be feeling as helpful as I'd hoped by now. How does that fit with your sense of it?\""
+    ),
+}
+
+_OUTCOME: dict[AlertKind, str] = {
+    AlertKind.BELOW_CUTOFF: (
+        "Their score has moved into the range where this is likely to be getting in the way of life. Ask "
+        "how the last two weeks have been and what has changed, then review together whether the plan "
+        "still fits."
+    ),
+    AlertKind.RELIABLE_DROP: (
+        'Things seem to have become harder since the last check-in. Open with curiosity: "Your answers '
+        'suggest the last couple of weeks have been harder. What has been happening?" Check risk if '
+        "relevant, and review the plan together."
+    ),
+    AlertKind.BELOW_BASELINE: (
+        'Scores are now reliably worse than when they started. Review the work together: "Since we '
+        "started, things seem to have got harder rather than easier. I'd like us to think together about "
+        "whether we're focusing on the right things, or whether something else would help.\" Consider "
+        "supervision, and whether more or different support is needed."
+    ),
+    AlertKind.NOT_ON_TRACK: (
+        "Progress is slower than usual for clients who started where they did. Share this openly: "
+        "\"Looking at your answers, things don't seem to be shifting as much as we'd hoped. How does that "
+        'fit with your sense of it? What might we do differently?" Consider bringing the case to '
+        "supervision; early change is a good sign, and its absence is worth acting on."
+    ),
+}
+
+_OTHER: dict[AlertKind, str] = {
+    AlertKind.SPLIT_ALLIANCE: (
+        "The partners experienced the session differently. Open with both, without pointing at either: "
+        "\"I'd like to check how our sessions are working for each of you. It's common for two people to "
+        'experience them differently, and both views matter here." Make room for the partner who found '
+        "the session harder to speak first if they wish, and protect that space without implying the other "
+        "did anything wrong. Ask yourself whether you have sided with one of them."
+    ),
+    AlertKind.MISSING_CHECKINS: (
+        "Ask with curiosity, not as a reminder: \"I noticed the short questionnaire hasn't come back the "
+        "last couple of times, and that's completely fine. I'm curious whether it feels useful, or like a "
+        'chore, or hard to answer honestly." Offer to fill it in together at the end of the session, or '
+        "to stop using it."
+    ),
+    AlertKind.CLIENT_COMMENT: (
+        'Read what they wrote before the session. Thank them for telling you and invite more: "Thank you '
+        "for writing that. I'd like to understand it better. Could you tell me more about what happened "
+        'for you?" Stay curious about your own part before explaining yours.'
+    ),
+}
+
+_FALLBACK = (
+    "Open the next session by asking how the last one was for them, and listen before explaining: \"I'd "
+    "like to hear how our last session was for you, including anything that didn't feel right.\""
+)
+
+
+def suggest_next_step(
+    kind: AlertKind, instrument: Instrument | None = None, item_id: str | None = None
+) -> str:
+    """The suggested opening for an alert of this kind (on this item of this instrument)."""
+    if kind is AlertKind.LOW_ITEM and instrument is not None and item_id is not None:
+        item = next((i for i in instrument.items if i.id == item_id), None)
+        if item is not None:
+            if item.theme is not None:
+                return _ITEM[item.theme]
+            return _ITEM_GENERIC.format(text=item.text)
+    if kind in _OTHER:
+        return _OTHER[kind]
+    if instrument is not None and instrument.kind is not InstrumentKind.ALLIANCE and kind in _OUTCOME:
+        return _OUTCOME[kind]
+    return _ALLIANCE.get(kind, _FALLBACK)

@@ -1,0 +1,310 @@
+"""Alert rules pinned to worked cases, and their properties checked with hypothesis."""
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from safeenough.domain.alert import AlertKind, AlertSeverity
+from safeenough.errors import InvalidInput
+from safeenough.stats.alerts import (
+    case_alerts,
+    client_alerts,
+    couple_alerts,
+    missing_checkin_alerts,
+    split_alliance_alert,
+)
+from safeenough.stats.expected_response import PracticeReference
+from tests.stats.helpers import check_in, even_answers, history, phq9, safety, sessions
+
+SAFETY = safety()
+PHQ9 = phq9()
+
+
+def kinds(alerts: tuple[object, ...]) -> list[AlertKind]:
+    return [alert.kind for alert in alerts]  # type: ignore[attr-defined]
+
+
+def test_alert_fires_when_alliance_drops_below_cutoff() -> None:
+    alerts = client_alerts(history(SAFETY, [48, 44]), SAFETY)
+    (alert,) = [a for a in alerts if a.kind is AlertKind.BELOW_CUTOFF]
+    assert alert.rule == "total 44 ≤ cut-off 45 (possible alliance concern; provisional)"
+    assert alert.client_ids == (1,)
+    assert alert.session_id == 2
+    assert alert.instrument_id == "safeenough-safety"
+    assert alert.check_in_ids == (1002,)
+    assert alert.evidence[0].value == 44
+    assert alert.evidence[0].submitted_at is not None
+    assert alert.suggested_next_step
+
+
+def test_no_alert_when_the_alliance_is_above_the_cutoff() -> None:
+    assert client_alerts(history(SAFETY, [48, 46]), SAFETY) == ()
+
+
+def test_a_low_safe_to_speak_answer_raises_an_item_alert_with_an_invitation_to_talk() -> None:
+    entry = check_in(SAFETY, {"heard": 10, "safe_to_speak": 6, "goals": 10, "approach": 10, "overall": 10})
+    (alert,) = client_alerts([entry], SAFETY)
+    assert alert.kind is AlertKind.LOW_ITEM
+    assert alert.item_id == "safe_to_speak"
+    assert alert.rule == "item safe_to_speak scored 6 ≤ item threshold 7"
+    assert alert.evidence[0].item_id == "safe_to_speak"
+    assert alert.evidence[0].value == 6
+    assert "what made it harder" in alert.suggested_next_step
+
+
+def test_a_drop_of_the_reliable_change_value_since_last_time_raises_a_reliable_drop() -> None:
+    alerts = client_alerts(history(SAFETY, [50, 46, 50, 45]), SAFETY)
+    (drop,) = [a for a in alerts if a.kind is AlertKind.RELIABLE_DROP]
+    assert (
+        drop.rule
+        == "total fell from 50 to 45 (−5) since the previous check-in; a change of 5 or more is reliable"
+    )
+    assert drop.check_in_ids == (1003, 1004)
+    assert drop.severity is AlertSeverity.HIGH
+    assert [e.value for e in drop.evidence] == [50, 45]
+    assert AlertKind.RELIABLE_DROP not in kinds(client_alerts(history(SAFETY, [50, 46]), SAFETY))
+
+
+def test_a_slow_slide_below_the_clients_own_baseline_raises_a_baseline_alert() -> None:
+    alerts = client_alerts(history(SAFETY, [49, 48, 50, 47, 46, 44]), SAFETY)
+    assert AlertKind.RELIABLE_DROP not in kinds(alerts)
+    (alert,) = [a for a in alerts if a.kind is AlertKind.BELOW_BASELINE]
+    assert alert.rule.startswith("total 44 is 5 lower than the client's baseline 49 (mean of the first three")
+    assert alert.check_in_ids == (1001, 1002, 1003, 1006)
+    assert any(e.label.startswith("baseline (mean") and e.value == 49 for e in alert.evidence)
+
+
+def test_phq_9_raises_a_cutoff_alert_only_when_a_client_crosses_into_caseness() -> None:
+    assert kinds(client_alerts(history(PHQ9, [12]), PHQ9)) == []
+    assert kinds(client_alerts(history(PHQ9, [12, 13]), PHQ9)) == []
+    (alert,) = client_alerts(history(PHQ9, [8, 10]), PHQ9)
+    assert alert.rule == "total 10 ≥ cut-off 10 (caseness); the previous check-in (8) was not"
+    assert alert.check_in_ids == (1002, 1001)
+
+
+def test_phq_9_rising_by_six_is_a_reliable_deterioration() -> None:
+    alerts = client_alerts(history(PHQ9, [2, 8]), PHQ9)
+    (drop,) = [a for a in alerts if a.kind is AlertKind.RELIABLE_DROP]
+    assert drop.rule.startswith("total rose from 2 to 8 (+6)")
+    assert "suggest the last couple of weeks have been harder" in drop.suggested_next_step
+
+
+def test_any_answer_above_not_at_all_on_phq_9_item_9_is_a_high_severity_alert() -> None:
+    answers = {str(n): 0.0 for n in range(1, 10)} | {"9": 1.0}
+    (alert,) = client_alerts([check_in(PHQ9, answers)], PHQ9)
+    assert alert.kind is AlertKind.LOW_ITEM
+    assert alert.item_id == "9"
+    assert alert.severity is AlertSeverity.HIGH
+    assert alert.rule == "item 9 scored 1 ≥ item threshold 1"
+    assert "risk procedure" in alert.suggested_next_step
+
+
+def test_a_client_who_does_not_improve_as_expected_is_not_on_track() -> None:
+    # Default curve from intake 15: expected 11 at check-in 4; 18 is 7 worse (≥ 6 points).
+    alerts = client_alerts(history(PHQ9, [15, 15, 16, 18]), PHQ9)
+    (alert,) = [a for a in alerts if a.kind is AlertKind.NOT_ON_TRACK]
+    assert alert.rule.startswith("total 18 at check-in 4 is 7 higher than the expected 11")
+    assert "provisional default curve" in alert.rule
+    assert alert.check_in_ids == (1001, 1004)
+
+
+def test_not_on_track_uses_the_practices_own_similar_clients_when_there_are_thirty() -> None:
+    slow_practice = PracticeReference(tuple((15, 16, 17, 17) for _ in range(30)))
+    alerts = client_alerts(history(PHQ9, [15, 15, 16, 18]), PHQ9, reference=slow_practice)
+    assert AlertKind.NOT_ON_TRACK not in kinds(alerts)
+
+
+def test_alliance_measures_are_not_judged_against_an_expected_treatment_response() -> None:
+    alerts = client_alerts(history(SAFETY, [20, 20, 20, 20, 20, 20, 20, 20]), SAFETY, latest_only=False)
+    assert AlertKind.NOT_ON_TRACK not in kinds(alerts)
+
+
+def test_a_free_text_answer_raises_a_client_comment_alert() -> None:
+    answers = even_answers(SAFETY, 50)
+    (alert,) = client_alerts([check_in(SAFETY, answers, free_text="You checked your watch a lot.")], SAFETY)
+    assert alert.kind is AlertKind.CLIENT_COMMENT
+    assert alert.item_id == "didnt_sit_right"
+    assert "You checked your watch" not in alert.rule  # the words stay with the check-in, not the alert
+    assert client_alerts([check_in(SAFETY, answers, free_text="  \n")], SAFETY) == ()
+
+
+def test_an_unscorable_check_in_raises_no_score_alerts_but_still_item_and_comment_alerts() -> None:
+    answers = {"heard": 2, "safe_to_speak": None, "goals": None}
+    entry = check_in(SAFETY, answers, session=2, free_text="Too fast.")
+    assert not entry.score.scorable
+    alerts = client_alerts([*history(SAFETY, [50]), entry], SAFETY)
+    assert kinds(alerts) == [AlertKind.LOW_ITEM, AlertKind.CLIENT_COMMENT]
+
+
+def test_a_history_must_be_one_clients_check_ins_on_the_instrument() -> None:
+    mixed = history(SAFETY, [40]) + history(SAFETY, [41], client_id=2)
+    with pytest.raises(InvalidInput, match="one client's"):
+        client_alerts(mixed, SAFETY)
+    with pytest.raises(InvalidInput, match="cannot be judged against"):
+        client_alerts(history(PHQ9, [3]), SAFETY)
+
+
+def test_a_couple_where_one_partner_scores_low_shows_a_split_alliance() -> None:
+    first = check_in(SAFETY, even_answers(SAFETY, 48), session=3, client_id=1)
+    second = check_in(SAFETY, even_answers(SAFETY, 40), session=3, client_id=2)
+    alert = split_alliance_alert([first, second], SAFETY)
+    assert alert is not None
+    assert alert.kind is AlertKind.SPLIT_ALLIANCE
+    assert alert.client_ids == (1, 2)
+    assert alert.severity is AlertSeverity.HIGH
+    assert alert.rule == (
+        "session 3: partners' totals differ by 8 (40 and 48); a difference of 5 or more is a split; "
+        "one partner's total (40) is ≤ cut-off 45 (possible alliance concern; provisional) "
+        "and the other's (48) is not"
+    )
+    assert alert.check_in_ids == (1003, 2003)
+    assert "both views matter" in alert.suggested_next_step
+
+
+def test_partners_who_both_rate_the_session_low_together_are_not_split() -> None:
+    first = check_in(SAFETY, even_answers(SAFETY, 42), session=3, client_id=1)
+    second = check_in(SAFETY, even_answers(SAFETY, 40), session=3, client_id=2)
+    assert split_alliance_alert([first, second], SAFETY) is None
+
+
+def test_couple_alerts_look_at_the_latest_session_both_partners_answered() -> None:
+    partner_a = history(SAFETY, [50, 50, 50], client_id=1)
+    partner_b = history(SAFETY, [50, 40], client_id=2)
+    (alert,) = couple_alerts([partner_a, partner_b], SAFETY)
+    assert alert.session_id == 2
+    assert couple_alerts([partner_a, history(SAFETY, [40, 50], client_id=2)], SAFETY) == ()
+    assert (
+        len(couple_alerts([partner_a, history(SAFETY, [40, 50], client_id=2)], SAFETY, latest_only=False))
+        == 1
+    )
+
+
+def test_split_alliance_is_about_alliance_measures_only() -> None:
+    first = check_in(PHQ9, even_answers(PHQ9, 3), session=1, client_id=1)
+    second = check_in(PHQ9, even_answers(PHQ9, 20), session=1, client_id=2)
+    assert split_alliance_alert([first, second], PHQ9) is None
+
+
+def test_two_check_ins_in_a_row_not_returned_raise_one_alert() -> None:
+    (alert,) = missing_checkin_alerts(1, sessions([True, False, False]), instrument_id="safeenough-safety")
+    assert alert.kind is AlertKind.MISSING_CHECKINS
+    assert alert.session_id == 3
+    assert alert.rule == "2 check-ins in a row not returned (sessions 2 and 3)"
+    assert [e.session_number for e in alert.evidence] == [2, 3]
+    assert alert.evidence[0].held_on is not None
+    assert missing_checkin_alerts(1, sessions([False, True, False])) == ()
+
+
+def test_a_growing_run_of_missed_check_ins_keeps_the_same_alert_key() -> None:
+    (two,) = missing_checkin_alerts(1, sessions([True, False, False]))
+    (three,) = missing_checkin_alerts(1, sessions([True, False, False, False]))
+    assert two.key == three.key
+    assert three.rule == "3 check-ins in a row not returned (sessions 2–4)"
+    assert missing_checkin_alerts(1, sessions([False, False, True])) == ()
+    assert (
+        len(missing_checkin_alerts(1, sessions([False, False, True, False, False]), latest_only=False)) == 2
+    )
+
+
+def test_case_alerts_put_the_most_urgent_first() -> None:
+    partner_a = history(SAFETY, [50, 50], client_id=1)
+    partner_b = [
+        check_in(SAFETY, even_answers(SAFETY, 50), session=1, client_id=2),
+        check_in(SAFETY, even_answers(SAFETY, 40), session=2, client_id=2, free_text="I felt blamed."),
+    ]
+    alerts = case_alerts({1: partner_a, 2: partner_b}, SAFETY, sessions={1: sessions([False, False])})
+    assert [a.severity for a in alerts] == sorted((a.severity for a in alerts), key=lambda s: -s.rank)
+    assert set(kinds(alerts)) == {
+        AlertKind.RELIABLE_DROP,
+        AlertKind.SPLIT_ALLIANCE,
+        AlertKind.BELOW_CUTOFF,
+        AlertKind.CLIENT_COMMENT,
+        AlertKind.MISSING_CHECKINS,
+    }
+    assert alerts[-1].kind is AlertKind.MISSING_CHECKINS
+
+
+# --- properties ---------------------------------------------------------------------------------------
+
+safety_totals = st.lists(st.integers(0, 50), min_size=1, max_size=12)
+phq_totals = st.lists(st.integers(0, 27), min_size=1, max_size=12)
+
+
+@given(totals=safety_totals)
+def test_no_drop_alert_when_alliance_scores_never_fall(totals: list[int]) -> None:
+    rising = sorted(totals)
+    alerts = client_alerts(history(SAFETY, rising), SAFETY, latest_only=False)
+    assert not {AlertKind.RELIABLE_DROP, AlertKind.BELOW_BASELINE} & set(kinds(alerts))
+
+
+@given(totals=phq_totals)
+def test_no_deterioration_or_crossing_alert_when_symptoms_never_rise(totals: list[int]) -> None:
+    falling = sorted(totals, reverse=True)
+    alerts = client_alerts(history(PHQ9, falling), PHQ9, latest_only=False)
+    assert not {
+        AlertKind.RELIABLE_DROP,
+        AlertKind.BELOW_BASELINE,
+        AlertKind.BELOW_CUTOFF,
+        AlertKind.NOT_ON_TRACK,
+    } & set(kinds(alerts))
+
+
+@given(totals=safety_totals)
+def test_a_reliable_drop_fires_exactly_where_a_total_falls_by_five_or_more(totals: list[int]) -> None:
+    alerts = client_alerts(history(SAFETY, totals), SAFETY, latest_only=False)
+    dropped_at = {a.session_id for a in alerts if a.kind is AlertKind.RELIABLE_DROP}
+    expected = {i + 2 for i, (a, b) in enumerate(itertools.pairwise(totals)) if a - b >= 5}
+    assert dropped_at == expected
+
+
+@given(totals=safety_totals)
+def test_every_alert_points_at_check_ins_of_the_history_and_explains_itself(totals: list[int]) -> None:
+    entries = history(SAFETY, totals)
+    ids = {e.id for e in entries}
+    for alert in client_alerts(entries, SAFETY, latest_only=False):
+        assert set(alert.check_in_ids) <= ids
+        assert alert.check_in_ids
+        assert alert.rule
+        assert alert.suggested_next_step
+        assert alert.evidence
+
+
+@given(totals=safety_totals)
+def test_latest_only_alerts_are_the_full_historys_alerts_for_the_last_check_in(totals: list[int]) -> None:
+    entries = history(SAFETY, totals)
+    latest = client_alerts(entries, SAFETY)
+    everything = client_alerts(entries, SAFETY, latest_only=False)
+    assert latest == tuple(a for a in everything if a.session_id == len(totals))
+
+
+@given(a=st.integers(0, 50), b=st.integers(0, 50))
+def test_a_split_alliance_alert_is_symmetric_in_the_partners(a: int, b: int) -> None:
+    first = check_in(SAFETY, even_answers(SAFETY, a), session=4, client_id=1)
+    second = check_in(SAFETY, even_answers(SAFETY, b), session=4, client_id=2)
+    assert split_alliance_alert([first, second], SAFETY) == split_alliance_alert([second, first], SAFETY)
+
+
+@given(a=st.integers(0, 50), b=st.integers(0, 50))
+def test_a_split_alliance_fires_exactly_on_a_big_gap_or_a_cutoff_between_partners(a: int, b: int) -> None:
+    first = check_in(SAFETY, even_answers(SAFETY, a), session=4, client_id=1)
+    second = check_in(SAFETY, even_answers(SAFETY, b), session=4, client_id=2)
+    split = abs(a - b) >= 5 or ((a <= 45) != (b <= 45))
+    assert (split_alliance_alert([first, second], SAFETY) is not None) == split
+
+
+@given(returned=st.lists(st.booleans(), max_size=20))
+def test_one_missing_alert_for_each_run_of_two_or_more_unreturned_check_ins(returned: list[bool]) -> None:
+    runs = sum(1 for missed, group in itertools.groupby(returned) if not missed and len(list(group)) >= 2)
+    assert len(missing_checkin_alerts(1, sessions(returned), latest_only=False)) == runs
+    ongoing = len(returned) >= 2 and not returned[-1] and not returned[-2]
+    assert len(missing_checkin_alerts(1, sessions(returned))) == (1 if ongoing else 0)
+
+
+@given(totals=safety_totals)
+def test_evaluating_the_same_history_twice_gives_the_same_alerts(totals: list[int]) -> None:
+    entries = history(SAFETY, totals)
+    assert client_alerts(entries, SAFETY, latest_only=False) == client_alerts(
+        list(reversed(entries)), SAFETY, latest_only=False
+    )
