@@ -20,6 +20,12 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage clinician accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+checkin_app = typer.Typer(help="Client check-ins after sessions.", no_args_is_help=True)
+app.add_typer(checkin_app, name="checkin")
+instrument_app = typer.Typer(
+    help="Questionnaires: the built-in ones and your licensed ones.", no_args_is_help=True
+)
+app.add_typer(instrument_app, name="instrument")
 
 
 def _practice() -> Practice:
@@ -187,6 +193,54 @@ def user_passwd(username: str) -> None:
     except SafeEnoughError as error:
         _fail(error)
     typer.echo(f"Password changed for {username}; their open logins were ended.")
+
+
+@checkin_app.command("link")
+def checkin_link(
+    session: Annotated[int, typer.Argument(help="Session id (shown on the case page).")],
+    client: Annotated[int, typer.Argument(help="Client id of an attending client.")],
+    base_url: Annotated[
+        str, typer.Option(help="The address clients reach the app on.")
+    ] = "http://127.0.0.1:8000",
+    instrument: Annotated[list[str] | None, typer.Option(help="Instrument id to ask (repeatable).")] = None,
+) -> None:
+    """Print a single-use check-in link for one client and one session (valid for 4 days by default)."""
+    try:
+        issued = _practice().issue_checkin_link_as_owner(
+            session, client, instrument_ids=tuple(instrument) if instrument else None
+        )
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(base_url.rstrip("/") + issued.path)
+    typer.echo(f"(single use; expires {issued.link.expires_at:%Y-%m-%d %H:%M} UTC)", err=True)
+
+
+@instrument_app.command("add")
+def instrument_add(
+    file: Path,
+    replace: Annotated[bool, typer.Option(help="Replace an installed instrument with the same id.")] = False,
+) -> None:
+    """Check and install a licensed instrument's definition file (see docs/instrument-format.md)."""
+    try:
+        instrument = _practice().install_instrument(file, replace=replace)
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(f"Installed {instrument.title} ({instrument.id}, {len(instrument.items)} items).")
+
+
+@instrument_app.command("list")
+def instrument_list() -> None:
+    """List the instruments available for check-ins."""
+    try:
+        catalogue = _practice().instruments()
+    except SafeEnoughError as error:
+        _fail(error)
+    for instrument in catalogue:
+        origin = "built-in" if catalogue.is_builtin(instrument.id) else "installed"
+        validated = "" if instrument.validated else " (not yet validated)"
+        typer.echo(f"{instrument.id:<20} {origin:<9} {instrument.title}{validated}")
+    for problem in catalogue.problems:
+        typer.secho(f"problem: {problem}", err=True, fg=typer.colors.YELLOW)
 
 
 @app.command()

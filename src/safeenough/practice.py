@@ -36,7 +36,7 @@ from safeenough.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
-from safeenough.instruments.catalogue import Catalogue, load_catalogue
+from safeenough.instruments.catalogue import Catalogue, install_instrument, load_catalogue
 from safeenough.settings import Settings
 from safeenough.stats.alerts import case_alerts
 from safeenough.stats.expected_response import ExpectedResponse, PracticeReference, expected_response
@@ -450,8 +450,24 @@ class Practice:
         """Built-in instruments and those the practice installed (files under data_dir/instruments)."""
         return load_catalogue(self.settings.data_dir)
 
+    def install_instrument(self, source: Path, *, replace: bool = False) -> Instrument:
+        """Add a practice-licensed instrument (SRS, ORS, WAI-SR, CORE-10…) from its definition file."""
+        return install_instrument(source, self.settings.data_dir, replace=replace)
+
     def default_checkin_instruments(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.settings.checkin_instruments.split(",") if part.strip())
+
+    def issue_checkin_link_as_owner(
+        self, session_id: int, client_id: int, *, instrument_ids: tuple[str, ...] | None = None
+    ) -> IssuedLink:
+        """For the command line: issue the link as the clinician who owns the session's case."""
+        with self.store.transaction() as work:
+            session = work.sessions.find(session_id)
+            owner_id = None if session is None else work.cases.owner_id(session.case_id)
+            if owner_id is None:
+                raise NotFound(f"There is no session {session_id}.")
+            owner = work.clinicians.get(owner_id)
+        return self.issue_checkin_link(owner, session_id, client_id, instrument_ids=instrument_ids)
 
     def issue_checkin_link(
         self,
@@ -545,8 +561,11 @@ class Practice:
         problems: dict[tuple[str, str], str] = {}
         for instrument in instruments:
             given = answers.get(instrument.id, {})
-            for item_id, message in answer_problems(instrument, given).items():
+            found = answer_problems(instrument, given)
+            for item_id, message in found.items():
                 problems[(instrument.id, item_id)] = message
+            if found:
+                continue
             if all(given.get(item.id) is None for item in instrument.items):
                 first = instrument.items[0].id
                 problems.setdefault((instrument.id, first), "Please answer at least this question.")
@@ -672,7 +691,8 @@ class Practice:
             returned = {(c.session_id, c.client_id) for c in check_ins if c.instrument_id == instrument.id}
             closed: dict[int, list[SessionReturn]] = {}
             for link in links:
-                if instrument.id not in link.instrument_ids or link.state(now).value == "open":
+                # One missing-check-in alert per link, not one per instrument it asked.
+                if instrument.id != link.instrument_ids[0] or link.state(now).value == "open":
                     continue
                 session = numbers[link.session_id]
                 closed.setdefault(link.client_id, []).append(
