@@ -21,6 +21,7 @@ from safeenough.storage.encryption import FieldCipher, create_key_file, load_key
 from safeenough.storage.logins import LoginRepository
 from safeenough.storage.sessions import SessionRepository
 from safeenough.storage.tables import settings
+from safeenough.storage.transcripts import TranscriptRepository
 
 KEY_CHECK = "key_check"
 KEY_CHECK_TEXT = "safeenough key check"
@@ -39,6 +40,7 @@ class UnitOfWork:
     checkin_links: CheckInLinkRepository
     checkins: CheckInRepository
     alerts: AlertRepository
+    transcripts: TranscriptRepository
 
 
 class Store:
@@ -93,6 +95,7 @@ class Store:
                 checkin_links=CheckInLinkRepository(connection, cipher),
                 checkins=CheckInRepository(connection, cipher),
                 alerts=AlertRepository(connection, cipher),
+                transcripts=TranscriptRepository(connection, cipher),
             )
 
     def setting(self, key: str) -> str | None:

@@ -1,0 +1,142 @@
+"""A session's transcript (as its Conversation) and the annotations the analysis produced.
+
+The conversation is stored as JSON in the session's sealed transcript column, with the speaker roles the
+therapist confirmed. Annotations go in their own table keyed by session, turn and `produced_by`, so a
+report can say which component versions made it.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from safeenough.domain.annotation import Annotation
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+from safeenough.storage.encryption import FieldCipher
+from safeenough.storage.tables import annotations, sessions
+
+TRANSCRIPT_FIELD = "sessions.transcript"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTranscript:
+    conversation: Conversation
+    filename: str
+    source_format: str
+    roles_confirmed: bool
+    role_confidence: float
+
+
+def conversation_to_json(conversation: Conversation) -> list[dict[str, Any]]:
+    return [
+        {
+            "speaker": turn.speaker,
+            "role": turn.role.value,
+            "text": turn.text,
+            "source_id": turn.source_id,
+            "start": turn.start_seconds,
+            "end": turn.end_seconds,
+        }
+        for turn in conversation.turns
+    ]
+
+
+def conversation_from_json(conversation_id: str, turns: list[dict[str, Any]]) -> Conversation:
+    return Conversation(
+        id=conversation_id,
+        turns=tuple(
+            Turn(
+                index=index,
+                speaker=turn["speaker"],
+                role=SpeakerRole(turn["role"]),
+                text=turn["text"],
+                source_id=turn.get("source_id"),
+                start_seconds=turn.get("start"),
+                end_seconds=turn.get("end"),
+            )
+            for index, turn in enumerate(turns)
+        ),
+    )
+
+
+class TranscriptRepository:
+    def __init__(self, connection: Connection, cipher: FieldCipher) -> None:
+        self.connection = connection
+        self.cipher = cipher
+
+    def save(self, session_id: int, transcript: StoredTranscript) -> None:
+        document = {
+            "id": transcript.conversation.id,
+            "filename": transcript.filename,
+            "format": transcript.source_format,
+            "roles_confirmed": transcript.roles_confirmed,
+            "role_confidence": transcript.role_confidence,
+            "turns": conversation_to_json(transcript.conversation),
+        }
+        self.connection.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(transcript_sealed=self.cipher.seal(json.dumps(document), field=TRANSCRIPT_FIELD))
+        )
+
+    def load(self, session_id: int) -> StoredTranscript | None:
+        sealed = self.connection.execute(
+            select(sessions.c.transcript_sealed).where(sessions.c.id == session_id)
+        ).scalar_one_or_none()
+        if sealed is None:
+            return None
+        document = json.loads(self.cipher.open(sealed, field=TRANSCRIPT_FIELD))
+        return StoredTranscript(
+            conversation=conversation_from_json(document["id"], document["turns"]),
+            filename=document["filename"],
+            source_format=document["format"],
+            roles_confirmed=document["roles_confirmed"],
+            role_confidence=document["role_confidence"],
+        )
+
+    def replace_annotations(self, session_id: int, found: list[Annotation]) -> None:
+        """The latest analysis of a session replaces the previous one (the transcript may have changed)."""
+        self.connection.execute(delete(annotations).where(annotations.c.session_id == session_id))
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "session_id": session_id,
+                "turn_index": annotation.target_turn,
+                "key": annotation.key,
+                "value_sealed": self.cipher.seal(json.dumps(annotation.value), field="annotations.value"),
+                "confidence": annotation.confidence,
+                "evidence": ",".join(str(turn) for turn in annotation.evidence)[:500],
+                "produced_by": annotation.produced_by,
+                "created_at": now,
+            }
+            for annotation in found
+        ]
+        if rows:
+            self.connection.execute(insert(annotations), rows)
+
+    def annotations(self, session_id: int) -> list[Annotation]:
+        rows = self.connection.execute(
+            select(annotations).where(annotations.c.session_id == session_id).order_by(annotations.c.id)
+        )
+        return [
+            Annotation(
+                target_turn=row.turn_index,
+                key=row.key,
+                value=json.loads(self.cipher.open(row.value_sealed, field="annotations.value")),
+                confidence=row.confidence,
+                evidence=tuple(int(part) for part in row.evidence.split(",") if part),
+                produced_by=row.produced_by,
+            )
+            for row in rows
+        ]
+
+    def analysed_session_ids(self, session_ids: list[int]) -> set[int]:
+        if not session_ids:
+            return set()
+        return set(
+            self.connection.execute(
+                select(annotations.c.session_id).where(annotations.c.session_id.in_(session_ids)).distinct()
+            ).scalars()
+        )

@@ -1,0 +1,89 @@
+"""Transcripts through the facade: import, role confirmation, analysis, access."""
+
+import pytest
+from sqlalchemy import select
+
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.conversation import SpeakerRole
+from safeenough.errors import InvalidInput, NotFound, PermissionDenied
+from safeenough.practice import Practice
+from safeenough.storage.tables import sessions
+
+TRANSCRIPT = b"""Dana: What would you like to focus on today?
+Sam: I don't know. Whatever you think.
+Dana: It sounds like it's hard to know where to start.
+Sam: I guess. You probably think I'm wasting your time.
+"""
+
+
+def first_session_id(practice: Practice, ada: Clinician) -> int:
+    case = practice.caseload(ada)[0].case
+    return practice.case_detail(ada, case.id).sessions[0].id
+
+
+def test_a_named_therapist_makes_the_transcript_ready_for_analysis(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    preview = demo_practice.import_transcript(
+        ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana"
+    )
+    assert preview.analysed
+    assert [turn.role for turn in preview.conversation.turns][:2] == [
+        SpeakerRole.THERAPIST,
+        SpeakerRole.CLIENT,
+    ]
+    analysis = demo_practice.session_analysis(ada, session_id)
+    assert analysis.transcript is not None
+    assert analysis.report is not None
+
+
+def test_a_guessed_role_waits_for_the_therapist_to_confirm(demo_practice: Practice, ada: Clinician) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    preview = demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)
+    assert not preview.analysed
+    assert demo_practice.session_analysis(ada, session_id).report is None
+    demo_practice.confirm_transcript_roles(ada, session_id, "Dana")
+    analysis = demo_practice.session_analysis(ada, session_id)
+    assert analysis.transcript is not None
+    assert analysis.transcript.roles_confirmed
+    assert analysis.report is not None
+
+
+def test_the_transcript_is_encrypted_at_rest(demo_practice: Practice, ada: Clinician) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
+    with demo_practice.store.engine.connect() as connection:
+        sealed = connection.execute(
+            select(sessions.c.transcript_sealed).where(sessions.c.id == session_id)
+        ).scalar_one()
+    assert sealed.startswith("v1:")
+    assert "wasting" not in sealed
+
+
+def test_an_unreadable_file_names_the_file_and_stores_nothing(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    with pytest.raises(InvalidInput, match=r"broken\.txt"):
+        demo_practice.import_transcript(ada, session_id, filename="broken.txt", data=b"no speaker here\n")
+    assert demo_practice.session_analysis(ada, session_id).transcript is None
+
+
+def test_confirming_an_unknown_speaker_is_refused(demo_practice: Practice, ada: Clinician) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)
+    with pytest.raises(InvalidInput, match="Dana, Sam"):
+        demo_practice.confirm_transcript_roles(ada, session_id, "Nobody")
+
+
+def test_only_the_owner_imports_and_others_cannot_read(
+    demo_practice: Practice, ada: Clinician, ben: Clinician, sol: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    with pytest.raises(PermissionDenied):
+        demo_practice.import_transcript(sol, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
+    assert demo_practice.session_analysis(sol, session_id).read_only
+    with pytest.raises(NotFound):
+        demo_practice.session_analysis(ben, session_id)
