@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage clinician accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+export_app = typer.Typer(help="Export check-in scores (pseudonymous codes only).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 checkin_app = typer.Typer(help="Client check-ins after sessions.", no_args_is_help=True)
 app.add_typer(checkin_app, name="checkin")
 instrument_app = typer.Typer(
@@ -241,6 +243,43 @@ def instrument_list() -> None:
         typer.echo(f"{instrument.id:<20} {origin:<9} {instrument.title}{validated}")
     for problem in catalogue.problems:
         typer.secho(f"problem: {problem}", err=True, fg=typer.colors.YELLOW)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    if out.exists():
+        _fail(SafeEnoughError(f"{out} already exists; choose a new file name so nothing is overwritten"))
+    out.write_text(text, encoding="utf-8")
+    out.chmod(0o600)
+    typer.echo(f"Written to {out}.", err=True)
+
+
+@export_app.command("fhir")
+def export_fhir(
+    case: Annotated[int, typer.Option("--case", help="Case id.")],
+    out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+    free_text: Annotated[bool, typer.Option(help="Include clients' free-text answers (sensitive).")] = False,
+) -> None:
+    """A FHIR R4B Bundle of Questionnaire, QuestionnaireResponse and Observation for one case."""
+    try:
+        bundle = _practice().export_case_fhir_as_owner(case, include_free_text=free_text)
+    except SafeEnoughError as error:
+        _fail(error)
+    _write(bundle, out)
+
+
+@export_app.command("csv")
+def export_csv(
+    out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+) -> None:
+    """Tidy CSV of every check-in score in the practice, one row per item and total, for research."""
+    try:
+        text = _practice().export_scores_csv(None)
+    except SafeEnoughError as error:
+        _fail(error)
+    _write(text, out)
 
 
 @app.command()

@@ -41,6 +41,8 @@ from safeenough.errors import (
     TooManyAttempts,
 )
 from safeenough.instruments.catalogue import Catalogue, install_instrument, load_catalogue
+from safeenough.interop.csv_export import score_rows, scores_csv
+from safeenough.interop.fhir import fhir_bundle
 from safeenough.reports.session_report import CheckInItem, CheckInSummary, SessionReport, build_session_report
 from safeenough.settings import Settings
 from safeenough.stats.alerts import case_alerts
@@ -575,6 +577,57 @@ class Practice:
             )
         return None
 
+    # Exports -----------------------------------------------------------------------------------
+
+    def export_case_fhir(self, actor: Clinician, case_id: int, *, include_free_text: bool = False) -> str:
+        """The case's check-ins as a FHIR R4B Bundle (pseudonymous codes only, never names)."""
+        monitoring = self.case_monitoring(actor, case_id)
+        bundle = fhir_bundle(
+            monitoring.case,
+            monitoring.sessions,
+            [(track.client, track.instrument, track.history) for track in monitoring.tracks],
+            include_free_text=include_free_text,
+        )
+        self._audit_export(actor.id, "case", case_id, "fhir")
+        return bundle
+
+    def export_scores_csv(self, actor: Clinician | None) -> str:
+        """Tidy CSV of every score the actor may read (None: the whole practice, for the command line)."""
+        if actor is not None and not actor.role.holds_caseload:
+            raise PermissionDenied("An admin account cannot export clinical data.")
+        catalogue = self.instruments()
+        rows = []
+        with self.store.transaction() as work:
+            owners = None if actor is None else [owner.id for owner in self._visible_owners(work, actor)]
+            cases = work.cases.many(work.cases.all_ids()) if owners is None else work.cases.owned_by(owners)
+            for case in cases:
+                monitoring = self._monitoring(work, case, read_only=True, catalogue=catalogue)
+                rows.extend(
+                    score_rows(
+                        case,
+                        monitoring.sessions,
+                        [(track.client, track.instrument, track.history) for track in monitoring.tracks],
+                    )
+                )
+            detail = f"scores csv, {len(cases)} cases"
+            work.audit.record(
+                None if actor is None else actor.id, AuditAction.EXPORT, "practice", None, detail
+            )
+        return scores_csv(rows)
+
+    def export_case_fhir_as_owner(self, case_id: int, *, include_free_text: bool = False) -> str:
+        """For the command line: export as the clinician who owns the case."""
+        with self.store.transaction() as work:
+            owner_id = work.cases.owner_id(case_id)
+            if owner_id is None:
+                raise NotFound(f"There is no case {case_id}.")
+            owner = work.clinicians.get(owner_id)
+        return self.export_case_fhir(owner, case_id, include_free_text=include_free_text)
+
+    def _audit_export(self, actor_id: int | None, kind: str, target_id: int | None, detail: str) -> None:
+        with self.store.transaction() as work:
+            work.audit.record(actor_id, AuditAction.EXPORT, kind, target_id, detail)
+
     # Check-ins ---------------------------------------------------------------------------------
 
     def instruments(self) -> Catalogue:
@@ -718,44 +771,40 @@ class Practice:
             case, owner = self._visible_case(work, actor, case_id)
             if owner.id == actor.id:
                 self._refresh_alerts(work, case, catalogue)
-            sessions = work.sessions.for_cases([case.id])[case.id]
-            numbers = {session.id: session.number for session in sessions}
-            check_ins = work.checkins.for_clients([client.id for client in case.clients])
-            tracks = []
-            used = [
-                instrument
-                for instrument in catalogue
-                if any(c.instrument_id == instrument.id for c in check_ins)
-            ]
-            for instrument in used:
-                reference = self._reference(work, instrument, exclude={client.id for client in case.clients})
-                for client in case.clients:
-                    history = tuple(
-                        ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id])
-                        for c in check_ins
-                        if c.client_id == client.id and c.instrument_id == instrument.id
-                    )
-                    scorable = [entry for entry in history if entry.total is not None]
-                    expected = None
-                    if (
-                        scorable
-                        and instrument.kind is not InstrumentKind.ALLIANCE
-                        and scorable[0].total is not None
-                    ):
-                        expected = expected_response(instrument, scorable[0].total, reference)
-                    tracks.append(ClientTrack(client, instrument, history, expected))
-            links = [link for session in sessions for link in work.checkin_links.for_session(session.id)]
-            alerts = work.alerts.for_cases([case.id])
             work.audit.record(actor.id, AuditAction.READ, "checkins", case.id)
-            return CaseMonitoring(
-                case=case,
-                read_only=owner.id != actor.id,
-                sessions=tuple(sessions),
-                tracks=tuple(tracks),
-                alerts=tuple(alerts),
-                links=tuple(links),
-                instruments=tuple(catalogue),
-            )
+            return self._monitoring(work, case, read_only=owner.id != actor.id, catalogue=catalogue)
+
+    def _monitoring(
+        self, work: UnitOfWork, case: Case, *, read_only: bool, catalogue: Catalogue
+    ) -> CaseMonitoring:
+        sessions = work.sessions.for_cases([case.id])[case.id]
+        numbers = {session.id: session.number for session in sessions}
+        check_ins = work.checkins.for_clients([client.id for client in case.clients])
+        tracks = []
+        used = [i for i in catalogue if any(c.instrument_id == i.id for c in check_ins)]
+        for instrument in used:
+            reference = self._reference(work, instrument, exclude={client.id for client in case.clients})
+            for client in case.clients:
+                history = tuple(
+                    ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id])
+                    for c in check_ins
+                    if c.client_id == client.id and c.instrument_id == instrument.id
+                )
+                intake = next((entry.total for entry in history if entry.total is not None), None)
+                expected = None
+                if intake is not None and instrument.kind is not InstrumentKind.ALLIANCE:
+                    expected = expected_response(instrument, intake, reference)
+                tracks.append(ClientTrack(client, instrument, history, expected))
+        links = [link for session in sessions for link in work.checkin_links.for_session(session.id)]
+        return CaseMonitoring(
+            case=case,
+            read_only=read_only,
+            sessions=tuple(sessions),
+            tracks=tuple(tracks),
+            alerts=tuple(work.alerts.for_cases([case.id])),
+            links=tuple(links),
+            instruments=tuple(catalogue),
+        )
 
     def set_alert_status(
         self, actor: Clinician, alert_id: int, status: AlertStatus, note: str | None = None

@@ -77,6 +77,9 @@ class CaseRepository:
         ).scalars()
         return self.many(list(ids))
 
+    def all_ids(self) -> list[int]:
+        return list(self.connection.execute(select(cases.c.id).order_by(cases.c.id)).scalars())
+
     def owner_id(self, case_id: int) -> int | None:
         value = self.connection.execute(
             select(cases.c.clinician_id).where(cases.c.id == case_id)
