@@ -67,7 +67,7 @@ def _answer_one_check_in(cli_runner: CliRunner) -> None:
 
     practice = Practice.open(Settings())
     ada = practice.authenticate("ada", "demo-password-1", client_address="test")
-    case = practice.caseload(ada)[0].case
+    case = next(summary.case for summary in practice.caseload(ada) if summary.case.title.startswith("Theo"))
     session = practice.case_detail(ada, case.id).sessions[0]
     issued = practice.issue_checkin_link(ada, session.id, case.clients[0].id)
     instrument = practice.open_checkin(issued.token).instruments[0]
@@ -77,7 +77,7 @@ def _answer_one_check_in(cli_runner: CliRunner) -> None:
 
 def test_checkin_link_prints_a_url_for_the_client(cli_runner: CliRunner, env: Path) -> None:
     cli_runner.invoke(app, ["demo-reset", "--yes"])
-    result = cli_runner.invoke(app, ["checkin", "link", "1", "1", "--base-url", "https://therapy.example"])
+    result = cli_runner.invoke(app, ["checkin", "link", "5", "1", "--base-url", "https://therapy.example"])
     assert result.exit_code == 0, result.output
     assert "https://therapy.example/c/" in result.output
 

@@ -1,6 +1,6 @@
 """Check-ins through the facade: links, submissions, alerts, monitoring."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -10,6 +10,7 @@ from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.clinician import Clinician
 from safeenough.errors import AnswersInvalid, InvalidInput, LinkUnusable, NotFound, PermissionDenied
 from safeenough.practice import IssuedLink, Practice
+from safeenough.storage.fixtures import DEMO_CHECKINS
 from safeenough.storage.tables import checkin_links, checkins
 
 
@@ -18,8 +19,10 @@ def couple(practice: Practice, ada: Clinician) -> Case:
 
 
 def stored_checkins(practice: Practice) -> int:
+    """Check-ins stored beyond the demo practice's own."""
     with practice.store.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(checkins)).scalar_one())
+        stored = int(connection.execute(select(func.count()).select_from(checkins)).scalar_one())
+    return stored - len(DEMO_CHECKINS)
 
 
 def answer_all(practice: Practice, issued: IssuedLink, value: float, comment: str | None = None) -> None:
@@ -31,9 +34,17 @@ def answer_all(practice: Practice, issued: IssuedLink, value: float, comment: st
     )
 
 
-def first_session_link(practice: Practice, ada: Clinician, case: Case, client_index: int = 0) -> IssuedLink:
-    session = practice.case_detail(ada, case.id).sessions[0]
-    return practice.issue_checkin_link(ada, session.id, case.clients[client_index].id)
+def new_session(practice: Practice, ada: Clinician, case: Case) -> int:
+    """A session of today (the demo's own sessions already have check-ins)."""
+    attendees = [client.id for client in case.clients]
+    return practice.add_session(ada, case.id, held_on=date.today(), attendee_ids=attendees).id
+
+
+def first_session_link(
+    practice: Practice, ada: Clinician, case: Case, client_index: int = 0, session_id: int | None = None
+) -> IssuedLink:
+    session_id = session_id or new_session(practice, ada, case)
+    return practice.issue_checkin_link(ada, session_id, case.clients[client_index].id)
 
 
 def test_a_link_opens_the_default_safety_check_in(demo_practice: Practice, ada: Clinician) -> None:
@@ -56,7 +67,11 @@ def test_an_expired_link_says_so_and_stores_nothing(demo_practice: Practice, ada
     issued = first_session_link(demo_practice, ada, couple(demo_practice, ada))
     with demo_practice.store.engine.begin() as connection:
         past = datetime.now(UTC) - timedelta(days=5)
-        connection.execute(update(checkin_links).values(created_at=past, expires_at=past + timedelta(days=4)))
+        connection.execute(
+            update(checkin_links)
+            .where(checkin_links.c.id == issued.link.id)
+            .values(created_at=past, expires_at=past + timedelta(days=4))
+        )
     with pytest.raises(LinkUnusable) as expired:
         demo_practice.open_checkin(issued.token)
     assert expired.value.reason == "expired"
@@ -91,6 +106,27 @@ def test_an_empty_form_is_refused(demo_practice: Practice, ada: Clinician) -> No
     issued = first_session_link(demo_practice, ada, couple(demo_practice, ada))
     with pytest.raises(AnswersInvalid):
         demo_practice.submit_checkin(issued.token, {}, {})
+
+
+def test_no_second_link_once_the_client_has_answered(demo_practice: Practice, ada: Clinician) -> None:
+    case = couple(demo_practice, ada)
+    session_id = new_session(demo_practice, ada, case)
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case, 0, session_id), 9)
+    with pytest.raises(InvalidInput, match="already returned"):
+        first_session_link(demo_practice, ada, case, 0, session_id)
+
+
+def test_of_two_links_for_one_session_only_the_first_answer_counts(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    session_id = new_session(demo_practice, ada, case)
+    first = first_session_link(demo_practice, ada, case, 0, session_id)
+    second = first_session_link(demo_practice, ada, case, 0, session_id)
+    answer_all(demo_practice, first, 9)
+    with pytest.raises(LinkUnusable):
+        answer_all(demo_practice, second, 3)
+    assert stored_checkins(demo_practice) == 1
 
 
 def test_links_are_only_for_clients_who_attended(demo_practice: Practice, ada: Clinician) -> None:
@@ -128,10 +164,15 @@ def test_a_low_answer_raises_an_alert_with_a_suggested_next_step(
 
 def test_partners_who_differ_raise_a_split_alliance_alert(demo_practice: Practice, ada: Clinician) -> None:
     case = couple(demo_practice, ada)
-    answer_all(demo_practice, first_session_link(demo_practice, ada, case, 0), 10)
-    answer_all(demo_practice, first_session_link(demo_practice, ada, case, 1), 4)
+    session_id = new_session(demo_practice, ada, case)
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case, 0, session_id), 10)
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case, 1, session_id), 4)
     monitoring = demo_practice.case_monitoring(ada, case.id)
-    split = [r for r in monitoring.alerts if r.alert.kind is AlertKind.SPLIT_ALLIANCE]
+    split = [
+        r
+        for r in monitoring.alerts
+        if r.alert.kind is AlertKind.SPLIT_ALLIANCE and r.alert.session_id == session_id
+    ]
     assert len(split) == 1
     assert set(split[0].alert.client_ids) == {client.id for client in case.clients}
 
@@ -139,7 +180,7 @@ def test_partners_who_differ_raise_a_split_alliance_alert(demo_practice: Practic
 def test_recomputing_alerts_does_not_duplicate_them_or_reset_their_status(
     demo_practice: Practice, ada: Clinician
 ) -> None:
-    case = couple(demo_practice, ada)
+    case = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Theo"))
     answer_all(demo_practice, first_session_link(demo_practice, ada, case), 3, comment="It felt rushed")
     first = demo_practice.case_monitoring(ada, case.id).alerts
     demo_practice.set_alert_status(ada, first[0].id, AlertStatus.ACKNOWLEDGED, "Will raise it")
@@ -159,8 +200,14 @@ def test_the_clients_comment_is_kept_and_raises_an_alert(demo_practice: Practice
 
 
 def test_cases_with_open_alerts_come_first_in_the_caseload(demo_practice: Practice, ada: Clinician) -> None:
-    case = couple(demo_practice, ada)
-    answer_all(demo_practice, first_session_link(demo_practice, ada, case), 2)
     caseload = demo_practice.caseload(ada)
-    assert caseload[0].case.id == case.id
-    assert caseload[0].open_alerts > 0
+    counts = [summary.open_alerts for summary in caseload]
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] > 0
+
+
+def test_the_demo_shows_a_split_alliance_and_resolved_alerts(demo_practice: Practice, ada: Clinician) -> None:
+    alerts = demo_practice.case_monitoring(ada, couple(demo_practice, ada).id).alerts
+    assert any(record.alert.kind is AlertKind.SPLIT_ALLIANCE for record in alerts)
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    assert all(r.status is AlertStatus.RESOLVED for r in demo_practice.case_monitoring(ada, mara.id).alerts)

@@ -197,7 +197,36 @@ class Practice:
         with self.store.transaction() as work:
             if work.clinicians.count() > 0:
                 return None
-            return fixtures.seed_demo_practice(work, self.hash_password, today or date.today())
+            credentials = fixtures.seed_demo_practice(work, self.hash_password, today or date.today())
+        self._seed_demo_check_ins()
+        return credentials
+
+    def _seed_demo_check_ins(self) -> None:
+        """The demo's check-ins go through the same links and scoring as real ones."""
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            owners = {clinician.id: clinician for clinician in work.clinicians.all()}
+            cases = {case.title: case for case in work.cases.many(work.cases.all_ids())}
+            sessions = work.sessions.for_cases([case.id for case in cases.values()])
+        for demo in fixtures.DEMO_CHECKINS:
+            case = cases[demo.case_title]
+            session = sessions[case.id][demo.session_number - 1]
+            instrument = catalogue.get(demo.instrument_id)
+            issued = self.issue_checkin_link(
+                owners[case.clinician_id],
+                session.id,
+                case.clients[demo.client_index].id,
+                instrument_ids=(instrument.id,),
+            )
+            answers: dict[str, Answer] = {
+                item.id: value for item, value in zip(instrument.items, demo.answers, strict=True)
+            }
+            self.submit_checkin(issued.token, {instrument.id: answers}, {instrument.id: demo.free_text})
+        # Mara's dip was talked through in session 4: the demo shows resolved alerts beside open ones.
+        mara = cases[fixtures.DEMO_CASES[0].title]
+        owner = owners[mara.clinician_id]
+        for record in self.case_monitoring(owner, mara.id).alerts:
+            self.set_alert_status(owner, record.id, AlertStatus.RESOLVED, fixtures.DEMO_RESOLUTION_NOTE)
 
     def signing_key(self, purpose: str) -> bytes:
         """A secret shared by every worker on this database, derived from the encryption key (HKDF)."""
@@ -671,6 +700,8 @@ class Practice:
             session = self._writable_session(work, actor, session_id)
             if client_id not in session.attendee_ids:
                 raise InvalidInput("Check-in links are for clients who attended this session.")
+            if any(work.checkins.exists(session.id, client_id, i) for i in instrument_ids):
+                raise InvalidInput("This client has already returned a check-in for this session.")
             link, token = work.checkin_links.create(
                 session_id=session.id,
                 client_id=client_id,
@@ -714,6 +745,9 @@ class Practice:
                 work.checkin_links.use(link.id)
             except LinkProblem as problem:
                 raise LinkUnusable(problem.reason) from None
+            if any(work.checkins.exists(link.session_id, link.client_id, i.id) for i in instruments):
+                # Two links were issued and the other one was answered first.
+                raise LinkUnusable("used")
             stored = []
             for instrument in instruments:
                 given = answers.get(instrument.id, {})

@@ -308,3 +308,11 @@ def test_evaluating_the_same_history_twice_gives_the_same_alerts(totals: list[in
     assert client_alerts(entries, SAFETY, latest_only=False) == client_alerts(
         list(reversed(entries)), SAFETY, latest_only=False
     )
+
+
+def test_several_low_items_make_one_alert_led_by_the_lowest() -> None:
+    entry = check_in(SAFETY, {"heard": 5, "safe_to_speak": 3, "goals": 10, "approach": 6, "overall": 10})
+    items = [alert for alert in client_alerts([entry], SAFETY) if alert.kind is AlertKind.LOW_ITEM]
+    assert len(items) == 1
+    assert items[0].item_id == "safe_to_speak"
+    assert {evidence.item_id for evidence in items[0].evidence} == {"heard", "safe_to_speak", "approach"}

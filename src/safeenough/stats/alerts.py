@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, Evidence
 from safeenough.domain.checkin import ScoredCheckIn, SessionReturn
-from safeenough.domain.instrument import CutoffAlert, Instrument, InstrumentKind, format_number
+from safeenough.domain.instrument import CutoffAlert, Instrument, InstrumentKind, Item, format_number
 from safeenough.errors import InvalidInput
 from safeenough.stats.baseline import BASELINE_CHECKINS, chronological
 from safeenough.stats.expected_response import (
@@ -113,18 +113,41 @@ def _comment_alert(entry: ScoredCheckIn, instrument: Instrument) -> Alert | None
 
 
 def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
-    alerts: list[Alert] = []
+    """One alert for the items at or beyond their threshold, led by the worst of them.
+
+    Items flagged high severity (PHQ-9 item 9) keep an alert of their own. Folding the rest into one
+    keeps the list short: a therapist who sees a stack of near-identical alerts stops looking.
+    """
+    flagged: list[tuple[Item, float]] = []
     for item in instrument.items:
         score = entry.score.item_scores.get(item.id)
         if score is None or item.alert_threshold is None:
             continue
         if instrument.item_at_or_beyond_threshold(item, score):
-            symbol = "≤" if instrument.higher_is_better else "≥"
-            rule = f"item {item.id} scored {_n(score)} {symbol} item threshold {_n(item.alert_threshold)}"
-            evidence = [_evidence(entry, f"item {item.id}: {item.text}", value=score, item_id=item.id)]
-            alerts.append(
-                _alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, item.alert_severity, item.id)
-            )
+            flagged.append((item, score))
+    symbol = "≤" if instrument.higher_is_better else "≥"
+    alerts: list[Alert] = []
+    own = [(item, score) for item, score in flagged if item.alert_severity is AlertSeverity.HIGH]
+    grouped = [(item, score) for item, score in flagged if item.alert_severity is not AlertSeverity.HIGH]
+    for item, score in own:
+        rule = f"item {item.id} scored {_n(score)} {symbol} item threshold {_n(item.alert_threshold or 0)}"
+        evidence = [_evidence(entry, f"item {item.id}: {item.text}", value=score, item_id=item.id)]
+        alerts.append(
+            _alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, item.alert_severity, item.id)
+        )
+    if grouped:
+        # Worst first: lowest score for higher-is-better instruments, highest otherwise.
+        grouped.sort(key=lambda pair: pair[1] if instrument.higher_is_better else -pair[1])
+        worst, _ = grouped[0]
+        parts = ", ".join(f"{item.id} scored {_n(score)}" for item, score in grouped)
+        noun = "item" if len(grouped) == 1 else "items"
+        rule = f"{noun} {parts} {symbol} item threshold {_n(worst.alert_threshold or 0)}"
+        evidence = [
+            _evidence(entry, f"item {item.id}: {item.text}", value=score, item_id=item.id)
+            for item, score in grouped
+        ]
+        severity = max((item.alert_severity for item, _ in grouped), key=lambda level: level.rank)
+        alerts.append(_alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, severity, worst.id))
     return alerts
 
 

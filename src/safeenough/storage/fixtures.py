@@ -161,3 +161,47 @@ def seed_demo_practice(work: UnitOfWork, hash_password: Callable[[str], str], to
                 note=None,
             )
     return DemoCredentials(password=DEMO_PASSWORD, accounts=DEMO_ACCOUNTS)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCheckIn:
+    """A fictional client's answers after one demo session (session numbers start at 1)."""
+
+    case_title: str
+    session_number: int
+    client_index: int
+    instrument_id: str
+    answers: tuple[float, ...]
+    free_text: str | None = None
+
+
+DEMO_RESOLUTION_NOTE = (
+    "Opened session 4 with her comment. The diary felt like school; we dropped it and she chose a "
+    "two-line evening note instead."
+)
+SAFETY = "safeenough-safety"
+PHQ9 = "phq-9"
+
+# Mara: a steady alliance that dips when the sleep diary felt like homework, then recovers; her PHQ-9
+# improves. Jonah and Priya: Jonah's answers fall away from Priya's in session 2 (a split alliance).
+DEMO_CHECKINS = (
+    DemoCheckIn(DEMO_CASES[0].title, 1, 0, SAFETY, (9, 9, 9, 10, 9)),
+    DemoCheckIn(DEMO_CASES[0].title, 1, 0, PHQ9, (2, 2, 3, 2, 1, 1, 2, 1, 0)),
+    DemoCheckIn(DEMO_CASES[0].title, 2, 0, SAFETY, (10, 9, 9, 10, 10)),
+    DemoCheckIn(DEMO_CASES[0].title, 2, 0, PHQ9, (2, 2, 2, 2, 1, 1, 1, 1, 0)),
+    DemoCheckIn(
+        DEMO_CASES[0].title,
+        3,
+        0,
+        SAFETY,
+        (8, 5, 7, 6, 7),
+        "The diary felt like being given homework. I didn't want to say so.",
+    ),
+    DemoCheckIn(DEMO_CASES[0].title, 3, 0, PHQ9, (2, 2, 2, 1, 1, 1, 1, 1, 0)),
+    DemoCheckIn(DEMO_CASES[0].title, 4, 0, SAFETY, (10, 10, 9, 10, 10)),
+    DemoCheckIn(DEMO_CASES[0].title, 4, 0, PHQ9, (1, 1, 2, 1, 1, 0, 1, 0, 0)),
+    DemoCheckIn(DEMO_CASES[1].title, 1, 0, SAFETY, (9, 10, 9, 9, 9)),
+    DemoCheckIn(DEMO_CASES[1].title, 1, 1, SAFETY, (10, 9, 10, 10, 9)),
+    DemoCheckIn(DEMO_CASES[1].title, 2, 0, SAFETY, (6, 5, 6, 6, 6), "It felt like it was two against one."),
+    DemoCheckIn(DEMO_CASES[1].title, 2, 1, SAFETY, (10, 10, 9, 10, 10)),
+)
