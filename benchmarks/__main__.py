@@ -8,10 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import facade
+from benchmarks import caseload, checkins, facade
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {"facade": facade.run}
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "facade": facade.run,
+    "checkins": checkins.run,
+    "caseload": caseload.run,
+}
 
 
 def main(names: list[str]) -> None:

@@ -394,6 +394,12 @@ class Practice:
         with self.store.transaction() as work:
             owners = {owner.id: owner for owner in self._visible_owners(work, actor)}
             cases = work.cases.owned_by(list(owners))
+            unchecked = set(work.cases.with_unchecked_check_ins([case.id for case in cases]))
+            if unchecked:
+                catalogue = self.instruments()
+                for case in cases:
+                    if case.id in unchecked:
+                        self._refresh_alerts(work, case, catalogue)
             dates = work.sessions.summaries([case.id for case in cases], today)
             open_alerts = work.alerts.open_counts([case.id for case in cases])
             work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, f"{len(cases)} cases")
@@ -765,9 +771,8 @@ class Practice:
                 )
                 stored.append(check_in.id)
                 work.audit.record(None, AuditAction.CREATE, "checkin", check_in.id, f"link {link.id}")
-            session = work.sessions.find(link.session_id)
-            assert session is not None
-            self._refresh_alerts(work, work.cases.get(session.case_id), catalogue)
+            # Alerts are evaluated when the therapist next looks (caseload or case page), keeping this
+            # path short for clients submitting at the same moment.
             return tuple(stored)
 
     @staticmethod
@@ -803,8 +808,7 @@ class Practice:
         catalogue = self.instruments()
         with self.store.transaction() as work:
             case, owner = self._visible_case(work, actor, case_id)
-            if owner.id == actor.id:
-                self._refresh_alerts(work, case, catalogue)
+            self._refresh_alerts(work, case, catalogue)
             work.audit.record(actor.id, AuditAction.READ, "checkins", case.id)
             return self._monitoring(work, case, read_only=owner.id != actor.id, catalogue=catalogue)
 
@@ -829,7 +833,7 @@ class Practice:
                 if intake is not None and instrument.kind is not InstrumentKind.ALLIANCE:
                     expected = expected_response(instrument, intake, reference)
                 tracks.append(ClientTrack(client, instrument, history, expected))
-        links = [link for session in sessions for link in work.checkin_links.for_session(session.id)]
+        links = work.checkin_links.for_sessions([session.id for session in sessions])
         return CaseMonitoring(
             case=case,
             read_only=read_only,
@@ -873,6 +877,8 @@ class Practice:
     @staticmethod
     def _reference(work: UnitOfWork, instrument: Instrument, exclude: set[int]) -> PracticeReference:
         """Earlier clients' trajectories on this instrument, for the expected treatment response."""
+        if instrument.kind is InstrumentKind.ALLIANCE:
+            return PracticeReference()  # the expected response is drawn for outcome measures only
         by_client: dict[int, list[tuple[int, float]]] = {}
         for client_id, session_id, total in work.checkins.totals_by_instrument(instrument.id):
             if client_id not in exclude:
@@ -886,7 +892,7 @@ class Practice:
         sessions = work.sessions.for_cases([case.id])[case.id]
         numbers = {session.id: session for session in sessions}
         check_ins = work.checkins.for_clients([client.id for client in case.clients])
-        links = [link for session in sessions for link in work.checkin_links.for_session(session.id)]
+        links = work.checkin_links.for_sessions([session.id for session in sessions])
         now = datetime.now(UTC)
         for instrument_id in {c.instrument_id for c in check_ins} | {
             i for link in links for i in link.instrument_ids
@@ -922,6 +928,8 @@ class Practice:
                 reference=reference,
             )
             work.alerts.add_new(case.id, list(found))
+        if check_ins:
+            work.cases.mark_alerts_checked(case.id, max(check_in.id for check_in in check_ins))
 
 
 def _actor_id(actor: Clinician | None) -> int | None:

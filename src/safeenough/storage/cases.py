@@ -4,12 +4,12 @@ import secrets
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.client import Client
 from safeenough.storage.encryption import FieldCipher
-from safeenough.storage.tables import cases, clients
+from safeenough.storage.tables import cases, checkins, clients
 
 # Unambiguous characters only: codes get read aloud and copied by hand (no 0/O, 1/I).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -76,6 +76,29 @@ class CaseRepository:
             select(cases.c.id).where(cases.c.clinician_id.in_(clinician_ids)).order_by(cases.c.id)
         ).scalars()
         return self.many(list(ids))
+
+    def with_unchecked_check_ins(self, case_ids: list[int]) -> list[int]:
+        """Cases holding a check-in newer than the one their alerts were last evaluated against."""
+        if not case_ids:
+            return []
+        newest = (
+            select(clients.c.case_id, func.max(checkins.c.id).label("newest"))
+            .join(checkins, checkins.c.client_id == clients.c.id)
+            .where(clients.c.case_id.in_(case_ids))
+            .group_by(clients.c.case_id)
+            .subquery()
+        )
+        rows = self.connection.execute(
+            select(cases.c.id)
+            .join(newest, newest.c.case_id == cases.c.id)
+            .where(newest.c.newest > cases.c.alerts_checked_through)
+        )
+        return list(rows.scalars())
+
+    def mark_alerts_checked(self, case_id: int, through_check_in_id: int) -> None:
+        self.connection.execute(
+            update(cases).where(cases.c.id == case_id).values(alerts_checked_through=through_check_in_id)
+        )
 
     def all_ids(self) -> list[int]:
         return list(self.connection.execute(select(cases.c.id).order_by(cases.c.id)).scalars())

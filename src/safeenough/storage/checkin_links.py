@@ -118,7 +118,14 @@ class CheckInLinkRepository:
             raise LinkProblem("used")
 
     def for_session(self, session_id: int) -> list[CheckInLink]:
+        return self.for_sessions([session_id])
+
+    def for_sessions(self, session_ids: list[int]) -> list[CheckInLink]:
+        if not session_ids:
+            return []
         rows = self.connection.execute(
-            select(checkin_links).where(checkin_links.c.session_id == session_id).order_by(checkin_links.c.id)
+            select(checkin_links)
+            .where(checkin_links.c.session_id.in_(session_ids))
+            .order_by(checkin_links.c.id)
         )
         return [_link(row) for row in rows]

@@ -71,6 +71,9 @@ cases = Table(
     Column("kind", String(16), nullable=False),
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date, nullable=True),
+    # Alerts are evaluated when someone looks, not on every client submission (that path must stay fast):
+    # the id of the newest check-in the case's alerts were last evaluated against.
+    Column("alerts_checked_through", Integer, nullable=False, default=0, server_default="0"),
     CheckConstraint("kind IN ('individual', 'couple', 'family')", name="kind"),
 )
 

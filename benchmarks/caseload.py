@@ -1,0 +1,109 @@
+"""The caseload page for a clinician with 300 cases × 30 sessions × 2 instruments, through the server.
+
+The data is written straight through the storage layer (the facade's check-in path would take minutes
+for 18,000 check-ins); the page is then fetched over HTTP as a logged-in clinician. A second, larger
+history checks that render time does not grow with the number of past check-ins.
+"""
+
+import json
+import re
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.server import running_server
+from safeenough.domain.case import CaseKind
+from safeenough.practice import Practice
+from safeenough.settings import Settings
+
+CASES = 300
+ROUNDS = 30
+
+
+def _fill(data_dir: Path, sessions_per_case: int) -> None:
+    practice = Practice.create(Settings(data_dir=data_dir))
+    practice.seed_demo()
+    ada = practice.authenticate("ada", "demo-password-1", client_address="bench")
+    start = date.today() - timedelta(weeks=sessions_per_case + 1)
+    with practice.store.transaction() as work:
+        for number in range(CASES):
+            case = work.cases.add(
+                practice_id=1,
+                clinician_id=ada.id,
+                title=f"Bench client {number}",
+                kind=CaseKind.INDIVIDUAL,
+                opened_on=start,
+                client_names=[f"Client {number}"],
+            )
+            client_id = case.clients[0].id
+            for week in range(sessions_per_case):
+                session = work.sessions.add(
+                    case_id=case.id,
+                    held_on=start + timedelta(weeks=week),
+                    attendee_ids=[client_id],
+                    note=None,
+                )
+                for instrument_id, answers in (
+                    (
+                        "safeenough-safety",
+                        {"heard": 9, "safe_to_speak": 9, "goals": 9, "approach": 9, "overall": 9},
+                    ),
+                    ("phq-9", {str(item): 1 for item in range(1, 10)}),
+                ):
+                    work.checkins.add(
+                        link_id=None,
+                        session_id=session.id,
+                        client_id=client_id,
+                        instrument_id=instrument_id,
+                        instrument_version="1",
+                        answers=dict(answers),
+                        free_text=None,
+                        total=float(sum(answers.values())),
+                    )
+    practice.close()
+
+
+def _median_render_ms(base: str) -> float:
+    with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        client.post(
+            "/login", data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)}
+        )
+        samples = []
+        for _ in range(ROUNDS):
+            began = time.perf_counter()
+            response = client.get("/")
+            samples.append(time.perf_counter() - began)
+            assert response.status_code == 200
+            assert "Bench client 299" in response.text
+    return round(statistics.median(samples) * 1000, 1)
+
+
+def run() -> dict[str, Any]:
+    results = {}
+    for sessions_per_case in (30, 60):
+        with tempfile.TemporaryDirectory() as folder:
+            _fill(Path(folder), sessions_per_case)
+            with running_server(Path(folder)) as base:
+                results[sessions_per_case] = _median_render_ms(base)
+    return {
+        "description": (
+            f"GET / for a clinician with {CASES} cases, each with 30 sessions and 2 instruments "
+            f"(18,000 check-ins), median of {ROUNDS} renders over HTTP; then with 60 sessions per case "
+            "(36,000 check-ins) to show render time does not grow with past check-ins."
+        ),
+        "caseload_median_ms": results[30],
+        "caseload_median_ms_twice_the_history": results[60],
+        "caseload_growth_ratio": round(results[60] / results[30], 2),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,96 @@
+"""100 clients submit their check-ins at the same moment against the server `make run` starts (SQLite).
+
+Every client holds its own single-use link; all 100 POSTs are released together. Afterwards the rows are
+counted: every submission must be stored exactly once.
+"""
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from benchmarks.server import percentile, running_server
+from safeenough.practice import Practice
+from safeenough.settings import Settings
+from safeenough.storage.tables import checkins
+
+CLIENTS = 100
+
+
+def _prepare(data_dir: Path) -> tuple[list[str], int]:
+    """A practice with 100 clients (50 couples) who each hold a link for their latest session."""
+    practice = Practice.create(Settings(data_dir=data_dir))
+    practice.seed_demo()
+    ada = practice.authenticate("ada", "demo-password-1", client_address="bench")
+    from safeenough.domain.case import CaseKind
+
+    tokens = []
+    for number in range(CLIENTS // 2):
+        case = practice.open_case(
+            ada, title=f"Bench couple {number}", kind=CaseKind.COUPLE, client_names=["A", "B"]
+        )
+        session = practice.add_session(
+            ada, case.id, held_on=case.opened_on, attendee_ids=[c.id for c in case.clients]
+        )
+        tokens += [practice.issue_checkin_link(ada, session.id, c.id).token for c in case.clients]
+    with practice.store.engine.connect() as connection:
+        before = int(connection.execute(select(func.count()).select_from(checkins)).scalar_one())
+    practice.close()
+    return tokens, before
+
+
+async def _submit_all(base: str, tokens: list[str]) -> tuple[list[float], list[int], float]:
+    form = {
+        f"safeenough-safety.{item}": "9"
+        for item in ("heard", "safe_to_speak", "goals", "approach", "overall")
+    }
+    start_gate = asyncio.Event()
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def one(token: str) -> tuple[float, int]:
+            await client.get(f"/c/{token}")  # the client opens the form first
+            await start_gate.wait()
+            began = time.perf_counter()
+            response = await client.post(f"/c/{token}", data=form)
+            return time.perf_counter() - began, response.status_code
+
+        tasks = [asyncio.create_task(one(token)) for token in tokens]
+        await asyncio.sleep(1.0)
+        wall = time.perf_counter()
+        start_gate.set()
+        results = await asyncio.gather(*tasks)
+        wall = time.perf_counter() - wall
+    return [latency for latency, _ in results], [status for _, status in results], wall
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = Path(folder)
+        tokens, before = _prepare(data_dir)
+        with running_server(data_dir) as base:
+            latencies, statuses, wall = asyncio.run(_submit_all(base, tokens))
+        practice = Practice.open(Settings(data_dir=data_dir))
+        with practice.store.engine.connect() as connection:
+            after = int(connection.execute(select(func.count()).select_from(checkins)).scalar_one())
+        practice.close()
+    stored = after - before
+    succeeded = sum(1 for status in statuses if status in (200, 303))
+    return {
+        "description": (
+            f"{CLIENTS} clients with their own links POST their check-ins at the same moment to "
+            "`safeenough serve` (one worker, SQLite, WAL). Latency per POST; rows counted afterwards."
+        ),
+        "checkin_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "checkin_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "checkin_per_s": round(CLIENTS / wall, 1),
+        "checkin_succeeded": succeeded,
+        "checkin_stored": stored,
+        "checkin_lost": CLIENTS - stored,
+        "checkin_duplicated": max(0, stored - CLIENTS),
+    }
