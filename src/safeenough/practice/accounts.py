@@ -1,0 +1,170 @@
+"""Accounts: passwords (argon2id), logins kept in the database, login rate limits, admin actions."""
+
+from datetime import datetime, timedelta
+
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from safeenough.domain.audit import AuditAction, AuditEvent
+from safeenough.domain.clinician import Clinician, Role
+from safeenough.domain.login_session import LoginSession
+from safeenough.domain.validation import DomainError
+from safeenough.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
+from safeenough.practice.base import PracticeBase, actor_id
+from safeenough.storage import fixtures
+from safeenough.storage.store import UnitOfWork
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountsMixin(PracticeBase):
+    def hash_password(self, password: str) -> str:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        return self._hasher.hash(password)
+
+    def authenticate(self, username: str, password: str, *, client_address: str) -> Clinician:
+        username = username.strip().lower()
+        window = timedelta(seconds=self.settings.login_lockout_seconds)
+        with self.store.transaction() as work:
+            failures, oldest = work.logins.recent_failures(username, window)
+            if failures >= self.settings.login_attempts_allowed and oldest is not None:
+                retry = max(1, int((oldest + window - datetime.now(oldest.tzinfo)).total_seconds()))
+                raise TooManyAttempts(
+                    "Too many failed attempts for this account. For your clients' safety, login is paused; "
+                    f"try again in {max(1, retry // 60)} minute(s), or ask your admin to reset your "
+                    "password.",
+                    retry_after_seconds=retry,
+                )
+        with self.store.transaction() as work:
+            clinician = work.clinicians.find(username)
+            verified = clinician is not None and clinician.active and self._verify(work, clinician, password)
+            work.logins.record_attempt(username, client_address, succeeded=verified)
+            if verified and clinician is not None:
+                work.audit.record(clinician.id, AuditAction.LOGIN, "clinician", clinician.id)
+                return clinician
+            work.audit.record(None, AuditAction.LOGIN_FAILED, "clinician", detail=username)
+        # Raised after the transaction commits, so the failed attempt counts towards the lockout.
+        raise AuthenticationFailed("That username and password do not match an active account.")
+
+    def _verify(self, work: UnitOfWork, clinician: Clinician, password: str) -> bool:
+        stored = work.clinicians.password_hash(clinician.id)
+        try:
+            self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if self._hasher.check_needs_rehash(stored):
+            work.clinicians.set_password_hash(clinician.id, self._hasher.hash(password))
+        return True
+
+    def start_login(self, clinician: Clinician) -> LoginSession:
+        with self.store.transaction() as work:
+            return work.logins.start(clinician.id, self._login_lifetime)
+
+    def resume_login(self, token: str) -> tuple[Clinician, LoginSession]:
+        with self.store.transaction() as work:
+            session = work.logins.resume(token, self._login_lifetime)
+            if session is None:
+                raise AuthenticationFailed("Your login has expired. Please log in again.")
+            clinician = work.clinicians.get(session.clinician_id)
+            if not clinician.active:
+                work.logins.end(token)
+                raise AuthenticationFailed("This account has been deactivated.")
+            return clinician, session
+
+    def end_login(self, token: str) -> None:
+        with self.store.transaction() as work:
+            clinician_id = work.logins.end(token)
+            if clinician_id is not None:
+                work.audit.record(clinician_id, AuditAction.LOGOUT, "clinician", clinician_id)
+
+    @property
+    def _login_lifetime(self) -> timedelta:
+        return timedelta(seconds=self.settings.session_max_age_seconds)
+
+    def list_clinicians(self, actor: Clinician | None) -> list[Clinician]:
+        self._require_admin(actor)
+        with self.store.transaction() as work:
+            return work.clinicians.all()
+
+    def add_clinician(
+        self,
+        actor: Clinician | None,
+        *,
+        username: str,
+        display_name: str,
+        role: Role,
+        password: str,
+        supervisor_username: str | None = None,
+    ) -> Clinician:
+        """Create an account. `actor` None means the command line, run by whoever holds the machine."""
+        self._require_admin(actor)
+        username = username.strip().lower()
+        password_hash = self.hash_password(password)
+        try:
+            Clinician(id=0, username=username, display_name=display_name, role=role)
+        except DomainError as error:
+            raise InvalidInput(str(error).capitalize() + ".") from None
+        with self.store.transaction() as work:
+            if work.clinicians.find(username) is not None:
+                raise InvalidInput(f"The username {username!r} is taken; choose another.")
+            supervisor_id = None
+            if supervisor_username:
+                supervisor = work.clinicians.find(supervisor_username.strip().lower())
+                if supervisor is None or supervisor.role is not Role.SUPERVISOR:
+                    raise InvalidInput(f"{supervisor_username!r} is not a supervisor's username.")
+                supervisor_id = supervisor.id
+            clinician = work.clinicians.add(
+                practice_id=fixtures.ensure_practice(work),
+                username=username,
+                display_name=display_name.strip(),
+                role=role,
+                password_hash=password_hash,
+                supervisor_id=supervisor_id,
+            )
+            work.audit.record(actor_id(actor), AuditAction.CREATE, "clinician", clinician.id, username)
+            return clinician
+
+    def set_password(self, actor: Clinician | None, username: str, password: str) -> None:
+        if actor is not None and actor.username != username:
+            self._require_admin(actor)
+        password_hash = self.hash_password(password)
+        with self.store.transaction() as work:
+            clinician = self._find_account(work, username)
+            work.clinicians.set_password_hash(clinician.id, password_hash)
+            work.logins.end_all_for(clinician.id)
+            work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, "password")
+
+    def set_active(self, actor: Clinician | None, username: str, active: bool) -> None:
+        self._require_admin(actor)
+        with self.store.transaction() as work:
+            clinician = self._find_account(work, username)
+            if actor is not None and clinician.id == actor.id and not active:
+                raise InvalidInput("You cannot deactivate your own account.")
+            work.clinicians.set_active(clinician.id, active)
+            if not active:
+                work.logins.end_all_for(clinician.id)
+            detail = "activated" if active else "deactivated"
+            work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, detail)
+
+    def audit_log(self, actor: Clinician | None, limit: int = 200) -> list[AuditEvent]:
+        self._require_admin(actor)
+        with self.store.transaction() as work:
+            return work.audit.recent(limit)
+
+    @staticmethod
+    def _find_account(work: UnitOfWork, username: str) -> Clinician:
+        clinician = work.clinicians.find(username.strip().lower())
+        if clinician is None:
+            raise NotFound(f"There is no account with the username {username!r}.")
+        return clinician
+
+    @staticmethod
+    def _require_admin(actor: Clinician | None) -> None:
+        if actor is not None and actor.role is not Role.ADMIN:
+            raise PermissionDenied("Only an admin can manage accounts.")

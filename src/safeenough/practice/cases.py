@@ -1,0 +1,137 @@
+"""Cases and sessions: the caseload, a case, opening cases and recording sessions."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from safeenough.domain.audit import AuditAction
+from safeenough.domain.case import Case, CaseKind
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.session import Session
+from safeenough.domain.validation import DomainError, require_text
+from safeenough.errors import (
+    InvalidInput,
+    PermissionDenied,
+)
+from safeenough.practice.checkins import CheckInsMixin
+from safeenough.storage import fixtures
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    case: Case
+    owner: Clinician
+    read_only: bool
+    session_count: int
+    last_session: date | None
+    next_session: date | None
+    open_alerts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    case: Case
+    owner: Clinician
+    read_only: bool
+    sessions: tuple[Session, ...]
+
+
+class CasesMixin(CheckInsMixin):
+    def caseload(self, actor: Clinician, today: date | None = None) -> list[CaseSummary]:
+        """The actor's own cases, those with open alerts first; then a supervisor's supervisees' cases."""
+        today = today or date.today()
+        with self.store.transaction() as work:
+            owners = {owner.id: owner for owner in self._visible_owners(work, actor)}
+            cases = work.cases.owned_by(list(owners))
+            unchecked = set(work.cases.with_unchecked_check_ins([case.id for case in cases]))
+            if unchecked:
+                catalogue = self.instruments()
+                for case in cases:
+                    if case.id in unchecked:
+                        self._refresh_alerts(work, case, catalogue)
+            dates = work.sessions.summaries([case.id for case in cases], today)
+            open_alerts = work.alerts.open_counts([case.id for case in cases])
+            work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, f"{len(cases)} cases")
+        summaries = [
+            CaseSummary(
+                case=case,
+                owner=owners[case.clinician_id],
+                read_only=case.clinician_id != actor.id,
+                last_session=dates[case.id][0],
+                next_session=dates[case.id][1],
+                session_count=dates[case.id][2],
+                open_alerts=open_alerts[case.id],
+            )
+            for case in cases
+        ]
+        # Attention first: own cases with open alerts, then own cases, then supervisees' (read-only).
+        return sorted(
+            summaries,
+            key=lambda summary: (summary.read_only, -summary.open_alerts, summary.case.title.lower()),
+        )
+
+    def case_detail(self, actor: Clinician, case_id: int) -> CaseDetail:
+        with self.store.transaction() as work:
+            case, owner = self._visible_case(work, actor, case_id)
+            sessions = work.sessions.for_cases([case.id])[case.id]
+            work.audit.record(actor.id, AuditAction.READ, "case", case.id)
+            return CaseDetail(
+                case=case, owner=owner, read_only=owner.id != actor.id, sessions=tuple(sessions)
+            )
+
+    def open_case(
+        self,
+        actor: Clinician,
+        *,
+        title: str,
+        kind: CaseKind,
+        client_names: list[str],
+        opened_on: date | None = None,
+    ) -> Case:
+        if not actor.role.holds_caseload:
+            raise PermissionDenied("An admin account cannot hold cases.")
+        names = [name.strip() for name in client_names if name.strip()]
+        try:
+            require_text(title, "case title", max_length=120)
+            kind.check_client_count(len(names))
+            for name in names:
+                require_text(name, "client name", max_length=120)
+        except DomainError as error:
+            raise InvalidInput(str(error).capitalize() + ".") from None
+        with self.store.transaction() as work:
+            case = work.cases.add(
+                practice_id=fixtures.ensure_practice(work),
+                clinician_id=actor.id,
+                title=title.strip(),
+                kind=kind,
+                opened_on=opened_on or date.today(),
+                client_names=names,
+            )
+            work.audit.record(actor.id, AuditAction.CREATE, "case", case.id)
+            return case
+
+    def add_session(
+        self,
+        actor: Clinician,
+        case_id: int,
+        *,
+        held_on: date,
+        attendee_ids: list[int],
+        note: str | None = None,
+    ) -> Session:
+        note = note.strip() if note and note.strip() else None
+        with self.store.transaction() as work:
+            case = self._writable_case(work, actor, case_id)
+            unknown = set(attendee_ids) - {client.id for client in case.clients}
+            if unknown:
+                raise InvalidInput("Attendees must be clients of this case.")
+            if not attendee_ids:
+                raise InvalidInput("Tick at least one client who attended the session.")
+            if held_on < case.opened_on:
+                raise InvalidInput(f"The session date is before the case opened ({case.opened_on:%d %b %Y}).")
+            if note is not None and len(note) > 20_000:
+                raise InvalidInput("The note is longer than 20,000 characters; shorten it or split it.")
+            session = work.sessions.add(
+                case_id=case.id, held_on=held_on, attendee_ids=sorted(set(attendee_ids)), note=note
+            )
+            work.audit.record(actor.id, AuditAction.CREATE, "session", session.id, f"case {case.id}")
+            return session

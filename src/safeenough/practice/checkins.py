@@ -1,0 +1,328 @@
+"""Check-ins: single-use links, the client's answers, monitoring, alerts with a suggested next step."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from safeenough.domain.alert import AlertStatus
+from safeenough.domain.alert_record import AlertRecord
+from safeenough.domain.audit import AuditAction
+from safeenough.domain.case import Case
+from safeenough.domain.checkin import Answer, ScoredCheckIn, SessionReturn
+from safeenough.domain.checkin_link import CheckInLink
+from safeenough.domain.client import Client
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.instrument import Instrument, InstrumentKind
+from safeenough.domain.session import Session
+from safeenough.errors import (
+    AnswersInvalid,
+    InvalidInput,
+    LinkUnusable,
+    NotFound,
+)
+from safeenough.instruments.catalogue import Catalogue, install_instrument
+from safeenough.practice.base import PracticeBase
+from safeenough.stats.alerts import case_alerts
+from safeenough.stats.expected_response import ExpectedResponse, PracticeReference, expected_response
+from safeenough.stats.scoring import answer_problems, score_answers, score_checkin
+from safeenough.storage.checkin_links import LinkProblem
+from safeenough.storage.store import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedLink:
+    """A check-in link as the therapist hands it over: `path` is appended to the app's address."""
+
+    link: CheckInLink
+    token: str
+
+    @property
+    def path(self) -> str:
+        return f"/c/{self.token}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInInvitation:
+    """What the client's form needs: which instruments to ask, and for which session."""
+
+    link: CheckInLink
+    instruments: tuple[Instrument, ...]
+    held_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTrack:
+    """One client's scored check-ins on one instrument, with the expected response for the chart."""
+
+    client: Client
+    instrument: Instrument
+    history: tuple[ScoredCheckIn, ...]
+    expected: ExpectedResponse | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMonitoring:
+    case: Case
+    read_only: bool
+    sessions: tuple[Session, ...]
+    tracks: tuple[ClientTrack, ...]
+    alerts: tuple[AlertRecord, ...]
+    links: tuple[CheckInLink, ...]
+    instruments: tuple[Instrument, ...]
+
+
+class CheckInsMixin(PracticeBase):
+    def install_instrument(self, source: Path, *, replace: bool = False) -> Instrument:
+        """Add a practice-licensed instrument (SRS, ORS, WAI-SR, CORE-10…) from its definition file."""
+        return install_instrument(source, self.settings.data_dir, replace=replace)
+
+    def default_checkin_instruments(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.settings.checkin_instruments.split(",") if part.strip())
+
+    def issue_checkin_link_as_owner(
+        self, session_id: int, client_id: int, *, instrument_ids: tuple[str, ...] | None = None
+    ) -> IssuedLink:
+        """For the command line: issue the link as the clinician who owns the session's case."""
+        with self.store.transaction() as work:
+            session = work.sessions.find(session_id)
+            owner_id = None if session is None else work.cases.owner_id(session.case_id)
+            if owner_id is None:
+                raise NotFound(f"There is no session {session_id}.")
+            owner = work.clinicians.get(owner_id)
+        return self.issue_checkin_link(owner, session_id, client_id, instrument_ids=instrument_ids)
+
+    def issue_checkin_link(
+        self,
+        actor: Clinician,
+        session_id: int,
+        client_id: int,
+        *,
+        instrument_ids: tuple[str, ...] | None = None,
+        kiosk: bool = False,
+    ) -> IssuedLink:
+        """A single-use link for one client's check-in about one session (each partner gets their own)."""
+        instrument_ids = instrument_ids or self.default_checkin_instruments()
+        catalogue = self.instruments()
+        for instrument_id in instrument_ids:
+            catalogue.get(instrument_id)
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            if client_id not in session.attendee_ids:
+                raise InvalidInput("Check-in links are for clients who attended this session.")
+            if any(work.checkins.exists(session.id, client_id, i) for i in instrument_ids):
+                raise InvalidInput("This client has already returned a check-in for this session.")
+            link, token = work.checkin_links.create(
+                session_id=session.id,
+                client_id=client_id,
+                instrument_ids=instrument_ids,
+                created_by=actor.id,
+                lifetime=timedelta(days=self.settings.checkin_link_days),
+                kiosk=kiosk,
+            )
+            work.audit.record(actor.id, AuditAction.CREATE, "checkin_link", link.id, f"session {session.id}")
+            return IssuedLink(link=link, token=token)
+
+    def open_checkin(self, token: str) -> CheckInInvitation:
+        """For the client's form (no account): what to ask. Raises LinkUnusable saying why not."""
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            link = self._usable_link(work, token)
+            session = work.sessions.find(link.session_id)
+            assert session is not None
+            instruments = tuple(catalogue.get(instrument_id) for instrument_id in link.instrument_ids)
+            return CheckInInvitation(link=link, instruments=instruments, held_on=session.held_on)
+
+    def submit_checkin(
+        self,
+        token: str,
+        answers: dict[str, dict[str, Answer]],
+        free_text: dict[str, str | None],
+    ) -> tuple[int, ...]:
+        """Store a client's answers (all instruments of the link at once), use up the link, update alerts.
+
+        Raises AnswersInvalid (nothing stored) with a message per item, or LinkUnusable.
+        Returns the ids of the stored check-ins.
+        """
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            link = self._usable_link(work, token)
+            instruments = [catalogue.get(instrument_id) for instrument_id in link.instrument_ids]
+            problems = self._answer_problems(instruments, answers, free_text)
+            if problems:
+                raise AnswersInvalid(problems)
+            try:
+                work.checkin_links.use(link.id)
+            except LinkProblem as problem:
+                raise LinkUnusable(problem.reason) from None
+            if any(work.checkins.exists(link.session_id, link.client_id, i.id) for i in instruments):
+                # Two links were issued and the other one was answered first.
+                raise LinkUnusable("used")
+            stored = []
+            for instrument in instruments:
+                given = answers.get(instrument.id, {})
+                score = score_answers(instrument, given)
+                text = (free_text.get(instrument.id) or "").strip() or None
+                check_in = work.checkins.add(
+                    link_id=link.id,
+                    session_id=link.session_id,
+                    client_id=link.client_id,
+                    instrument_id=instrument.id,
+                    instrument_version=instrument.version,
+                    answers=dict(given),
+                    free_text=text if instrument.free_text is not None else None,
+                    total=score.total,
+                )
+                stored.append(check_in.id)
+                work.audit.record(None, AuditAction.CREATE, "checkin", check_in.id, f"link {link.id}")
+            # Alerts are evaluated when the therapist next looks (caseload or case page), keeping this
+            # path short for clients submitting at the same moment.
+            return tuple(stored)
+
+    @staticmethod
+    def _answer_problems(
+        instruments: list[Instrument],
+        answers: dict[str, dict[str, Answer]],
+        free_text: dict[str, str | None],
+    ) -> dict[tuple[str, str], str]:
+        problems: dict[tuple[str, str], str] = {}
+        for instrument in instruments:
+            given = answers.get(instrument.id, {})
+            found = answer_problems(instrument, given)
+            for item_id, message in found.items():
+                problems[(instrument.id, item_id)] = message
+            if found:
+                continue
+            if all(given.get(item.id) is None for item in instrument.items):
+                first = instrument.items[0].id
+                problems.setdefault((instrument.id, first), "Please answer at least this question.")
+            elif not score_answers(instrument, given).scorable:
+                for item in instrument.items:
+                    if given.get(item.id) is None:
+                        problems.setdefault((instrument.id, item.id), "Please answer this question too.")
+            text = free_text.get(instrument.id)
+            if instrument.free_text is not None and text and len(text) > instrument.free_text.max_length:
+                problems[(instrument.id, instrument.free_text.id)] = (
+                    f"Please keep this under {instrument.free_text.max_length} characters."
+                )
+        return problems
+
+    def case_monitoring(self, actor: Clinician, case_id: int) -> CaseMonitoring:
+        """Everything the case page shows about check-ins: trajectories, expected response, alerts, links."""
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            case, owner = self._visible_case(work, actor, case_id)
+            self._refresh_alerts(work, case, catalogue)
+            work.audit.record(actor.id, AuditAction.READ, "checkins", case.id)
+            return self._monitoring(work, case, read_only=owner.id != actor.id, catalogue=catalogue)
+
+    def _monitoring(
+        self, work: UnitOfWork, case: Case, *, read_only: bool, catalogue: Catalogue
+    ) -> CaseMonitoring:
+        sessions = work.sessions.for_cases([case.id])[case.id]
+        numbers = {session.id: session.number for session in sessions}
+        check_ins = work.checkins.for_clients([client.id for client in case.clients])
+        tracks = []
+        used = [i for i in catalogue if any(c.instrument_id == i.id for c in check_ins)]
+        for instrument in used:
+            reference = self._reference(work, instrument, exclude={client.id for client in case.clients})
+            for client in case.clients:
+                history = tuple(
+                    ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id])
+                    for c in check_ins
+                    if c.client_id == client.id and c.instrument_id == instrument.id
+                )
+                intake = next((entry.total for entry in history if entry.total is not None), None)
+                expected = None
+                if intake is not None and instrument.kind is not InstrumentKind.ALLIANCE:
+                    expected = expected_response(instrument, intake, reference)
+                tracks.append(ClientTrack(client, instrument, history, expected))
+        links = work.checkin_links.for_sessions([session.id for session in sessions])
+        return CaseMonitoring(
+            case=case,
+            read_only=read_only,
+            sessions=tuple(sessions),
+            tracks=tuple(tracks),
+            alerts=tuple(work.alerts.for_cases([case.id])),
+            links=tuple(links),
+            instruments=tuple(catalogue),
+        )
+
+    def set_alert_status(
+        self, actor: Clinician, alert_id: int, status: AlertStatus, note: str | None = None
+    ) -> AlertRecord:
+        note = note.strip() if note and note.strip() else None
+        with self.store.transaction() as work:
+            record = work.alerts.get(alert_id)
+            if record is None:
+                raise NotFound("There is no such alert in your caseload.")
+            self._writable_case(work, actor, record.case_id)
+            if status is not record.status and not record.status.can_become(status):
+                raise InvalidInput(f"An alert that is {record.status.value} cannot become {status.value}.")
+            work.alerts.set_status(alert_id, status, note, actor.id)
+            work.audit.record(actor.id, AuditAction.UPDATE, "alert", alert_id, status.value)
+            updated = work.alerts.get(alert_id)
+            assert updated is not None
+            return updated
+
+    def _usable_link(self, work: UnitOfWork, token: str) -> CheckInLink:
+        try:
+            return work.checkin_links.resolve(token, timedelta(days=self.settings.checkin_link_days))
+        except LinkProblem as problem:
+            raise LinkUnusable(problem.reason) from None
+
+    @staticmethod
+    def _reference(work: UnitOfWork, instrument: Instrument, exclude: set[int]) -> PracticeReference:
+        """Earlier clients' trajectories on this instrument, for the expected treatment response."""
+        if instrument.kind is InstrumentKind.ALLIANCE:
+            return PracticeReference()  # the expected response is drawn for outcome measures only
+        by_client: dict[int, list[tuple[int, float]]] = {}
+        for client_id, session_id, total in work.checkins.totals_by_instrument(instrument.id):
+            if client_id not in exclude:
+                by_client.setdefault(client_id, []).append((session_id, total))
+        return PracticeReference(
+            trajectories=tuple(tuple(total for _, total in sorted(points)) for points in by_client.values())
+        )
+
+    def _refresh_alerts(self, work: UnitOfWork, case: Case, catalogue: Catalogue) -> None:
+        """Evaluate every alert rule for the case's latest check-ins and store the ones not seen before."""
+        sessions = work.sessions.for_cases([case.id])[case.id]
+        numbers = {session.id: session for session in sessions}
+        check_ins = work.checkins.for_clients([client.id for client in case.clients])
+        links = work.checkin_links.for_sessions([session.id for session in sessions])
+        now = datetime.now(UTC)
+        for instrument_id in {c.instrument_id for c in check_ins} | {
+            i for link in links for i in link.instrument_ids
+        }:
+            if instrument_id not in catalogue:
+                continue
+            instrument = catalogue.get(instrument_id)
+            histories = {
+                client.id: [
+                    ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id].number)
+                    for c in check_ins
+                    if c.client_id == client.id and c.instrument_id == instrument.id
+                ]
+                for client in case.clients
+            }
+            returned = {(c.session_id, c.client_id) for c in check_ins if c.instrument_id == instrument.id}
+            closed: dict[int, list[SessionReturn]] = {}
+            for link in links:
+                # One missing-check-in alert per link, not one per instrument it asked.
+                if instrument.id != link.instrument_ids[0] or link.state(now).value == "open":
+                    continue
+                session = numbers[link.session_id]
+                closed.setdefault(link.client_id, []).append(
+                    SessionReturn(
+                        session.id, session.number, session.held_on, (session.id, link.client_id) in returned
+                    )
+                )
+            reference = self._reference(work, instrument, exclude={client.id for client in case.clients})
+            found = case_alerts(
+                {client_id: history for client_id, history in histories.items() if history},
+                instrument,
+                sessions=closed,
+                reference=reference,
+            )
+            work.alerts.add_new(case.id, list(found))
+        if check_ins:
+            work.cases.mark_alerts_checked(case.id, max(check_in.id for check_in in check_ins))

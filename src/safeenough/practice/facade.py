@@ -1,0 +1,97 @@
+"""The facade: every use case goes through `Practice`; the CLI and the web app are thin callers of it."""
+
+from datetime import date
+from pathlib import Path
+
+from safeenough.domain.alert import AlertStatus
+from safeenough.domain.checkin import Answer
+from safeenough.practice.accounts import AccountsMixin
+from safeenough.practice.cases import CasesMixin
+from safeenough.practice.exports import ExportsMixin
+from safeenough.practice.transcripts import TranscriptsMixin
+from safeenough.settings import Settings
+from safeenough.storage import fixtures
+from safeenough.storage.store import Store
+
+DemoCredentials = fixtures.DemoCredentials
+
+
+class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin):
+    """The public API: every use case of the CLI and the web app goes through here."""
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> "Practice":
+        """Connect to the configured database; it must already be migrated (see `migrate`)."""
+        settings = settings or Settings()
+        practice = cls(Store(settings.resolved_database_url, settings.resolved_key_file), settings)
+        try:
+            practice.store.require_current_schema()
+        except BaseException:
+            practice.close()
+            raise
+        return practice
+
+    @classmethod
+    def create(cls, settings: Settings | None = None) -> "Practice":
+        """Connect, bring the schema up to date and check the encryption key."""
+        settings = settings or Settings()
+        practice = cls(Store(settings.resolved_database_url, settings.resolved_key_file), settings)
+        try:
+            practice.migrate()
+        except BaseException:
+            practice.close()
+            raise
+        return practice
+
+    def migrate(self) -> None:
+        self.store.migrate()
+        _ = self.store.cipher  # prove the key opens this database now, not at the first clinical read
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def seed_demo(self, today: date | None = None) -> DemoCredentials | None:
+        """Create the fictional demo practice if the database has no accounts yet."""
+        with self.store.transaction() as work:
+            if work.clinicians.count() > 0:
+                return None
+            credentials = fixtures.seed_demo_practice(work, self.hash_password, today or date.today())
+        self._seed_demo_check_ins()
+        return credentials
+
+    def _seed_demo_check_ins(self) -> None:
+        """The demo's check-ins go through the same links and scoring as real ones."""
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            owners = {clinician.id: clinician for clinician in work.clinicians.all()}
+            cases = {case.title: case for case in work.cases.many(work.cases.all_ids())}
+            sessions = work.sessions.for_cases([case.id for case in cases.values()])
+        for demo in fixtures.DEMO_CHECKINS:
+            case = cases[demo.case_title]
+            session = sessions[case.id][demo.session_number - 1]
+            instrument = catalogue.get(demo.instrument_id)
+            issued = self.issue_checkin_link(
+                owners[case.clinician_id],
+                session.id,
+                case.clients[demo.client_index].id,
+                instrument_ids=(instrument.id,),
+            )
+            answers: dict[str, Answer] = {
+                item.id: value for item, value in zip(instrument.items, demo.answers, strict=True)
+            }
+            self.submit_checkin(issued.token, {instrument.id: answers}, {instrument.id: demo.free_text})
+        # Mara's dip was talked through in session 4: the demo shows resolved alerts beside open ones.
+        mara = cases[fixtures.DEMO_CASES[0].title]
+        owner = owners[mara.clinician_id]
+        for record in self.case_monitoring(owner, mara.id).alerts:
+            self.set_alert_status(owner, record.id, AlertStatus.RESOLVED, fixtures.DEMO_RESOLUTION_NOTE)
+
+    def signing_key(self, purpose: str) -> bytes:
+        """A secret shared by every worker on this database, derived from the encryption key (HKDF)."""
+        return self.store.cipher.derive_secret(f"web:{purpose}")
+
+    def backup(self, target: Path) -> Path:
+        return self.store.backup(target)
+
+    def restore(self, backup_file: Path) -> Path:
+        return self.store.restore(backup_file)

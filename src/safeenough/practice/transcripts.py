@@ -1,0 +1,146 @@
+"""Transcripts in sessions: import, role confirmation, analysis and the session report."""
+
+from dataclasses import dataclass
+
+from safeenough.analysis.defaults import default_pipeline
+from safeenough.analysis.pipeline import AnalysisResult
+from safeenough.domain.annotation import AnnotationSet
+from safeenough.domain.audit import AuditAction
+from safeenough.domain.case import Case
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.conversation import Conversation, SpeakerRole
+from safeenough.domain.instrument import InstrumentKind
+from safeenough.domain.session import Session
+from safeenough.errors import (
+    InvalidInput,
+    NotFound,
+)
+from safeenough.instruments.catalogue import Catalogue
+from safeenough.practice.base import PracticeBase
+from safeenough.reports.session_report import CheckInItem, CheckInSummary, SessionReport, build_session_report
+from safeenough.stats.scoring import score_checkin
+from safeenough.storage.store import UnitOfWork
+from safeenough.storage.transcripts import StoredTranscript
+from safeenough.transcripts import RoleAssignment, read_transcript_with_roles
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptPreview:
+    """A transcript as read, before analysis when the speaker roles still need the therapist's word."""
+
+    session: Session
+    conversation: Conversation
+    roles: RoleAssignment
+    analysed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAnalysis:
+    case: Case
+    session: Session
+    read_only: bool
+    transcript: StoredTranscript | None
+    result: AnalysisResult | None
+    report: SessionReport | None
+
+
+class TranscriptsMixin(PracticeBase):
+    def import_transcript(
+        self,
+        actor: Clinician,
+        session_id: int,
+        *,
+        filename: str,
+        data: bytes,
+        therapist: str | None = None,
+    ) -> TranscriptPreview:
+        """Read a transcript into a session. Analysed at once when the roles are known; otherwise the
+        therapist confirms who is who first (`confirm_transcript_roles`). Unreadable files raise a
+        TranscriptError naming the file, the line and what was expected; nothing is stored then."""
+        read = read_transcript_with_roles(data, filename, therapist=therapist)
+        if len(read) != 1:
+            raise InvalidInput(
+                f"{filename} holds {len(read)} conversations; upload one session at a time "
+                "(`safeenough analyze` reads many at once)."
+            )
+        conversation = read[0].roles.apply(read[0].conversation)
+        roles = read[0].roles
+        confirmed = not roles.needs_confirmation
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            work.transcripts.save(
+                session.id,
+                StoredTranscript(conversation, filename, read[0].format.value, confirmed, roles.confidence),
+            )
+            if confirmed:
+                work.transcripts.replace_annotations(
+                    session.id, list(default_pipeline().annotate(conversation))
+                )
+            work.audit.record(actor.id, AuditAction.CREATE, "transcript", session.id, filename[:200])
+            return TranscriptPreview(
+                session=session, conversation=conversation, roles=roles, analysed=confirmed
+            )
+
+    def confirm_transcript_roles(self, actor: Clinician, session_id: int, therapist_speaker: str) -> None:
+        """The therapist says which speaker they are; everyone else is a client. Then analyse."""
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            stored = work.transcripts.load(session.id)
+            if stored is None:
+                raise NotFound("This session has no transcript yet.")
+            speakers = stored.conversation.speakers
+            if therapist_speaker not in speakers:
+                raise InvalidInput(f"Choose one of the speakers: {', '.join(speakers)}.")
+            roles = {
+                speaker: SpeakerRole.THERAPIST if speaker == therapist_speaker else SpeakerRole.CLIENT
+                for speaker in speakers
+            }
+            conversation = stored.conversation.with_roles(roles)
+            work.transcripts.save(
+                session.id,
+                StoredTranscript(conversation, stored.filename, stored.source_format, True, 1.0),
+            )
+            work.transcripts.replace_annotations(session.id, list(default_pipeline().annotate(conversation)))
+            work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session.id, "roles confirmed")
+
+    def session_analysis(self, actor: Clinician, session_id: int) -> SessionAnalysis:
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            session = work.sessions.find(session_id)
+            if session is None:
+                raise NotFound("There is no such session in your caseload.")
+            case, owner = self._visible_case(work, actor, session.case_id)
+            stored = work.transcripts.load(session.id)
+            result = report = None
+            if stored is not None and stored.roles_confirmed:
+                annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
+                names = tuple(sorted({annotation.produced_by for annotation in annotations}))
+                result = AnalysisResult(stored.conversation, annotations, names)
+                check_in = self._session_check_in(work, session, catalogue)
+                report = build_session_report(result, check_in, title=f"Session {session.number}")
+            work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
+            return SessionAnalysis(case, session, owner.id != actor.id, stored, result, report)
+
+    @staticmethod
+    def _session_check_in(work: UnitOfWork, session: Session, catalogue: Catalogue) -> CheckInSummary | None:
+        """The first alliance check-in returned for this session, to set beside the transcript."""
+        for check_in in work.checkins.for_clients(list(session.attendee_ids)):
+            if check_in.session_id != session.id or check_in.instrument_id not in catalogue:
+                continue
+            instrument = catalogue.get(check_in.instrument_id)
+            if instrument.kind is not InstrumentKind.ALLIANCE:
+                continue
+            score = score_checkin(check_in, instrument)
+            return CheckInSummary(
+                instrument_title=instrument.title,
+                total=score.total,
+                cutoff=instrument.cutoff.value if instrument.cutoff else None,
+                date=check_in.submitted_at.date(),
+                items=tuple(
+                    CheckInItem(label=item.text, score=score.item_scores.get(item.id), maximum=item.maximum)
+                    for item in instrument.items
+                ),
+                free_text=check_in.free_text,
+                maximum=sum(item.maximum for item in instrument.items),
+            )
+        return None
