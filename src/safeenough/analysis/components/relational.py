@@ -1,0 +1,100 @@
+"""Ruptures and repair (after the 3RS, Eubanks, Muran & Safran 2015): markers, anticipated judgement,
+the therapist's stance, explicit check-ins, and whether a marked moment was repaired."""
+
+from safeenough.analysis import keys
+from safeenough.analysis.component import component
+from safeenough.analysis.components._shared import evidence_span, prediction
+from safeenough.domain.annotation import Annotation, AnnotationSet
+from safeenough.domain.conversation import Conversation, SpeakerRole
+
+JUDGEMENT_CUES = ("think i'm", "think i am", "judge", "going to tell me", "sorry", "i know it sounds", "lazy")
+MARKER_CUES = ("no", "don't", "not", "why", "whatever", "fine", "nothing", "pointless", "but")
+
+
+@component(
+    name="rupture_markers",
+    version=1,
+    produces=(keys.MARKER, keys.SUBTYPE, keys.EVIDENCE_SPAN),
+)
+def rupture_markers(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
+    """Client turns that move away from (withdrawal) or against (confrontation) the therapist or the work.
+
+    Every client turn gets a marker ("none" for most); marked turns carry their subtype and the
+    sentence that shows it. The confidence is the model's probability that the turn is a marker at all.
+    """
+    spec = rupture_markers.spec
+    found: list[Annotation] = []
+    for turn in prediction(conversation).turns:
+        if turn.role is not SpeakerRole.CLIENT or turn.marker is None:
+            continue
+        found.append(spec.annotate(turn.index, keys.MARKER, turn.marker, confidence=turn.marker_prob))
+        if turn.marker != "none":
+            found.append(spec.annotate(turn.index, keys.SUBTYPE, turn.subtype, confidence=turn.subtype_prob))
+            text = conversation.turns[turn.index].text
+            found.append(spec.annotate(turn.index, keys.EVIDENCE_SPAN, evidence_span(text, MARKER_CUES)))
+    return found
+
+
+@component(name="anticipated_judgement", version=1, produces=(keys.ANTICIPATES_JUDGEMENT,))
+def anticipated_judgement(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
+    """Client turns that pre-empt criticism ("you probably think I'm…")."""
+    spec = anticipated_judgement.spec
+    return [
+        spec.annotate(
+            turn.index,
+            keys.ANTICIPATES_JUDGEMENT,
+            bool(turn.anticipates_judgement),
+            confidence=turn.anticipates_judgement_prob,
+        )
+        for turn in prediction(conversation).turns
+        if turn.role is SpeakerRole.CLIENT and turn.anticipates_judgement is not None
+    ]
+
+
+@component(name="therapist_stance", version=1, produces=(keys.STANCE,))
+def therapist_stance(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
+    """Curious (exploring) versus assuming or pressing, turn by turn."""
+    spec = therapist_stance.spec
+    return [
+        spec.annotate(
+            turn.index, keys.STANCE, turn.stance, confidence=(turn.stance_probs or {}).get(turn.stance)
+        )
+        for turn in prediction(conversation).turns
+        if turn.role is SpeakerRole.THERAPIST and turn.stance is not None
+    ]
+
+
+@component(name="check_in", version=1, produces=(keys.CHECK_IN,))
+def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
+    """The therapist explicitly attends to how the session is landing ("how is this for you to hear?")."""
+    spec = check_in.spec
+    return [
+        spec.annotate(turn.index, keys.CHECK_IN, bool(turn.check_in), confidence=turn.check_in_prob)
+        for turn in prediction(conversation).turns
+        if turn.role is SpeakerRole.THERAPIST and turn.check_in is not None
+    ]
+
+
+@component(name="repair", version=1, requires=(keys.MARKER,), produces=(keys.REPAIR,))
+def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
+    """For therapist turns within two turns after a marked client turn: the repair strategy, or none.
+
+    Other therapist turns get "n/a", as in the annotation guide.
+    """
+    spec = repair.spec
+    markers = annotations.by_turn(keys.MARKER)
+    found: list[Annotation] = []
+    for turn in prediction(conversation).turns:
+        if turn.role is not SpeakerRole.THERAPIST:
+            continue
+        after_marker = [
+            index for index in (turn.index - 1, turn.index - 2) if markers.get(index) not in (None, "none")
+        ]
+        if not after_marker:
+            found.append(spec.annotate(turn.index, keys.REPAIR, "n/a"))
+            continue
+        value = turn.repair if turn.repair not in (None, "n/a") else "none"
+        found.append(
+            spec.annotate(turn.index, keys.REPAIR, value, confidence=turn.repair_prob, evidence=after_marker)
+        )
+    return found
