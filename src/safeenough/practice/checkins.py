@@ -190,14 +190,14 @@ class CheckInsMixin(PracticeBase):
             found = answer_problems(instrument, given)
             for item_id, message in found.items():
                 problems[(instrument.id, item_id)] = message
-            if found:
-                continue
-            if all(given.get(item.id) is None for item in instrument.items):
+            # Answers that are off the scale count as blank here, so every problem shows in one round.
+            usable = {item_id: value for item_id, value in given.items() if item_id not in found}
+            if all(usable.get(item.id) is None for item in instrument.items):
                 first = instrument.items[0].id
                 problems.setdefault((instrument.id, first), "Please answer at least this question.")
-            elif not score_answers(instrument, given).scorable:
+            elif not score_answers(instrument, usable).scorable:
                 for item in instrument.items:
-                    if given.get(item.id) is None:
+                    if usable.get(item.id) is None:
                         problems.setdefault((instrument.id, item.id), "Please answer this question too.")
             text = free_text.get(instrument.id)
             if instrument.free_text is not None and text and len(text) > instrument.free_text.max_length:

@@ -8,7 +8,7 @@ from safeenough.settings import Settings
 from safeenough.web.context import WebContext
 from safeenough.web.errors import install_error_handlers
 from safeenough.web.rendering import STATIC_DIR, build_templates
-from safeenough.web.routes import admin, caseload, cases, login
+from safeenough.web.routes import admin, caseload, cases, checkin, login, monitoring, sessions
 from safeenough.web.security import SecurityHeadersMiddleware
 
 
@@ -21,10 +21,13 @@ def create_app(practice: Practice, settings: Settings) -> FastAPI:
         openapi_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    app.state.web = WebContext(practice=practice, settings=settings, templates=build_templates())
+    templates = build_templates()
+    monitoring.install_template_helpers(templates)
+    app.state.web = WebContext(practice=practice, settings=settings, templates=templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (login, caseload, cases, admin):
+    for module in (login, caseload, cases, admin, monitoring, checkin):
         app.include_router(module.router)
+    sessions.register(app)
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

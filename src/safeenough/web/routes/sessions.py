@@ -1,0 +1,316 @@
+"""One session: its transcript (upload, who is who), and the session report once it is analysed.
+
+The page has three states, in the order a clinician meets them:
+1. no transcript yet: an upload form (one file; optionally "I am the speaker named …");
+2. a transcript whose speaker roles were guessed: the therapist confirms who they are;
+3. analysed: the session report, with a standalone copy to download.
+Supervisors read the same page without any form; other clinicians get 404 (the facade decides).
+
+Register with `register(app)`: it adds the router and the report stylesheet at
+`/static/session_report.css` (ahead of the static mount, which would otherwise answer that path).
+"""
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from safeenough.domain.conversation import Conversation, Turn
+from safeenough.errors import InvalidInput
+from safeenough.practice import SessionAnalysis
+from safeenough.reports import render_session_report_html, session_report_css
+from safeenough.transcripts import MAX_BYTES, RoleAssignment, guess_roles
+from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
+from safeenough.web.context import web_context
+from safeenough.web.rendering import render, render_error
+
+router = APIRouter()
+
+ACCEPTED_EXTENSIONS: Final = (".vtt", ".srt", ".txt", ".docx", ".json", ".csv")
+MAX_UPLOAD_BYTES: int = MAX_BYTES
+"""Largest transcript accepted, the readers' own limit (a module variable so tests can lower it)."""
+MULTIPART_SLACK_BYTES: Final = 64 * 1024
+"""Room for the form's other fields and the multipart boundaries around the file."""
+DRAIN_LIMIT_FACTOR: Final = 10
+"""An oversize upload is read and discarded (so the browser sees our answer, not a reset connection)
+up to this many times the limit; beyond that the connection is simply answered at once."""
+MAX_SPEAKER_NAME_LENGTH: Final = 120
+MAX_FILENAME_LENGTH: Final = 200
+PREVIEW_TURNS: Final = 6
+REPORT_CSS_PATH: Final = "/static/session_report.css"
+
+STATUS_MESSAGES: Final = {
+    "analysed": "Transcript read and analysed.",
+    "confirm": "Transcript read. Before it is analysed, confirm which speaker is you.",
+    "confirmed": "Thank you: the speakers are confirmed and the transcript is analysed.",
+}
+
+
+@dataclass(slots=True)
+class UploadForm:
+    """What the upload form shows again after a problem: the name typed, and what went wrong."""
+
+    therapist: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerChoice:
+    name: str
+    turns: int
+    guessed: bool
+
+
+@dataclass(slots=True)
+class RolesForm:
+    """The role-confirmation form: the speakers, the guess preselected, its confidence and reasons."""
+
+    speakers: list[SpeakerChoice] = field(default_factory=list)
+    guess: str | None = None
+    confidence: float = 0.0
+    reasons: tuple[str, ...] = ()
+    preview: list[Turn] = field(default_factory=list)
+    selected: str | None = None
+    error: str | None = None
+
+    @property
+    def confidence_percent(self) -> int:
+        """A guess is never certain, so it never reads as 100%."""
+        return min(round(self.confidence * 100), 99)
+
+
+def _roles_form(
+    conversation: Conversation, *, selected: str | None = None, error: str | None = None
+) -> RolesForm:
+    """The guess is worked out again from the talk (it is deterministic), to show its reasons."""
+    assignment: RoleAssignment = guess_roles(conversation)
+    counts = Counter(turn.speaker for turn in conversation.turns)
+    return RolesForm(
+        speakers=[
+            SpeakerChoice(name=speaker, turns=counts[speaker], guessed=speaker == assignment.therapist)
+            for speaker in conversation.speakers
+        ],
+        guess=assignment.therapist,
+        confidence=assignment.confidence,
+        reasons=assignment.reasons if assignment.therapist is not None else (),
+        preview=list(conversation.turns[:PREVIEW_TURNS]),
+        selected=selected if selected is not None else assignment.therapist,
+        error=error,
+    )
+
+
+def _session_page(
+    request: Request,
+    visitor: Visitor,
+    session_id: int,
+    *,
+    upload: UploadForm | None = None,
+    roles_choice: str | None = None,
+    roles_error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    analysis: SessionAnalysis = web_context(request).practice.session_analysis(visitor.clinician, session_id)
+    case, session, stored = analysis.case, analysis.session, analysis.transcript
+    attendees = [client for client in case.clients if client.id in session.attendee_ids]
+    roles = None
+    if stored is not None and not stored.roles_confirmed:
+        roles = _roles_form(stored.conversation, selected=roles_choice, error=roles_error)
+    report_html = (
+        render_session_report_html(analysis.report, standalone=False) if analysis.report is not None else None
+    )
+    status_key = request.query_params.get("status", "")
+    context = {
+        "analysis": analysis,
+        "case": case,
+        "session": session,
+        "transcript": stored,
+        "attendees": attendees,
+        "read_only": analysis.read_only,
+        "upload": upload or UploadForm(),
+        "roles": roles,
+        "report_html": report_html,
+        "status_message": STATUS_MESSAGES.get(status_key) if status_code == 200 else None,
+        "accept": ",".join(ACCEPTED_EXTENSIONS),
+        "max_upload_mb": MAX_UPLOAD_BYTES / 1024 / 1024,
+    }
+    return render(request, "session.html", context, visitor=visitor, status_code=status_code)
+
+
+@router.get("/sessions/{session_id:int}")
+def session_page(
+    request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
+) -> Response:
+    return _session_page(request, visitor, session_id)
+
+
+def _too_large_message() -> str:
+    limit = MAX_UPLOAD_BYTES / 1024 / 1024
+    return (
+        f"The file is larger than {limit:g} MB, the most safeenough reads for one transcript. Is this the "
+        "recording rather than the transcript? Export the transcript (.vtt, .srt, .txt, .docx, .json or "
+        ".csv) and upload that. Nothing was stored."
+    )
+
+
+async def read_upload_form(request: Request) -> AsyncIterator[FormData | None]:
+    """FastAPI dependency: the posted multipart form, or None when the upload is over the size limit.
+
+    A declared size over the limit is refused before anything is parsed; the body is read and thrown
+    away (up to a bound) so that the browser shows our answer rather than a reset connection. The
+    form's spooled files are closed once the request is answered.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES:
+        if int(declared) <= MAX_UPLOAD_BYTES * DRAIN_LIMIT_FACTOR:
+            async for _ in request.stream():
+                pass
+        yield None
+        return
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+async def _file_bytes(upload: UploadFile) -> bytes | None:
+    """The uploaded file's content, or None when it is over the limit (read no further than that)."""
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    return None if len(data) > MAX_UPLOAD_BYTES else data
+
+
+def _clean_filename(raw: str | None) -> str:
+    """Only the file's own name (browsers may send a path), within a sensible length."""
+    name = PurePosixPath((raw or "").replace("\\", "/")).name.strip()
+    if len(name) > MAX_FILENAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        keep = MAX_FILENAME_LENGTH - len(extension) - 1
+        name = f"{stem[:keep]}.{extension}" if dot and 0 < len(extension) < 10 else name[:MAX_FILENAME_LENGTH]
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """The upload as read from the form: the file (None if missing or too large) and the name typed."""
+
+    filename: str
+    data: bytes | None
+    therapist: str
+    too_large: bool = False
+
+
+async def read_upload(form: Annotated[FormData | None, Depends(read_upload_form)]) -> Upload | None:
+    """FastAPI dependency: the file and fields of the upload form, read on the event loop."""
+    if form is None:
+        return None
+    item = form.get("transcript")
+    typed = form.get("therapist")
+    therapist = typed if isinstance(typed, str) else ""
+    if not isinstance(item, UploadFile):
+        return Upload(filename="", data=None, therapist=therapist)
+    data = await _file_bytes(item)
+    return Upload(
+        filename=_clean_filename(item.filename), data=data, therapist=therapist, too_large=data is None
+    )
+
+
+@router.post("/sessions/{session_id:int}/transcript")
+def upload_transcript(
+    request: Request,
+    session_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData | None, Depends(read_upload_form)],
+    upload: Annotated[Upload | None, Depends(read_upload)],
+) -> Response:
+    if form is None or upload is None:
+        # Over the limit before the form could even be read: nothing was parsed or stored. The CSRF token
+        # is in the unread body; answering with a message changes nothing, so that is safe.
+        return _session_page(
+            request, visitor, session_id, upload=UploadForm(error=_too_large_message()), status_code=413
+        )
+    check_csrf(visitor, form)
+    entered = UploadForm(therapist=upload.therapist.strip())
+    if upload.too_large:
+        entered.error = _too_large_message()
+        return _session_page(request, visitor, session_id, upload=entered, status_code=413)
+    if not upload.filename or upload.data is None:
+        entered.error = f"Choose a transcript file to upload ({', '.join(ACCEPTED_EXTENSIONS)})."
+    elif len(entered.therapist) > MAX_SPEAKER_NAME_LENGTH:
+        entered.error = f"The speaker name is too long: at most {MAX_SPEAKER_NAME_LENGTH} characters."
+    else:
+        try:
+            preview = web_context(request).practice.import_transcript(
+                visitor.clinician,
+                session_id,
+                filename=upload.filename,
+                data=upload.data,
+                therapist=entered.therapist or None,
+            )
+        except InvalidInput as exc:  # TranscriptError included: it names the file, the line, the expectation
+            entered.error = f"{exc} Nothing was stored."
+        else:
+            status = "analysed" if preview.analysed else "confirm"
+            return RedirectResponse(f"/sessions/{session_id}?status={status}", status_code=303)
+    return _session_page(request, visitor, session_id, upload=entered, status_code=422)
+
+
+@router.post("/sessions/{session_id:int}/transcript/roles")
+def confirm_roles(
+    request: Request,
+    session_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    raw = form.get("therapist_speaker")
+    chosen = raw if isinstance(raw, str) else ""
+    if not chosen:
+        error = "Choose which speaker is you, the therapist."
+    else:
+        try:
+            web_context(request).practice.confirm_transcript_roles(visitor.clinician, session_id, chosen)
+        except InvalidInput as exc:
+            error = str(exc)
+        else:
+            return RedirectResponse(f"/sessions/{session_id}?status=confirmed", status_code=303)
+    return _session_page(
+        request, visitor, session_id, roles_choice=chosen or None, roles_error=error, status_code=422
+    )
+
+
+@router.get("/sessions/{session_id:int}/report.html")
+def download_report(
+    request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
+) -> Response:
+    analysis = web_context(request).practice.session_analysis(visitor.clinician, session_id)
+    if analysis.report is None:
+        return render_error(
+            request,
+            404,
+            "No report yet",
+            "This session has no analysed transcript yet, so there is no report to download.",
+            visitor=visitor,
+        )
+    html = render_session_report_html(analysis.report, standalone=True)
+    filename = f"session-{analysis.session.number}-report.html"
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def report_stylesheet(request: Request) -> Response:
+    return Response(session_report_css(), media_type="text/css; charset=utf-8")
+
+
+def register(app: FastAPI) -> None:
+    """Add the session routes, and the report stylesheet ahead of the `/static` mount."""
+    app.include_router(router)
+    app.router.routes.insert(0, Route(REPORT_CSS_PATH, report_stylesheet, methods=["GET", "HEAD"]))

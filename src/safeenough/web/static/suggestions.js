@@ -1,0 +1,167 @@
+/* Suggested check-ins on the session report: copy, edit or dismiss each one.
+ *
+ * The report's HTML carries each suggestion's buttons hidden (they do nothing without this script);
+ * here they are shown and wired up. Everything happens in this page only: an edit or a dismissal is
+ * not stored yet, and nothing is ever sent to the client. No inline script or style is used, so the
+ * app's Content-Security-Policy holds.
+ */
+(function () {
+  "use strict";
+
+  var STATUS_CLEAR_MS = 4000;
+
+  function textOf(card) {
+    var editor = card.querySelector(".suggestion-editor");
+    if (editor) {
+      return editor.value;
+    }
+    var text = card.querySelector(".sr-suggestion__text");
+    return text ? text.textContent.trim() : "";
+  }
+
+  function statusOf(card) {
+    var status = card.querySelector(".suggestion-status");
+    if (!status) {
+      status = document.createElement("span");
+      status.className = "suggestion-status";
+      status.setAttribute("role", "status");
+      card.querySelector(".sr-suggestion__actions").appendChild(status);
+    }
+    return status;
+  }
+
+  function say(card, message) {
+    var status = statusOf(card);
+    status.textContent = message;
+    window.clearTimeout(status.clearTimer);
+    status.clearTimer = window.setTimeout(function () {
+      status.textContent = "";
+    }, STATUS_CLEAR_MS);
+  }
+
+  function copyWithSelection(text) {
+    // For pages served over plain http from another machine, where the clipboard API is not offered.
+    var scratch = document.createElement("textarea");
+    scratch.value = text;
+    scratch.setAttribute("readonly", "");
+    scratch.className = "suggestion-scratch";
+    document.body.appendChild(scratch);
+    scratch.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    document.body.removeChild(scratch);
+    return copied;
+  }
+
+  function copy(card) {
+    var text = textOf(card);
+    var failed = function () {
+      say(card, "Could not copy: select the text and press Ctrl+C (⌘C on a Mac).");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        say(card, "Copied");
+      }, function () {
+        if (copyWithSelection(text)) {
+          say(card, "Copied");
+        } else {
+          failed();
+        }
+      });
+    } else if (copyWithSelection(text)) {
+      say(card, "Copied");
+    } else {
+      failed();
+    }
+  }
+
+  function toggleEdit(card, button) {
+    var text = card.querySelector(".sr-suggestion__text");
+    var editor = card.querySelector(".suggestion-editor");
+    if (editor) {
+      // Done: keep the edited words in the card (for this page only), and go back to reading.
+      text.textContent = editor.value;
+      editor.parentNode.removeChild(editor);
+      text.hidden = false;
+      button.textContent = "Edit";
+      button.setAttribute("aria-expanded", "false");
+      say(card, "Edited for this page; it is not saved.");
+      button.focus();
+      return;
+    }
+    editor = document.createElement("textarea");
+    editor.className = "suggestion-editor";
+    editor.id = text.id + "-editor";
+    editor.rows = 5;
+    editor.value = text.textContent.trim();
+    editor.setAttribute("aria-label", "Edit the suggested check-in");
+    text.hidden = true;
+    text.parentNode.insertBefore(editor, text.nextSibling);
+    button.textContent = "Done";
+    button.setAttribute("aria-controls", editor.id);
+    button.setAttribute("aria-expanded", "true");
+    editor.focus();
+  }
+
+  function dismiss(card) {
+    card.hidden = true;
+    var note = document.createElement("p");
+    note.className = "suggestion-dismissed";
+    note.setAttribute("role", "status");
+    note.appendChild(
+      document.createTextNode("Suggestion dismissed. Dismissals are not stored yet: it shows again when you reload. ")
+    );
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "button button--quiet sr-button sr-button--quiet";
+    undo.textContent = "Undo";
+    undo.addEventListener("click", function () {
+      card.hidden = false;
+      note.parentNode.removeChild(note);
+      var first = card.querySelector(".sr-suggestion__actions button");
+      if (first) {
+        first.focus();
+      }
+    });
+    note.appendChild(undo);
+    card.parentNode.insertBefore(note, card.nextSibling);
+    undo.focus();
+  }
+
+  function wire(card) {
+    var actions = card.querySelector(".sr-suggestion__actions");
+    if (!actions || card.dataset.suggestionsReady === "1") {
+      return;
+    }
+    card.dataset.suggestionsReady = "1";
+    actions.hidden = false;
+    actions.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button || !actions.contains(button)) {
+        return;
+      }
+      var action = button.getAttribute("data-action");
+      if (action === "copy") {
+        copy(card);
+      } else if (action === "edit") {
+        toggleEdit(card, button);
+      } else if (action === "dismiss") {
+        dismiss(card);
+      }
+    });
+  }
+
+  function start() {
+    document.querySelectorAll(".sr-suggestion[data-suggestion-id]").forEach(wire);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,298 @@
+"""The client's check-in form at /c/{token}: no account, works without JavaScript, keeps answers after a
+problem, refuses reused, expired and tampered links kindly, and stores nothing when it refuses."""
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from safeenough.domain.case import Case
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.session import Session
+from safeenough.practice import IssuedLink, Practice
+from tests.web.helpers import csrf_from, log_in
+
+SAFETY = "safeenough-safety"
+ITEMS = ("heard", "safe_to_speak", "goals", "approach", "overall")
+
+
+def latest_session(practice: Practice, owner: Clinician, case: Case) -> Session:
+    return max(practice.case_detail(owner, case.id).sessions, key=lambda session: session.number)
+
+
+def issue(
+    practice: Practice, owner: Clinician, case: Case, client_index: int = 0, **kwargs: object
+) -> IssuedLink:
+    session = latest_session(practice, owner, case)
+    client_id = case.clients[client_index].id
+    assert client_id in session.attendee_ids
+    return practice.issue_checkin_link(owner, session.id, client_id, **kwargs)  # type: ignore[arg-type]
+
+
+def answers(values: Mapping[str, int | str], comment: str | None = None) -> dict[str, str]:
+    data = {f"{SAFETY}.{item}": str(value) for item, value in values.items()}
+    if comment is not None:
+        data[f"{SAFETY}.free_text"] = comment
+    return data
+
+
+ALL_NINES = {item: 9 for item in ITEMS}
+
+
+def totals_for(practice: Practice, owner: Clinician, case: Case, link: IssuedLink) -> list[float | None]:
+    """The totals stored for the link's session and client."""
+    monitoring = practice.case_monitoring(owner, case.id)
+    return [
+        entry.total
+        for track in monitoring.tracks
+        for entry in track.history
+        if entry.session_id == link.link.session_id and entry.client_id == link.link.client_id
+    ]
+
+
+def main_of(html: str) -> str:
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def checked(html: str, item: str, value: str) -> bool:
+    pattern = rf'name="{re.escape(SAFETY)}\.{item}"[^>]*value="{value}" checked'
+    return re.search(pattern, html) is not None
+
+
+def test_the_form_needs_no_account_and_shows_no_names(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    page = client.get(link.path)
+    assert page.status_code == 200
+    assert "comes from your therapist's practice" in page.text
+    for person in couple_case.clients:
+        assert person.display_name not in page.text
+        assert person.code not in page.text
+    assert couple_case.title.split(" ")[0] not in page.text
+    assert ada.display_name not in page.text
+    for item in ITEMS:
+        assert f'name="{SAFETY}.{item}"' in page.text
+    assert f'name="{SAFETY}.free_text"' in page.text
+    assert "Was there anything today that didn&#39;t sit right with you?" in page.text
+    assert page.text.count("<fieldset") == len(ITEMS)
+    assert "<legend" in page.text
+    # No scripts, no navigation into the app, nothing cached, no referrer.
+    assert "<script" not in page.text
+    assert 'href="/"' not in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "csrf_token" not in page.text
+
+
+def test_client_sends_answers_and_sees_a_thank_you_without_scores(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(link.path, data=answers(ALL_NINES, "All good."), headers={"Origin": "null"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/c/thanks"
+    thanks = client.get(response.headers["location"])
+    assert thanks.status_code == 200
+    assert "Thank you — your answers went to your therapist." in thanks.text
+    assert "45" not in main_of(thanks.text)
+    assert "alert" not in main_of(thanks.text).lower()
+    monitoring = demo_practice.case_monitoring(ada, couple_case.id)
+    history = [
+        entry
+        for track in monitoring.tracks
+        for entry in track.history
+        if entry.session_id == link.link.session_id and entry.client_id == link.link.client_id
+    ]
+    assert len(history) == 1
+    assert history[0].total == 45
+    assert history[0].check_in.free_text == "All good."
+    assert history[0].client_id == couple_case.clients[0].id
+
+
+def test_a_post_from_our_own_origin_is_accepted(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(link.path, data=answers(ALL_NINES), headers={"Origin": "http://testserver"})
+    assert response.status_code == 303
+    assert totals_for(demo_practice, ada, couple_case, link) == [45]
+
+
+def test_a_post_from_another_origin_is_refused_and_nothing_stored(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(link.path, data=answers(ALL_NINES), headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert "nothing was stored" in response.text
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+    assert client.get(link.path).status_code == 200  # the link is still usable
+
+
+def test_out_of_range_answer_is_refused_with_every_answer_kept_and_nothing_stored(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    given = {"heard": 11, "safe_to_speak": 3, "goals": 7, "approach": 10, "overall": 0}
+    response = client.post(link.path, data=answers(given, "Something <b>bothered</b> me."))
+    assert response.status_code == 422
+    assert 'class="error-summary"' in response.text
+    assert "autofocus" in response.text
+    assert "Some answers need another look; nothing was sent yet." in response.text
+    assert 'href="#q-safeenough-safety-heard-0"' in response.text
+    assert 'aria-describedby="q-safeenough-safety-heard-error"' in response.text
+    assert 'id="q-safeenough-safety-heard-error"' in response.text
+    for item, value in given.items():
+        if item != "heard":
+            assert checked(response.text, item, str(value)), item
+    assert "Something &lt;b&gt;bothered&lt;/b&gt; me.</textarea>" in response.text
+    assert response.text.startswith("<!doctype html>")
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+    assert client.get(link.path).status_code == 200
+
+
+def test_missing_answers_are_asked_for_with_the_given_ones_kept(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(link.path, data=answers({"heard": 8, "goals": 6}, "half"))
+    assert response.status_code == 422
+    assert response.text.count("Please answer this question too.") >= 3 * 2  # summary and next to each
+    assert checked(response.text, "heard", "8")
+    assert checked(response.text, "goals", "6")
+    assert ">half</textarea>" in response.text
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+
+
+def test_an_empty_form_is_refused_and_nothing_stored(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(link.path, data={})
+    assert response.status_code == 422
+    assert "Please answer at least this question." in response.text
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+
+
+def test_an_answer_that_is_not_a_number_is_refused(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(link.path, data=answers({**ALL_NINES, "overall": "lots"}))
+    assert response.status_code == 422
+    assert "Please choose one of the answers." in response.text
+    assert checked(response.text, "heard", "9")
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+
+
+def test_a_reused_link_gets_410_and_nothing_more_is_stored(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    assert client.post(link.path, data=answers(ALL_NINES)).status_code == 303
+    again = client.post(link.path, data=answers({item: 1 for item in ITEMS}, "second go"))
+    assert again.status_code == 410
+    assert "This check-in has already been sent" in again.text
+    assert client.get(link.path).status_code == 410
+    assert totals_for(demo_practice, ada, couple_case, link) == [45]
+
+
+def test_an_expired_link_gets_410_with_a_kind_message_and_nothing_stored(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    past = datetime.now(UTC) - timedelta(days=10)
+    with demo_practice.store.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE checkin_links SET created_at = :created, expires_at = :expires WHERE id = :id"),
+            {"created": past, "expires": past + timedelta(days=4), "id": link.link.id},
+        )
+    page = client.get(link.path)
+    assert page.status_code == 410
+    assert "This check-in link has expired. Your therapist can send you a new one." in page.text
+    response = client.post(link.path, data=answers(ALL_NINES))
+    assert response.status_code == 410
+    assert "Nothing was sent or stored." in response.text
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+
+
+def test_a_tampered_link_gets_404_and_nothing_stored(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    # Change one character in the middle of the signature (the last one may only carry padding bits).
+    middle = len(link.token) - 8
+    tampered = link.token[:middle] + ("A" if link.token[middle] != "A" else "B") + link.token[middle + 1 :]
+    for path in (f"/c/{tampered}", "/c/not-a-token", f"/c/{link.token[:20]}"):
+        page = client.get(path)
+        assert page.status_code == 404, path
+        assert "This check-in link is not valid" in page.text
+        response = client.post(path, data=answers(ALL_NINES))
+        assert response.status_code == 404
+    assert totals_for(demo_practice, ada, couple_case, link) == []
+    assert client.get(link.path).status_code == 200
+
+
+def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    priya = couple_case.clients[1]
+    start = client.post(
+        f"/cases/{couple_case.id}/kiosk",
+        data={"csrf_token": csrf, "session_id": str(session.id), "client_id": str(priya.id)},
+    )
+    assert start.status_code == 303
+    form_path = start.headers["location"]
+    assert form_path.startswith("/c/")
+    form = client.get(form_path)
+    assert form.status_code == 200
+    assert "You are answering on your therapist's device" in form.text
+    # Even with the therapist logged in on this device, the client's pages show no account or navigation.
+    assert ada.display_name not in form.text
+    assert "Log out" not in form.text
+    done = client.post(form_path, data=answers(ALL_NINES))
+    assert done.status_code == 303
+    thanks = client.get(done.headers["location"])
+    assert "Thank you — please hand the device back" in thanks.text
+    assert "Log out" not in thanks.text
+    assert "<nav" not in thanks.text
+    assert "<header" not in main_of(thanks.text)
+    assert "<a " not in main_of(thanks.text)
+    assert 'class="brand" href' not in thanks.text
+    assert priya.display_name not in thanks.text
+    assert "45" not in main_of(thanks.text)
+    links = demo_practice.case_monitoring(ada, couple_case.id).links
+    assert [link.client_id for link in links if link.kiosk] == [priya.id]
+
+
+def test_kiosk_needs_a_login_and_the_csrf_token(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    session = latest_session(demo_practice, ada, couple_case)
+    data = {"session_id": str(session.id), "client_id": str(couple_case.clients[0].id)}
+    assert client.post(f"/cases/{couple_case.id}/kiosk", data=data).status_code == 303  # to the login page
+    page_csrf = log_in(client, "ada")
+    assert page_csrf
+    before = len(demo_practice.case_monitoring(ada, couple_case.id).links)
+    assert client.post(f"/cases/{couple_case.id}/kiosk", data=data).status_code == 403
+    assert len(demo_practice.case_monitoring(ada, couple_case.id).links) == before
+
+
+def test_the_form_page_of_a_case_page_csrf_is_not_needed_for_clients(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    """A client posting from their phone has no login and no CSRF token: the link alone suffices."""
+    link = issue(demo_practice, ada, ada_case)
+    page = client.get(link.path)
+    assert "csrf_token" not in page.text
+    response = client.post(link.path, data=answers(ALL_NINES))
+    assert response.status_code == 303
+    log_in(client, "ada")
+    case_page = client.get(f"/cases/{ada_case.id}")
+    assert csrf_from(case_page.text)
+    assert "Returned" in case_page.text

@@ -1,0 +1,382 @@
+"""The therapist's side of check-ins: issuing links (URL, copy, QR, kiosk), the monitoring panel with its
+charts and tables, the alert list with acknowledge / resolve, the caseload badge; and who may do what."""
+
+import json
+import re
+from datetime import date
+
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from safeenough.domain.alert import AlertKind, AlertStatus
+from safeenough.domain.case import Case, CaseKind
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.session import Session
+from safeenough.practice import Practice
+from tests.web.helpers import log_in
+
+SAFETY = "safeenough-safety"
+ITEMS = ("heard", "safe_to_speak", "goals", "approach", "overall")
+HTMX = {"HX-Request": "true"}
+
+
+def latest_session(practice: Practice, owner: Clinician, case: Case) -> Session:
+    return max(practice.case_detail(owner, case.id).sessions, key=lambda session: session.number)
+
+
+def answer(
+    practice: Practice,
+    owner: Clinician,
+    case: Case,
+    client_index: int,
+    value: float,
+    comment: str | None = None,
+    **items: float,
+) -> None:
+    """The client at `client_index` answers the latest session's check-in: `value` for every item but
+    those named in `items`."""
+    session = latest_session(practice, owner, case)
+    link = practice.issue_checkin_link(owner, session.id, case.clients[client_index].id)
+    given: dict[str, float | None] = {**dict.fromkeys(ITEMS, value), **items}
+    practice.submit_checkin(link.token, {SAFETY: given}, {SAFETY: comment})
+
+
+def link_form(case: Case, session: Session, client_id: int, csrf: str) -> dict[str, str]:
+    return {"csrf_token": csrf, "session_id": str(session.id), "client_id": str(client_id)}
+
+
+def fresh_couple(practice: Practice, owner: Clinician) -> tuple[Case, Session]:
+    """A couple case with one session both partners attended, and no check-ins yet."""
+    case = practice.open_case(
+        owner,
+        title="Ana & Bo — test couple",
+        kind=CaseKind.COUPLE,
+        client_names=["Ana Test", "Bo Test"],
+        opened_on=date(2025, 1, 6),
+    )
+    session = practice.add_session(
+        owner, case.id, held_on=date(2025, 1, 6), attendee_ids=[client.id for client in case.clients]
+    )
+    return case, session
+
+
+def test_clinician_issues_a_link_with_htmx_and_gets_url_copy_button_and_qr(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    priya = couple_case.clients[1]
+    page = client.get(f"/cases/{couple_case.id}")
+    assert (
+        f'Check-in link<span class="visually-hidden"> for {priya.display_name}, session {session.number}'
+        in page.text
+    )
+    response = client.post(
+        f"/cases/{couple_case.id}/checkin-links",
+        data=link_form(couple_case, session, priya.id, csrf),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(
+        f'<div class="checkin-slot" id="checkin-{session.id}-{priya.id}"'
+    )
+    assert "<html" not in response.text
+    url = re.search(r'id="link-url-[^"]+" value="([^"]+)"', response.text)
+    assert url
+    assert url.group(1).startswith("http://testserver/c/")
+    assert "readonly" in response.text
+    assert "data-select-on-focus" in response.text
+    assert 'data-copy-target="link-url-' in response.text
+    assert '<img class="qr" src="data:image/svg+xml;base64,' in response.text
+    assert "Link sent; expires" in response.text
+    # The link works for the client, and the case page now says it was sent.
+    token_path = url.group(1).removeprefix("http://testserver")
+    assert client.get(token_path).status_code == 200
+    assert "Link sent; expires" in client.get(f"/cases/{couple_case.id}").text
+
+
+def test_without_javascript_issuing_a_link_shows_the_case_page_with_the_link(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    jonah = couple_case.clients[0]
+    response = client.post(
+        f"/cases/{couple_case.id}/checkin-links", data=link_form(couple_case, session, jonah.id, csrf)
+    )
+    assert response.status_code == 200
+    assert response.text.startswith("<!doctype html>")
+    assert f'id="link-url-{session.id}-{jonah.id}" value="http://testserver/c/' in response.text
+    assert response.text.count('class="issued-link"') == 1
+
+
+def test_each_partner_gets_their_own_link(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    urls = set()
+    for person in couple_case.clients:
+        response = client.post(
+            f"/cases/{couple_case.id}/checkin-links",
+            data=link_form(couple_case, session, person.id, csrf),
+            headers=HTMX,
+        )
+        urls.add(re.findall(r'value="(http://testserver/c/[^"]+)"', response.text)[0])
+    assert len(urls) == 2
+    links = [
+        link
+        for link in demo_practice.case_monitoring(ada, couple_case.id).links
+        if link.session_id == session.id
+    ]
+    assert sorted(link.client_id for link in links) == sorted(person.id for person in couple_case.clients)
+
+
+def test_links_are_only_for_clients_who_attended(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    jonah, priya = couple_case.clients
+    session = demo_practice.add_session(
+        ada, couple_case.id, held_on=date(2030, 3, 1), attendee_ids=[jonah.id]
+    )
+    page = client.get(f"/cases/{couple_case.id}")
+    assert f'id="checkin-{session.id}-{jonah.id}"' in page.text
+    assert f'id="checkin-{session.id}-{priya.id}"' not in page.text
+    response = client.post(
+        f"/cases/{couple_case.id}/checkin-links",
+        data=link_form(couple_case, session, priya.id, csrf),
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert "Check-in links are for clients who attended this session." in response.text
+    assert all(
+        link.session_id != session.id for link in demo_practice.case_monitoring(ada, couple_case.id).links
+    )
+
+
+def test_a_client_of_another_case_or_an_unknown_session_is_not_found(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    other = ada_case.clients[0]
+    assert (
+        client.post(
+            f"/cases/{couple_case.id}/checkin-links", data=link_form(couple_case, session, other.id, csrf)
+        ).status_code
+        == 404
+    )
+    mara_session = latest_session(demo_practice, ada, ada_case)
+    assert (
+        client.post(
+            f"/cases/{couple_case.id}/checkin-links",
+            data=link_form(couple_case, mara_session, couple_case.clients[0].id, csrf),
+        ).status_code
+        == 404
+    )
+
+
+def test_issuing_a_link_needs_the_csrf_token(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    before = len(demo_practice.case_monitoring(ada, couple_case.id).links)
+    data = link_form(couple_case, session, couple_case.clients[0].id, "wrong")
+    assert client.post(f"/cases/{couple_case.id}/checkin-links", data=data).status_code == 403
+    assert len(demo_practice.case_monitoring(ada, couple_case.id).links) == before
+
+
+def test_supervisor_reads_check_ins_and_alerts_but_cannot_issue_links_or_change_alerts(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    answer(demo_practice, ada, couple_case, 1, 2, "I could not get a word in.")
+    alert = next(
+        record for record in demo_practice.case_monitoring(ada, couple_case.id).alerts if record.is_open
+    )
+    csrf = log_in(client, "sol")
+    page = client.get(f"/cases/{couple_case.id}")
+    assert page.status_code == 200
+    assert "Suggested next step" in page.text
+    assert "Split alliance" in page.text
+    assert "I could not get a word in." in page.text
+    assert "Check-in link<span" not in page.text
+    assert "Kiosk<span" not in page.text
+    assert "Acknowledge<span" not in page.text
+    assert 'name="note"' not in page.text
+    session = latest_session(demo_practice, ada, couple_case)
+    data = link_form(couple_case, session, couple_case.clients[0].id, csrf)
+    assert client.post(f"/cases/{couple_case.id}/checkin-links", data=data).status_code == 403
+    assert client.post(f"/cases/{couple_case.id}/kiosk", data=data).status_code == 403
+    response = client.post(
+        f"/cases/{couple_case.id}/alerts/{alert.id}", data={"csrf_token": csrf, "status": "acknowledged"}
+    )
+    assert response.status_code == 403
+    assert next(
+        r for r in demo_practice.case_monitoring(ada, couple_case.id).alerts if r.id == alert.id
+    ).is_open
+    assert client.get(f"/cases/{couple_case.id}/monitoring").status_code == 200
+
+
+def test_another_clinician_gets_404_for_links_monitoring_and_alerts(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    answer(demo_practice, ada, couple_case, 0, 3)
+    alert = demo_practice.case_monitoring(ada, couple_case.id).alerts[0]
+    csrf = log_in(client, "ben")
+    session = latest_session(demo_practice, ada, couple_case)
+    data = link_form(couple_case, session, couple_case.clients[0].id, csrf)
+    assert client.post(f"/cases/{couple_case.id}/checkin-links", data=data).status_code == 404
+    assert client.post(f"/cases/{couple_case.id}/kiosk", data=data).status_code == 404
+    assert client.get(f"/cases/{couple_case.id}/monitoring").status_code == 404
+    response = client.post(
+        f"/cases/{couple_case.id}/alerts/{alert.id}", data={"csrf_token": csrf, "status": "resolved"}
+    )
+    assert response.status_code == 404
+    assert "Ada" not in response.text
+    assert couple_case.clients[0].display_name not in response.text
+
+
+def test_a_low_answer_shows_on_the_case_page_with_an_alert_and_its_next_step(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, _ = fresh_couple(demo_practice, ada)
+    log_in(client, "ada")
+    empty = client.get(f"/cases/{case.id}")
+    assert "No check-ins yet — send a link after the next session." in empty.text
+    assert "No open alerts." in empty.text
+    answer(demo_practice, ada, case, 0, 10)
+    answer(demo_practice, ada, case, 1, 2, "He talked over me & I gave up <quietly>.", safe_to_speak=0)
+    page = client.get(f"/cases/{case.id}")
+    assert page.status_code == 200
+    # The chart spec, with both partners on one chart and the cut-off as a rule.
+    spec_text = re.search(
+        r'<script type="application/json" id="chart-safeenough-safety-spec">(.*?)</script>', page.text, re.S
+    )
+    assert spec_text
+    assert "<" not in spec_text.group(1)
+    spec = json.loads(spec_text.group(1))
+    scores = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")["data"]["values"]
+    assert sorted((point["client"], point["total"]) for point in scores) == [("Ana Test", 50), ("Bo Test", 8)]
+    assert any(layer["mark"]["type"] == "rule" for layer in spec["layer"])
+    assert 'data-chart-spec="chart-safeenough-safety-spec"' in page.text
+    assert 'role="img"' in page.text
+    # The same numbers as a table, item detail and the comment.
+    assert "safeenough Safety Check-in: totals by session" in page.text
+    assert re.search(r'id="checkin-\d+">\s*50', page.text)
+    assert re.search(r'id="checkin-\d+">\s*8 ', page.text)
+    assert "at or below item threshold 7" in page.text
+    assert "He talked over me &amp; I gave up &lt;quietly&gt;." in page.text
+    # Alerts with their rule, evidence, next step, and the split alliance between partners.
+    assert "Split alliance: Ana Test and Bo Test" in page.text
+    assert "Below cut-off: Bo Test" in page.text
+    assert "Suggested next step" in page.text
+    assert "Invite them to talk about what made it harder to speak" in page.text
+    assert 'href="#checkin-' in page.text
+    assert "Returned" in page.text
+    # No inline script runs in the page: the only <script> in main holds JSON data.
+    assert not re.search(r'<script(?! type="application/json")', page.text.split("<main", 1)[1])
+
+
+def test_the_monitoring_panel_loads_on_its_own_for_htmx(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, _ = fresh_couple(demo_practice, ada)
+    answer(demo_practice, ada, case, 0, 4)
+    log_in(client, "ada")
+    response = client.get(f"/cases/{case.id}/monitoring", headers=HTMX)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section class="panel monitoring" id="monitoring"')
+    assert "<html" not in response.text
+    assert "Below cut-off: Ana Test" in response.text
+
+
+def test_clinician_acknowledges_then_resolves_an_alert_with_a_note(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, _ = fresh_couple(demo_practice, ada)
+    answer(demo_practice, ada, case, 0, 3)
+    alert = next(
+        r
+        for r in demo_practice.case_monitoring(ada, case.id).alerts
+        if r.alert.kind is AlertKind.BELOW_CUTOFF
+    )
+    csrf = log_in(client, "ada")
+    response = client.post(
+        f"/cases/{case.id}/alerts/{alert.id}",
+        data={"csrf_token": csrf, "status": "acknowledged", "note": "Will open with it on Monday."},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div class="alerts" id="alerts">')
+    assert "Alert acknowledged." in response.text
+    assert "Will open with it on Monday." in response.text
+    assert "Acknowledged" in response.text
+    assert "by you" in response.text
+    stored = next(r for r in demo_practice.case_monitoring(ada, case.id).alerts if r.id == alert.id)
+    assert stored.status is AlertStatus.ACKNOWLEDGED
+    assert stored.status_note == "Will open with it on Monday."
+
+    response = client.post(
+        f"/cases/{case.id}/alerts/{alert.id}",
+        data={"csrf_token": csrf, "status": "resolved", "note": "Talked it through."},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/cases/{case.id}#alerts"
+    stored = next(r for r in demo_practice.case_monitoring(ada, case.id).alerts if r.id == alert.id)
+    assert stored.status is AlertStatus.RESOLVED
+    assert stored.status_note == "Talked it through."
+    page = client.get(f"/cases/{case.id}")
+    resolved = page.text.split('class="resolved-alerts"', 1)[1]
+    assert f'id="alert-{alert.id}"' in resolved
+    assert "Talked it through." in resolved
+
+
+def test_a_bad_alert_change_is_refused_and_nothing_changes(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, _ = fresh_couple(demo_practice, ada)
+    answer(demo_practice, ada, case, 0, 3)
+    alert = demo_practice.case_monitoring(ada, case.id).alerts[0]
+    csrf = log_in(client, "ada")
+    url = f"/cases/{case.id}/alerts/{alert.id}"
+    assert client.post(url, data={"csrf_token": csrf, "status": "deleted"}, headers=HTMX).status_code == 422
+    assert client.post(url, data={"csrf_token": csrf, "status": "open"}, headers=HTMX).status_code in (
+        200,
+        422,
+    )
+    assert client.post(url, data={"status": "resolved"}).status_code == 403
+    too_long = client.post(
+        url, data={"csrf_token": csrf, "status": "resolved", "note": "x" * 2001}, headers=HTMX
+    )
+    assert too_long.status_code == 422
+    assert "too long" in too_long.text
+    stored = next(r for r in demo_practice.case_monitoring(ada, case.id).alerts if r.id == alert.id)
+    assert stored.status is AlertStatus.OPEN
+    # An alert id of another case is not found through this case's URL.
+    other_case, _ = fresh_couple(demo_practice, ada)
+    assert (
+        client.post(
+            f"/cases/{other_case.id}/alerts/{alert.id}", data={"csrf_token": csrf, "status": "resolved"}
+        ).status_code
+        == 404
+    )
+
+
+def test_caseload_shows_open_alerts_and_puts_those_cases_first(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, _ = fresh_couple(demo_practice, ada)
+    log_in(client, "ada")
+    answer(demo_practice, ada, case, 1, 2)
+    open_alerts = sum(1 for r in demo_practice.case_monitoring(ada, case.id).alerts if r.is_open)
+    assert open_alerts >= 2
+    page = client.get("/")
+    row = next(r for r in page.text.split("<tr>") if escape(case.title) in r)
+    assert f'<span class="badge badge--alert">{open_alerts} open alerts</span>' in row
+    own = page.text.split("Cases you supervise", 1)[0]
+    titles = re.findall(r'<a href="/cases/\d+">([^<]+)</a>', own)
+    summaries = [s for s in demo_practice.caseload(ada) if not s.read_only]
+    assert titles == [escape(s.case.title) for s in summaries]
+    assert summaries[0].open_alerts >= summaries[-1].open_alerts
