@@ -3,6 +3,7 @@
 import getpass
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -280,6 +281,79 @@ def export_csv(
     except SafeEnoughError as error:
         _fail(error)
     _write(text, out)
+
+
+class ReportFormat(StrEnum):
+    JSONL = "jsonl"
+    HTML = "html"
+
+
+@app.command()
+def analyze(
+    files: Annotated[
+        list[Path], typer.Argument(help="Transcripts: .vtt .srt .txt .docx .json, AnnoMI-style .csv")
+    ],
+    therapist: Annotated[str | None, typer.Option(help="The therapist's speaker name in the files.")] = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="jsonl: research export; html: report.")
+    ] = (ReportFormat.JSONL),
+    out: Annotated[
+        Path | None, typer.Option(help="File (jsonl, or html of one session) or folder (html).")
+    ] = None,
+    processes: Annotated[int | None, typer.Option(help="Worker processes (default: by batch size).")] = None,
+) -> None:
+    """Analyse transcripts without storing them: the research export (JSONL) or readable HTML reports."""
+    from tqdm import tqdm
+
+    from safeenough.analysis.research_export import write_jsonl
+    from safeenough.reports import build_session_report, render_session_report_html
+
+    bar = tqdm(total=0, unit="conversation", disable=None, file=sys.stderr, desc="analysing")
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        analysed = Practice.analyse_files(files, therapist=therapist, processes=processes, progress=progress)
+    except SafeEnoughError as error:
+        bar.close()
+        _fail(error)
+    bar.close()
+    for item in analysed:
+        if item.roles.needs_confirmation:
+            typer.secho(
+                f"note: {item.filename}: took {item.roles.therapist!r} as the therapist "
+                f"({min(99, round(item.roles.confidence * 100))}% sure); pass --therapist NAME to say who it is",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
+    if format is ReportFormat.JSONL:
+        if out is None:
+            write_jsonl((item.result for item in analysed), sys.stdout)
+        else:
+            with out.open("w", encoding="utf-8") as handle:
+                lines = write_jsonl((item.result for item in analysed), handle)
+            typer.echo(f"Wrote {lines} lines for {len(analysed)} conversations to {out}.", err=True)
+        return
+    pages = {
+        f"{item.result.conversation.id}.html": render_session_report_html(
+            build_session_report(item.result, title=item.result.conversation.id), standalone=True
+        )
+        for item in analysed
+    }
+    if out is None and len(pages) == 1:
+        typer.echo(next(iter(pages.values())))
+    elif out is not None and len(pages) == 1 and out.suffix == ".html":
+        out.write_text(next(iter(pages.values())), encoding="utf-8")
+        typer.echo(f"Wrote {out}.", err=True)
+    else:
+        folder = out or Path("reports")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, page in pages.items():
+            (folder / name).write_text(page, encoding="utf-8")
+        typer.echo(f"Wrote {len(pages)} reports to {folder}/.", err=True)
 
 
 @app.command()

@@ -9,9 +9,10 @@ from safeenough.domain.login_session import LoginSession
 from safeenough.practice.cases import CaseDetail, CaseSummary
 from safeenough.practice.checkins import CaseMonitoring, CheckInInvitation, ClientTrack, IssuedLink
 from safeenough.practice.facade import DemoCredentials, Practice
-from safeenough.practice.transcripts import SessionAnalysis, TranscriptPreview
+from safeenough.practice.transcripts import AnalysedFile, SessionAnalysis, TranscriptPreview
 
 __all__ = [
+    "AnalysedFile",
     "CaseDetail",
     "CaseMonitoring",
     "CaseSummary",

@@ -1,9 +1,11 @@
 """Transcripts in sessions: import, role confirmation, analysis and the session report."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from safeenough.analysis.defaults import default_pipeline
-from safeenough.analysis.pipeline import AnalysisResult
+from safeenough.analysis.pipeline import AnalysisResult, analyse_many
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
@@ -44,7 +46,41 @@ class SessionAnalysis:
     report: SessionReport | None
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysedFile:
+    """One conversation read from a file and analysed, with how its roles were assigned."""
+
+    filename: str
+    result: AnalysisResult
+    roles: RoleAssignment
+
+
 class TranscriptsMixin(PracticeBase):
+    @staticmethod
+    def analyse_files(
+        paths: Sequence[Path],
+        *,
+        therapist: str | None = None,
+        processes: int | None = None,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> list[AnalysedFile]:
+        """Read and analyse transcript files (no database: for researchers and `safeenough analyze`).
+
+        Large batches use several processes. Unreadable files raise a TranscriptError naming the file
+        and line before any analysis starts.
+        """
+        read = [
+            (path.name, item)
+            for path in paths
+            for item in read_transcript_with_roles(path, path.name, therapist=therapist)
+        ]
+        conversations = [item.roles.apply(item.conversation) for _, item in read]
+        results = analyse_many(conversations, default_pipeline(), processes=processes, progress=progress)
+        return [
+            AnalysedFile(filename=name, result=result, roles=item.roles)
+            for (name, item), result in zip(read, results, strict=True)
+        ]
+
     def import_transcript(
         self,
         actor: Clinician,
