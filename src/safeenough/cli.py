@@ -325,7 +325,8 @@ def analyze(
         if item.roles.needs_confirmation:
             typer.secho(
                 f"note: {item.filename}: took {item.roles.therapist!r} as the therapist "
-                f"({min(99, round(item.roles.confidence * 100))}% sure); pass --therapist NAME to say who it is",
+                f"({min(99, round(item.roles.confidence * 100))}% sure); "
+                "pass --therapist NAME to say who it is",
                 err=True,
                 fg=typer.colors.YELLOW,
             )
