@@ -5,7 +5,16 @@ from functools import cache
 from safeenough.analysis.pipeline import Pipeline
 
 # In running order: each component's `requires` is produced by one before it.
-DEFAULT_COMPONENTS: tuple[str, ...] = ()
+DEFAULT_COMPONENTS: tuple[str, ...] = (
+    "therapist_behaviour.v1",
+    "client_talk.v1",
+    "session_quality.v1",
+    "rupture_markers.v1",
+    "anticipated_judgement.v1",
+    "therapist_stance.v1",
+    "check_in.v1",
+    "repair.v1",
+)
 
 
 @cache

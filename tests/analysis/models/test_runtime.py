@@ -1,0 +1,144 @@
+# ruff: noqa: PT018
+"""Fast tests of the run-time models on tiny conversations written for these tests."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from safeenough.analysis import export
+from safeenough.analysis.models import ConversationPrediction, encoder, predict_conversation
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+
+T, C = SpeakerRole.THERAPIST, SpeakerRole.CLIENT
+
+
+def conversation(*lines: tuple[SpeakerRole, str], cid: str = "t1") -> Conversation:
+    turns = tuple(
+        Turn(index=i, speaker="Therapist" if role == T else "Client", role=role, text=text, source_id=str(i))
+        for i, (role, text) in enumerate(lines)
+    )
+    return Conversation(id=cid, turns=turns)
+
+
+@pytest.fixture(scope="module")
+def session() -> tuple[Conversation, ConversationPrediction]:
+    conv = conversation(
+        (T, "Hi, thanks for coming in today. What would you like to talk about?"),
+        (C, "My doctor said I should cut down on drinking, so here I am."),
+        (T, "What do you enjoy about drinking, and what worries you about it?"),
+        (C, "I really want to stop drinking. I want to be there for my kids."),
+        (T, "So your children are a big reason you want to make a change."),
+        (C, "Yeah. I guess so."),
+        (T, "You have to stop drinking right now. Alcohol will destroy your liver."),
+        (C, "Why are you lecturing me? You don't know anything about my life."),
+        (T, "You're right, I came on too strong. How is this conversation going for you so far?"),
+        (C, "It's okay."),
+    )
+    return conv, predict_conversation(conv)
+
+
+def test_every_turn_labelled(session: tuple[Conversation, ConversationPrediction]) -> None:
+    conv, pred = session
+    assert len(pred.turns) == len(conv.turns)
+    for turn, p in zip(conv.turns, pred.turns, strict=True):
+        if turn.role == T:
+            assert p.behaviour in {"reflection", "question", "therapist_input", "other"}
+            assert p.stance in {"exploring", "neutral", "assuming", "pressing"}
+            assert p.talk_type is None and p.marker is None
+            assert p.behaviour_probs is not None
+            assert abs(sum(p.behaviour_probs.values()) - 1) < 1e-3
+            assert p.repair is not None
+        else:
+            assert p.talk_type in {"change", "neutral", "sustain"}
+            assert p.marker in {"none", "withdrawal", "confrontation"}
+            assert p.behaviour is None and p.stance is None
+    assert 0.0 <= pred.quality <= 1.0
+
+
+def test_obvious_labels(session: tuple[Conversation, ConversationPrediction]) -> None:
+    _, pred = session
+    assert pred.turns[2].behaviour == "question"
+    assert pred.turns[2].sub_label == "open"
+    assert pred.turns[3].talk_type == "change"
+    assert pred.turns[4].behaviour == "reflection"
+    assert pred.turns[7].marker == "confrontation"
+    assert pred.turns[7].subtype in {"rejects_intervention", "complaint_therapist", "defends_self"}
+    assert pred.turns[8].repair not in (None, "n/a")  # a marker precedes it
+    # the explicit check-in scores far higher than an ordinary open question
+    assert (pred.turns[8].check_in_prob or 0) > 5 * (pred.turns[2].check_in_prob or 0)
+
+
+def test_repair_only_after_marker(session: tuple[Conversation, ConversationPrediction]) -> None:
+    _, pred = session
+    assert pred.turns[0].repair == "n/a"
+    for p in pred.turns:
+        if p.role == T and p.repair != "n/a":
+            assert any(q.marker not in (None, "none") for q in pred.turns[: p.index] if q.role == C)
+
+
+def test_export_contract(session: tuple[Conversation, ConversationPrediction]) -> None:
+    conv, pred = session
+    buf = io.StringIO()
+    lines = export.write_jsonl([(conv, pred)], buf)
+    objs = [json.loads(line) for line in buf.getvalue().splitlines()]
+    assert lines == len(conv.turns) + 1 == len(objs)
+    first = objs[0]
+    assert first["conversation"] == "t1" and first["turn"] == 0 and first["source_id"] == "0"
+    assert first["role"] == "therapist" and first["talk_type"] is None
+    assert set(first) >= {
+        "behaviour",
+        "question",
+        "reflection",
+        "input",
+        "marker",
+        "stance",
+        "check_in",
+        "repair",
+    }
+    client = objs[1]
+    assert client["behaviour"] is None and client["stance"] is None and client["talk_type"] is not None
+    summary = objs[-1]["summary"]
+    assert summary["turns"] == len(conv.turns)
+    assert set(summary) >= {
+        "quality",
+        "reflection_to_question",
+        "open_question_share",
+        "complex_reflection_share",
+        "therapist_talk_share",
+        "change_talk",
+        "sustain_talk",
+        "ruptures",
+        "repaired",
+        "check_ins",
+        "stance_shares",
+    }
+
+
+def test_empty_conversation() -> None:
+    pred = predict_conversation(Conversation(id="empty", turns=()))
+    assert pred.turns == ()
+
+
+def test_embeddings_normalised() -> None:
+    emb = encoder.embed(["hello there", "", "How are you feeling about that?"])
+    assert emb.shape == (3, encoder.EMBEDDING_DIM)
+    assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-4)
+
+
+def test_runtime_does_not_import_torch() -> None:
+    code = (
+        "import sys\n"
+        "from safeenough.analysis.models import predict_conversation\n"
+        "from safeenough.domain.conversation import Conversation, Turn, SpeakerRole\n"
+        "t = Turn(index=0, speaker='A', role=SpeakerRole.THERAPIST, text='How are you?')\n"
+        "predict_conversation(Conversation(id='x', turns=(t,)))\n"
+        "bad = [m for m in ('torch', 'sklearn', 'scipy') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

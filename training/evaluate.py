@@ -1,0 +1,155 @@
+"""Grouped 5-fold cross-validation, scored with the official scorer: `python -m training.evaluate`.
+
+For each fold k (transcripts grouped, stratified by mi_quality): the heads are fitted on the other four
+folds; calibration (expert weights, temperatures, class biases, thresholds) and the session-quality model
+are fitted on the out-of-fold predictions of the other four folds only; the fold's transcripts are
+labelled through the run-time code path (`Predictor`) and written with the shared export writer
+(`safeenough.analysis.export`). Every fold export and the pooled export are scored with
+../shared/tools/score_export.py. Gold files for the scorer are written to a temporary directory
+(never into the repository). Results: docs/model-eval.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from safeenough.analysis import export
+from safeenough.analysis.models.predictor import Predictor
+from training import pipeline as P
+from training.data import DATA, RELATIONAL, REPO, SIMPLE
+
+SCORER = DATA.parent.parent / "tools" / "score_export.py"
+RESULTS = REPO / "docs" / "model-eval.json"
+
+
+def score(mode: str, gold: Path, pred: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, str(SCORER), mode, str(gold), str(pred)], check=True, capture_output=True, text=True
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def _sub_label_f1(
+    data: P.Data, oof: dict[str, dict[str, np.ndarray]], calib: dict[str, dict[str, object]]
+) -> dict[str, float]:
+    """Sub-label macro-F1 on turns whose gold main label matches (out-of-fold, fold-wise calibration)."""
+    out = {}
+    for name in ("reflection", "question", "input"):
+        gold = data.gold[name]
+        idx = np.array([i for i, g in enumerate(gold) if g is not None])
+        c = calib[name]
+        classes = list(c["classes"])  # type: ignore[call-overload]
+        w, temp = float(c["weight"]), float(c["temperature"])  # type: ignore[arg-type]
+        z = (w * oof[name]["dense"][idx] + (1 - w) * oof[name]["sparse"][idx]) / temp
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        pred = (logp + np.array(c["bias"])).argmax(1)
+        target = np.array([classes.index(str(gold[i])) for i in idx])
+        out[name] = round(P._macro_f1(target, pred, len(classes)), 3)
+    return out
+
+
+def main() -> None:
+    start = time.time()
+    data = P.load()
+    models, oof = P.cross_validate(data)
+    k = len(models)
+    rows_all = list(csv.DictReader(SIMPLE.open(encoding="utf-8")))
+    fieldnames = list(rows_all[0].keys())
+    rel_all = [json.loads(line) for line in RELATIONAL.open(encoding="utf-8") if line.strip()]
+    labels = np.array([s.quality == "high" for s in data.sessions], dtype=int)
+    results: dict[str, object] = {"folds": []}
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        pooled = tmp / "pooled.jsonl"
+        pooled.write_text("", encoding="utf-8")
+        global_calib = P.calibrate_all(data, oof, np.ones(len(data.row_fold), dtype=bool))
+        feats = P.session_features_oof(data, models, global_calib, tmp)
+        for fold in range(k):
+            others = data.row_fold != fold
+            calib = P.calibrate_all(data, oof, others)
+            train_sessions = data.fold_of != fold
+            quality = P.fit_quality(feats[train_sessions], labels[train_sessions])
+            wdir = tmp / f"fold{fold}"
+            P.write_weights(wdir, data, models[fold], calib, quality)
+            predictor = Predictor(wdir)
+            pred_path = tmp / f"fold{fold}.jsonl"
+            ids = set()
+            with pred_path.open("w", encoding="utf-8") as fh:
+                items = []
+                for i, s in enumerate(data.sessions):
+                    if data.fold_of[i] == fold:
+                        ids.add(s.conversation.id)
+                        items.append((s.conversation, predictor.predict(s.conversation, data.embs[i])))
+                export.write_jsonl(items, fh)
+            with pooled.open("a", encoding="utf-8") as out, pred_path.open(encoding="utf-8") as src:
+                out.write(src.read())
+            gold_csv = tmp / f"gold{fold}.csv"
+            with gold_csv.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=fieldnames)
+                writer.writeheader()
+                writer.writerows(r for r in rows_all if r["transcript_id"] in ids)
+            gold_rel = tmp / f"gold{fold}.jsonl"
+            gold_rel.write_text(
+                "".join(json.dumps(r) + "\n" for r in rel_all if str(r["transcript_id"]) in ids),
+                encoding="utf-8",
+            )
+            fold_result = {
+                "fold": fold,
+                "transcripts": sorted(ids, key=int),
+                "annomi": score("annomi", gold_csv, pred_path),
+                "rupture": score("rupture", gold_rel, pred_path),
+            }
+            results["folds"].append(fold_result)  # type: ignore[union-attr]
+            a, r = fold_result["annomi"], fold_result["rupture"]
+            P.log(
+                f"fold {fold}: therapist {a['therapist_macro_f1']} client {a['client_macro_f1']} "  # type: ignore[index]
+                f"auc {a['session_auc']} | any-marker {r['marker_any_f1']} marker {r['marker_macro_f1']} "  # type: ignore[index]
+                f"AJ {r['anticipates_judgement_f1']} stance {r['stance_macro_f1']} "  # type: ignore[index]
+                f"check-in {r['check_in_f1']} repair {r['repair_f1']}"
+            )  # type: ignore[index]
+        results["pooled"] = {
+            "annomi": score("annomi", SIMPLE, pooled),
+            "rupture": score("rupture", RELATIONAL, pooled),
+        }
+        results["sub_labels_macro_f1_oof"] = _sub_label_f1(data, oof, global_calib)
+        keys = ("therapist_macro_f1", "client_macro_f1", "session_auc")
+        rkeys = (
+            "marker_any_f1",
+            "marker_macro_f1",
+            "anticipates_judgement_f1",
+            "stance_macro_f1",
+            "check_in_f1",
+            "repair_f1",
+        )
+        folds = results["folds"]
+        results["fold_mean"] = {
+            **{key: round(float(np.mean([f["annomi"][key] for f in folds])), 3) for key in keys},  # type: ignore[union-attr,index]
+            **{key: round(float(np.mean([f["rupture"][key] for f in folds])), 3) for key in rkeys},  # type: ignore[union-attr,index]
+        }
+    results["command"] = "python -m training.evaluate   (scorer: ../shared/tools/score_export.py)"
+    results["seconds"] = round(time.time() - start)
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(
+        json.dumps(
+            {
+                "pooled": results["pooled"],
+                "fold_mean": results["fold_mean"],
+                "sub_labels": results["sub_labels_macro_f1_oof"],
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

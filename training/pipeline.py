@@ -1,0 +1,259 @@
+"""Grouped cross-validation, calibration on out-of-fold predictions, the quality model, and weight files.
+
+Used by `training.train` (final weights) and `training.evaluate` (fold models + scored exports).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from safeenough.analysis.models import features as F
+from safeenough.analysis.models.predictor import Predictor
+from training import heads as H
+from training.data import CACHE, Session, cached_embeddings, folds, load_sessions
+
+VERSION = "2025.1"
+CV_RECIPE = 1
+SEED = 13
+BINARY_BETA = {"marker": 0.8, "anticipates_judgement": 0.8, "check_in": 0.8, "repair": 0.8}
+MACRO_HEADS = ("behaviour", "reflection", "question", "input", "talk_type", "stance")
+# MI-consistent (exploring stance, reflections) vs MI-inconsistent signals (therapist input, pressing
+# stance, client rupture markers); all 13 session features together overfit the 16 low-quality sessions.
+QUALITY_FEATURES = ("input", "pressing", "marker", "exploring", "reflection")
+QUALITY_C = 0.03
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+@dataclass
+class Data:
+    sessions: list[Session]
+    embs: list[np.ndarray]
+    M: H.Matrix
+    hash_cols: np.ndarray
+    mu: np.ndarray
+    sd: np.ndarray
+    fold_of: np.ndarray  # per session
+    row_fold: np.ndarray  # per turn
+    gold: dict[str, list[str | None]]
+
+
+def load() -> Data:
+    sessions = load_sessions()
+    embs = cached_embeddings(sessions)
+    M, raw = H.design(sessions, embs)
+    used = np.flatnonzero(np.asarray(M.S.getnnz(axis=0)) > 0)
+    M.S = M.S[:, used].tocsr()
+    mu, sd = H.standardiser(raw)
+    M.D = ((raw - mu) / sd).astype(np.float32)
+    fold_of = np.array(folds(sessions))
+    row_fold = np.concatenate([[fold_of[i]] * len(s.conversation.turns) for i, s in enumerate(sessions)])
+    gold = {spec.name: H.gold(spec, sessions) for spec in H.HEADS}
+    return Data(sessions, embs, M, used.astype(np.int64), mu, sd, fold_of, row_fold, gold)
+
+
+def _key(data: Data) -> str:
+    """Cache key: the feature/head recipe version and the data (bump CV_RECIPE when heads change)."""
+    src = f"{CV_RECIPE}:{H.C_DENSE}:{H.C_SPARSE}:{F.HASH_BITS}:{F.DENSE_DIM}".encode()
+    return hashlib.sha256(src + data.M.D.tobytes() + data.M.S.data.tobytes()).hexdigest()[:12]
+
+
+def fit_heads(data: Data, train_rows: np.ndarray) -> dict[str, H.Fitted]:
+    out = {}
+    for spec in H.HEADS:
+        y = [v if train_rows[i] else None for i, v in enumerate(data.gold[spec.name])]
+        out[spec.name] = H.fit(spec, data.M, y, seed=SEED)
+    return out
+
+
+def cross_validate(
+    data: Data, k: int = 5
+) -> tuple[list[dict[str, H.Fitted]], dict[str, dict[str, np.ndarray]]]:
+    """Fold models (cached) and out-of-fold per-expert log-probabilities for every turn and head."""
+    path = CACHE / f"cv-{_key(data)}.pkl"
+    if path.exists():
+        with path.open("rb") as fh:
+            result: tuple[list[dict[str, H.Fitted]], dict[str, dict[str, np.ndarray]]] = pickle.load(fh)
+            return result
+    models = []
+    oof = {
+        spec.name: {e: np.zeros((len(data.row_fold), len(spec.classes))) for e in H.EXPERTS}
+        for spec in H.HEADS
+    }
+    for fold in range(k):
+        t = time.time()
+        fitted = fit_heads(data, data.row_fold != fold)
+        test = data.row_fold == fold
+        sub = data.M.rows(test)
+        for name, f in fitted.items():
+            for e, lp in f.logprobs(sub).items():
+                oof[name][e][test] = lp
+        models.append(fitted)
+        log(f"fold {fold} fitted in {time.time() - t:.0f}s")
+    with path.open("wb") as fh:
+        pickle.dump((models, oof), fh)
+    return models, oof
+
+
+# -- calibration --------------------------------------------------------------------------------------
+
+
+def _nll(logp: np.ndarray, target: np.ndarray) -> float:
+    return float(-logp[np.arange(len(target)), target].mean())
+
+
+def _macro_f1(target: np.ndarray, pred: np.ndarray, k: int) -> float:
+    f1s = []
+    for c in range(k):
+        tp = np.sum((target == c) & (pred == c))
+        fp = np.sum((target != c) & (pred == c))
+        fn = np.sum((target == c) & (pred != c))
+        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(f1s))
+
+
+def _fbeta(gold: np.ndarray, pred: np.ndarray, beta: float) -> float:
+    tp = np.sum(gold & pred)
+    fp = np.sum(~gold & pred)
+    fn = np.sum(gold & ~pred)
+    b2 = beta * beta
+    return 0.0 if tp == 0 else float((1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp))
+
+
+def calibrate(
+    spec: H.HeadSpec, oof: dict[str, np.ndarray], gold: list[str | None], rows: np.ndarray
+) -> dict[str, object]:
+    """Expert weight and temperature (log loss), then class biases (macro-F1) or a threshold (F-beta)."""
+    idx = np.array([i for i in np.flatnonzero(rows) if gold[i] is not None])
+    k = len(spec.classes)
+    cfg: dict[str, object] = {
+        "classes": list(spec.classes),
+        "weight": 0.5,
+        "temperature": 1.0,
+        "bias": [0.0] * k,
+        "threshold": 0.5,
+    }
+    if len(idx) == 0:
+        return cfg
+    target = np.array([spec.classes.index(str(gold[i])) for i in idx])
+    ld, ls = oof["dense"][idx], oof["sparse"][idx]
+    best = (np.inf, 0.5, 1.0)
+    for w in np.linspace(0, 1, 11):
+        for temp in (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0):
+            z = H.log_softmax((w * ld + (1 - w) * ls) / temp)
+            nll = _nll(z, target)
+            if nll < best[0]:
+                best = (nll, float(w), float(temp))
+    _, w, temp = best
+    cfg["weight"], cfg["temperature"] = round(w, 3), temp
+    logp = H.log_softmax((w * ld + (1 - w) * ls) / temp)
+    if spec.name in MACRO_HEADS:
+        bias = np.zeros(k)
+        score = _macro_f1(target, (logp + bias).argmax(1), k)
+        for _ in range(3):
+            for c in range(1, k):
+                for delta in np.linspace(-2, 2, 41):
+                    trial = bias.copy()
+                    trial[c] = delta
+                    s = _macro_f1(target, (logp + trial).argmax(1), k)
+                    if s > score + 1e-9:
+                        score, bias = s, trial
+        cfg["bias"] = [round(float(b), 3) for b in bias]
+    if spec.name in BINARY_BETA:
+        p_pos = 1.0 - np.exp(logp[:, 0])
+        g = target != 0
+        cands = np.unique(np.round(p_pos, 3))
+        scores = [(_fbeta(g, p_pos >= t, BINARY_BETA[spec.name]), -t) for t in cands if t > 0.02]
+        if scores:
+            cfg["threshold"] = float(-max(scores)[1])
+    return cfg
+
+
+def calibrate_all(
+    data: Data, oof: dict[str, dict[str, np.ndarray]], rows: np.ndarray
+) -> dict[str, dict[str, object]]:
+    return {spec.name: calibrate(spec, oof[spec.name], data.gold[spec.name], rows) for spec in H.HEADS}
+
+
+# -- weights ---------------------------------------------------------------------------------------
+
+
+def write_weights(
+    directory: Path,
+    data: Data,
+    fitted: dict[str, H.Fitted],
+    calib: dict[str, dict[str, object]],
+    quality: dict[str, object],
+) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {
+        "mu": data.mu,
+        "sd": data.sd,
+        "hash_cols": data.hash_cols.astype(np.int32),
+    }
+    for name, f in fitted.items():
+        arrays[f"{name}.Wd"] = f.Wd.astype(np.float16)
+        arrays[f"{name}.bd"] = f.bd.astype(np.float32)
+        arrays[f"{name}.Ws"] = f.Ws.astype(np.float16)
+        arrays[f"{name}.bs"] = f.bs.astype(np.float32)
+    np.savez_compressed(directory / "heads.npz", **arrays)
+    config = {
+        "version": VERSION,
+        "hash_bits": F.HASH_BITS,
+        "dense_dim": F.DENSE_DIM,
+        "heads": calib,
+        "quality": quality,
+    }
+    (directory / "config.json").write_text(
+        json.dumps(config, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+NO_QUALITY: dict[str, object] = {
+    "features": list(QUALITY_FEATURES),
+    "coef": [],
+    "mu": [],
+    "sd": [],
+    "intercept": 0.0,
+}
+
+
+def session_features_oof(
+    data: Data, models: list[dict[str, H.Fitted]], calib: dict[str, dict[str, object]], tmp: Path
+) -> np.ndarray:
+    """Quality features of every session from the fold model that did not see it (run-time code path)."""
+    feats = np.zeros((len(data.sessions), len(QUALITY_FEATURES)))
+    for fold, fitted in enumerate(models):
+        d = tmp / f"qfold{fold}"
+        write_weights(d, data, fitted, calib, NO_QUALITY)
+        predictor = Predictor(d)
+        for i, s in enumerate(data.sessions):
+            if data.fold_of[i] == fold:
+                _, values = predictor.predict_detailed(s.conversation, data.embs[i])
+                feats[i] = [values[k] for k in QUALITY_FEATURES]
+    return feats
+
+
+def fit_quality(feats: np.ndarray, labels: np.ndarray) -> dict[str, object]:
+    mu = feats.mean(axis=0)
+    sd = feats.std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    clf = LogisticRegression(C=QUALITY_C, class_weight="balanced", max_iter=1000)
+    clf.fit((feats - mu) / sd, labels)
+    return {
+        "features": list(QUALITY_FEATURES),
+        "coef": [round(float(c), 5) for c in clf.coef_[0]],
+        "mu": [float(m) for m in mu],
+        "sd": [float(s) for s in sd],
+        "intercept": float(clf.intercept_[0]),
+    }
