@@ -31,7 +31,7 @@ fmt: $(STAMP)
 
 # The whole suite: lint, then every test on SQLite and on a throwaway PostgreSQL, browser tests in Chromium.
 test: $(STAMP)
-	bash scripts/install-chromium.sh
+	bash scripts/install-test-tools.sh
 	$(MAKE) --no-print-directory lint
 	SAFEENOUGH_TEST_STRICT=1 bash scripts/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import caseload, checkins, facade
+from benchmarks import analyze, caseload, checkins, facade
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "facade": facade.run,
     "checkins": checkins.run,
     "caseload": caseload.run,
+    "analyze": analyze.run,
 }
 
 

@@ -2,7 +2,7 @@
 database with the demo data), driven by Playwright through Debian's chromium.
 
 We never run `playwright install`: the browser is /usr/bin/chromium (`make test` installs it with
-scripts/install-chromium.sh). Without it these tests fail with a message saying so; they never skip.
+scripts/install-test-tools.sh). Without it these tests fail with a message saying so; they never skip.
 """
 
 import os
@@ -108,7 +108,7 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing, so the browser tests cannot run. Install Debian's chromium with "
-            "`bash scripts/install-chromium.sh` (make test does this), then run the tests again."
+            "`bash scripts/install-test-tools.sh` (make test does this), then run the tests again."
         )
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -8,6 +8,7 @@ from safeenough.domain.checkin import Answer
 from safeenough.practice.accounts import AccountsMixin
 from safeenough.practice.cases import CasesMixin
 from safeenough.practice.exports import ExportsMixin
+from safeenough.practice.formulation import FormulationMixin
 from safeenough.practice.transcripts import TranscriptsMixin
 from safeenough.settings import Settings
 from safeenough.storage import fixtures
@@ -16,7 +17,7 @@ from safeenough.storage.store import Store
 DemoCredentials = fixtures.DemoCredentials
 
 
-class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin):
+class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, FormulationMixin):
     """The public API: every use case of the CLI and the web app goes through here."""
 
     @classmethod

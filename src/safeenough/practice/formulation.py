@@ -12,12 +12,10 @@ their moments are offered for every client of the case, and accepting their sugg
 client named.
 """
 
-import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import cast
 
 from safeenough.analysis import keys
 from safeenough.analysis.relational import RelationalSummary, relational_summary_from
@@ -90,19 +88,10 @@ ENACTMENT_SUBTYPES = frozenset({"defends_self", "complaint_therapist"})
 
 
 def default_domain_classifier() -> BatchDomainClassifier:
-    """`analysis.formulation.classify_domains`, or the keyword map where that module is not installed."""
-    try:
-        module = importlib.import_module("safeenough.analysis.formulation")
-    except ModuleNotFoundError as error:
-        if error.name != "safeenough.analysis.formulation":
-            raise
-        return keyword_batch
-    return cast(BatchDomainClassifier, module.classify_domains)
+    """`analysis.formulation.classify_domains`, imported when first needed (it loads a model)."""
+    from safeenough.analysis.formulation import classify_domains
 
-
-def keyword_batch(texts: list[str]) -> list[list[tuple[str, float]]]:
-    """`stats.curiosity.keyword_domains` over many texts (the fallback classifier)."""
-    return [keyword_domains(text) for text in texts]
+    return classify_domains
 
 
 @dataclass(frozen=True, slots=True)

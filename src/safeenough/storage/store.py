@@ -18,6 +18,7 @@ from safeenough.storage.checkin_links import CheckInLinkRepository
 from safeenough.storage.checkins import CheckInRepository
 from safeenough.storage.clinicians import ClinicianRepository
 from safeenough.storage.encryption import FieldCipher, create_key_file, load_key_file
+from safeenough.storage.formulation import DismissalRepository, FormulationRepository, PatternRepository
 from safeenough.storage.logins import LoginRepository
 from safeenough.storage.sessions import SessionRepository
 from safeenough.storage.tables import settings
@@ -41,6 +42,9 @@ class UnitOfWork:
     checkins: CheckInRepository
     alerts: AlertRepository
     transcripts: TranscriptRepository
+    formulation: FormulationRepository
+    patterns: PatternRepository
+    dismissals: DismissalRepository
 
 
 class Store:
@@ -96,6 +100,9 @@ class Store:
                 checkins=CheckInRepository(connection, cipher),
                 alerts=AlertRepository(connection, cipher),
                 transcripts=TranscriptRepository(connection, cipher),
+                formulation=FormulationRepository(connection, cipher),
+                patterns=PatternRepository(connection, cipher),
+                dismissals=DismissalRepository(connection),
             )
 
     def setting(self, key: str) -> str | None:

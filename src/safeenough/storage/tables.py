@@ -221,3 +221,120 @@ annotations = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_annotations_session_produced_by", "session_id", "produced_by"),
 )
+
+# Knowing the client: the formulation map, its history, relational patterns and their enactments.
+
+formulation_entries = Table(
+    "formulation_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    # Null for an entry of a couple's or family's shared map.
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
+    Column("domain", String(32), nullable=False),
+    Column("text_sealed", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_note_sealed", Text, nullable=True),
+    Column("provenance_kind", String(16), nullable=False),
+    Column("source_session_id", Integer, ForeignKey("sessions.id", ondelete="SET NULL"), nullable=True),
+    Column("source_turn_index", Integer, nullable=True),
+    Column("source_check_in_id", Integer, ForeignKey("checkins.id", ondelete="SET NULL"), nullable=True),
+    Column("quote_sealed", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    CheckConstraint(
+        "domain IN ('presenting_concerns', 'goals', 'values', 'relationships', 'family_history', "
+        "'culture_identity', 'strengths_resources', 'safety_meaning', 'past_help')",
+        name="domain",
+    ),
+    CheckConstraint(
+        "status IN ('client_said', 'therapist_hypothesis', 'checked_confirmed', 'checked_disconfirmed')",
+        name="status",
+    ),
+    CheckConstraint(
+        "provenance_kind IN ('session_turn', 'checkin_answer', 'therapist')", name="provenance_kind"
+    ),
+)
+
+formulation_changes = Table(
+    "formulation_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "entry_id",
+        Integer,
+        ForeignKey("formulation_entries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    # Both null on the first step (the entry's creation).
+    Column("old_status", String(32), nullable=True),
+    Column("old_text_sealed", Text, nullable=True),
+    Column("new_status", String(32), nullable=False),
+    Column("new_text_sealed", Text, nullable=False),
+    Column("note_sealed", Text, nullable=True),
+)
+
+relational_patterns = Table(
+    "relational_patterns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("wish_sealed", Text, nullable=False),
+    Column("response_of_other_sealed", Text, nullable=False),
+    Column("response_of_self_sealed", Text, nullable=False),
+    # A JSON list of strings, sealed as one value.
+    Column("examples_sealed", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+)
+
+enactments = Table(
+    "enactments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "pattern_id",
+        Integer,
+        ForeignKey("relational_patterns.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_index", Integer, nullable=False),
+    Column("quote_sealed", Text, nullable=False),
+    Column("marker", String(32), nullable=False),
+    Column("subtype", String(32), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("repaired", Boolean, nullable=True),
+    Column("note_sealed", Text, nullable=True),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("linked_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("pattern_id", "session_id", "turn_index", name="uq_enactments_pattern_session_turn"),
+    CheckConstraint("status IN ('linked', 'dismissed')", name="status"),
+)
+
+dismissed_suggestions = Table(
+    "dismissed_suggestions",
+    metadata,
+    # A transcript suggestion ("formulation") or an enactment candidate ("enactment") the therapist
+    # dismissed, so it is not offered again. No text: the session and turn point to it.
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_index", Integer, nullable=False),
+    # Null: every domain of that turn.
+    Column("domain", String(32), nullable=True),
+    Column("dismissed_at", DateTime(timezone=True), nullable=False),
+    Column("dismissed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    CheckConstraint("kind IN ('formulation', 'enactment')", name="kind"),
+)

@@ -1,0 +1,50 @@
+"""`safeenough analyze` from a cold start: the AnnoMI dev CSV (≈7,000 turns, 93 conversations) and one
+400-turn session, each timed as a whole command (process start, imports, model load, analysis, export)."""
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_CSV = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-simple.dev.csv"
+
+# A fictional session, repeated to 400 turns: enough words per turn to cost what real talk costs.
+EXCHANGE = (
+    "Therapist: What has this week been like for you since we last met?",
+    "Client: Honestly it was a lot. Work piled up and I barely slept, so I was snapping at people.",
+    "Therapist: It sounds like you were running on empty, and the people close to you felt it.",
+    "Client: Yeah. I know I should cut back on the late nights, but then nothing gets done and I feel worse.",
+)
+
+
+def _timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def run() -> dict[str, Any]:
+    cli = [sys.executable, "-m", "safeenough", "analyze"]
+    with tempfile.TemporaryDirectory() as folder:
+        session = Path(folder) / "long-session.txt"
+        session.write_text("\n".join(EXCHANGE[i % len(EXCHANGE)] for i in range(400)) + "\n")
+        one = _timed(
+            [*cli, str(session), "--therapist", "Therapist", "--out", str(Path(folder) / "one.jsonl")]
+        )
+        figures: dict[str, Any] = {"analyze_one_session_cold_s": round(one, 2)}
+        if DEV_CSV.is_file():
+            turns = sum(1 for _ in DEV_CSV.open(encoding="utf-8")) - 1
+            dev = _timed([*cli, str(DEV_CSV), "--out", str(Path(folder) / "dev.jsonl")])
+            figures |= {"analyze_dev_s": round(dev, 2), "analyze_turns_per_s": round(turns / dev, 1)}
+        else:
+            figures["analyze_dev_s"] = f"not measured: {DEV_CSV} is absent"
+    return {
+        "description": (
+            "Whole `safeenough analyze` commands from a cold start (new process): one 400-turn session, and "
+            "the AnnoMI dev CSV (93 conversations) with the research export written to a file."
+        ),
+        **figures,
+    }

@@ -1,0 +1,189 @@
+"""The formulation repositories: entries with history, patterns, enactments, dismissals; sealed at rest."""
+
+from sqlalchemy import select
+
+from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance, ProvenanceKind
+from safeenough.domain.relational_pattern import EnactmentStatus
+from safeenough.practice import Practice
+from safeenough.storage.formulation import ENACTMENT_CANDIDATE, FORMULATION_SUGGESTION, PatternParts
+from safeenough.storage.tables import (
+    enactments,
+    formulation_changes,
+    formulation_entries,
+    relational_patterns,
+)
+
+SECRET = "Her grandmother raised her in Lisbon"
+
+
+def first_case_ids(practice: Practice) -> tuple[int, int, int, int]:
+    """(case id, client id, first session id, owner id) of the demo's first case."""
+    with practice.store.transaction() as work:
+        case = work.cases.many(work.cases.all_ids())[0]
+        session = work.sessions.for_cases([case.id])[case.id][0]
+        return case.id, case.clients[0].id, session.id, case.clinician_id
+
+
+def test_an_entry_is_stored_with_its_provenance_and_its_creation_in_the_history(
+    demo_practice: Practice,
+) -> None:
+    case_id, client_id, session_id, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        entry = work.formulation.add(
+            case_id=case_id,
+            client_id=client_id,
+            domain=FormulationDomain.FAMILY_HISTORY,
+            text=SECRET,
+            status=EpistemicStatus.CLIENT_SAID,
+            provenance=Provenance.session_turn(session_id, 3, "My gran raised me, in Lisbon."),
+            actor_id=owner_id,
+        )
+    with demo_practice.store.transaction() as work:
+        [stored] = work.formulation.for_case(case_id)
+        [created] = work.formulation.history(entry.id)
+        assert work.formulation.case_of_client(client_id) == case_id
+        assert work.formulation.case_of_client(999_999) is None
+    assert stored == entry
+    assert stored.provenance.kind is ProvenanceKind.SESSION_TURN
+    assert stored.provenance.quote == "My gran raised me, in Lisbon."
+    assert created.is_creation
+    assert created.new_text == SECRET
+    assert created.changed_by == owner_id
+
+
+def test_an_update_changes_the_entry_and_adds_a_history_step_with_the_note(demo_practice: Practice) -> None:
+    case_id, client_id, _, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        entry = work.formulation.add(
+            case_id=case_id,
+            client_id=client_id,
+            domain=FormulationDomain.VALUES,
+            text="Values independence over closeness",
+            status=EpistemicStatus.THERAPIST_HYPOTHESIS,
+            provenance=Provenance.therapist(),
+            actor_id=owner_id,
+        )
+        updated = work.formulation.update(
+            entry.id,
+            text=entry.text,
+            status=EpistemicStatus.CHECKED_DISCONFIRMED,
+            note="She said closeness matters more.",
+            actor_id=owner_id,
+        )
+        history = work.formulation.history(entry.id)
+    assert updated.status is EpistemicStatus.CHECKED_DISCONFIRMED
+    assert updated.status_note == "She said closeness matters more."
+    assert [step.new_status for step in history] == [
+        EpistemicStatus.THERAPIST_HYPOTHESIS,
+        EpistemicStatus.CHECKED_DISCONFIRMED,
+    ]
+    assert history[1].old_status is EpistemicStatus.THERAPIST_HYPOTHESIS
+    assert history[1].note == "She said closeness matters more."
+
+
+def test_every_free_text_of_the_map_and_patterns_is_sealed_at_rest(demo_practice: Practice) -> None:
+    case_id, client_id, session_id, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        entry = work.formulation.add(
+            case_id=case_id,
+            client_id=client_id,
+            domain=FormulationDomain.FAMILY_HISTORY,
+            text=SECRET,
+            status=EpistemicStatus.CLIENT_SAID,
+            provenance=Provenance.session_turn(session_id, 3, SECRET),
+            actor_id=owner_id,
+        )
+        work.formulation.update(
+            entry.id, text=SECRET + ".", status=entry.status, note=SECRET, actor_id=owner_id
+        )
+        pattern = work.patterns.add(
+            case_id=case_id,
+            client_id=client_id,
+            parts=PatternParts(SECRET, SECRET, SECRET, (SECRET,)),
+            actor_id=owner_id,
+        )
+        work.patterns.link(
+            pattern_id=pattern.id,
+            session_id=session_id,
+            turn_index=3,
+            quote=SECRET,
+            marker="anticipated_judgement",
+            subtype=None,
+            repaired=True,
+            note=SECRET,
+            actor_id=owner_id,
+        )
+    with demo_practice.store.engine.connect() as connection:
+        stored = [
+            value
+            for table in (formulation_entries, formulation_changes, relational_patterns, enactments)
+            for row in connection.execute(select(table))
+            for value in row
+            if isinstance(value, str)
+        ]
+    sealed = [value for value in stored if value.startswith("v1:")]
+    assert len(sealed) >= 12
+    assert not any("Lisbon" in value or "grandmother" in value for value in stored)
+
+
+def test_a_moment_is_linked_once_per_pattern_and_can_be_dismissed_and_linked_again(
+    demo_practice: Practice,
+) -> None:
+    case_id, client_id, session_id, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        pattern = work.patterns.add(
+            case_id=case_id,
+            client_id=client_id,
+            parts=PatternParts("to be accepted", "expects criticism", "defends", ()),
+            actor_id=owner_id,
+        )
+        link = {
+            "pattern_id": pattern.id,
+            "session_id": session_id,
+            "turn_index": 5,
+            "quote": "You probably think I'm lazy.",
+            "marker": "anticipated_judgement",
+            "subtype": None,
+            "repaired": False,
+            "note": None,
+            "actor_id": owner_id,
+        }
+        first = work.patterns.link(**link)  # type: ignore[arg-type]
+        work.patterns.set_enactment_status(first.id, EnactmentStatus.DISMISSED, "Not this one.", owner_id)
+        again = work.patterns.link(**link)  # type: ignore[arg-type]
+        assert again.id == first.id
+        assert again.status is EnactmentStatus.LINKED
+        assert len(work.patterns.enactments([pattern.id])) == 1
+        changed = work.patterns.update(
+            pattern.id, PatternParts("to be accepted", "expects criticism", "withdraws", ("at work",)), None
+        )
+    assert changed.response_of_self == "withdraws"
+    assert changed.examples == ("at work",)
+
+
+def test_a_dismissal_is_stored_once_and_kept_apart_by_kind(demo_practice: Practice) -> None:
+    case_id, client_id, session_id, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        for _ in range(2):
+            work.dismissals.dismiss(
+                kind=FORMULATION_SUGGESTION,
+                case_id=case_id,
+                client_id=None,
+                session_id=session_id,
+                turn_index=3,
+                domain="values",
+                actor_id=owner_id,
+            )
+        work.dismissals.dismiss(
+            kind=ENACTMENT_CANDIDATE,
+            case_id=case_id,
+            client_id=client_id,
+            session_id=session_id,
+            turn_index=5,
+            domain=None,
+            actor_id=owner_id,
+        )
+        suggestions = work.dismissals.for_case(case_id, FORMULATION_SUGGESTION)
+        candidates = work.dismissals.for_case(case_id, ENACTMENT_CANDIDATE)
+    assert [(item.turn_index, item.domain) for item in suggestions] == [(3, "values")]
+    assert [(item.client_id, item.turn_index) for item in candidates] == [(client_id, 5)]

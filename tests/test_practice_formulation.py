@@ -1,0 +1,432 @@
+"""Knowing the client through the facade: the map, prompts, suggestions, patterns, couples, supervision."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from safeenough.domain.annotation import Annotation
+from safeenough.domain.audit import AuditAction, AuditEvent
+from safeenough.domain.case import Case
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance, ProvenanceKind
+from safeenough.errors import InvalidInput, NotFound, PermissionDenied
+from safeenough.practice import Practice
+from safeenough.practice.formulation import FormulationMixin
+from safeenough.stats.curiosity import PromptKind
+from safeenough.storage.tables import formulation_changes, formulation_entries
+from safeenough.storage.transcripts import StoredTranscript
+
+
+class FormulationPractice(Practice, FormulationMixin):
+    """The facade with the formulation use cases (works before and after Practice mixes them in)."""
+
+
+@pytest.fixture
+def clinic(demo_practice: Practice) -> FormulationPractice:
+    return FormulationPractice(demo_practice.store, demo_practice.settings)
+
+
+def case_titled(practice: Practice, actor: Clinician, start: str) -> Case:
+    return next(s.case for s in practice.caseload(actor) if s.case.title.startswith(start))
+
+
+def audit_events(practice: Practice) -> list[AuditEvent]:
+    with practice.store.transaction() as work:
+        return work.audit.recent(50)
+
+
+def placeholder_classifier(texts: list[str]) -> list[list[tuple[str, float]]]:
+    """Stands in for analysis.formulation.classify_domains: fathers are family, sleep is the concern."""
+    found: list[list[tuple[str, float]]] = []
+    for text in texts:
+        lowered = text.lower()
+        if "father" in lowered:
+            found.append([("family_history", 0.92), ("relationships", 0.55), ("values", 0.2)])
+        elif "sleep" in lowered:
+            found.append([("presenting_concerns", 0.8)])
+        else:
+            found.append([("values", 0.3)])
+    return found
+
+
+TURNS = (
+    ("Dana", SpeakerRole.THERAPIST, "What would you like to focus on today?"),
+    ("Mara", SpeakerRole.CLIENT, "My father never once said he was proud of me, not even at graduation."),
+    ("Dana", SpeakerRole.THERAPIST, "Your father was clearly very critical of you."),
+    ("Mara", SpeakerRole.CLIENT, "You probably think I'm making a fuss about nothing."),
+    ("Dana", SpeakerRole.THERAPIST, "I don't think that at all. What was it like to say that just now?"),
+    ("Mara", SpeakerRole.CLIENT, "I'm not being defensive, I know what I'm doing with my sleep."),
+    ("Dana", SpeakerRole.THERAPIST, "Okay. Let's look at the diary."),
+    ("Mara", SpeakerRole.CLIENT, "Fine."),
+)
+
+
+def annotation(turn: int, key: str, value: str | bool) -> Annotation:
+    return Annotation(turn, key, value, None, (), "hand_coded.v1")
+
+
+ANNOTATIONS = [
+    annotation(2, "stance", "assuming"),
+    annotation(3, "marker", "none"),
+    annotation(3, "anticipates_judgement", True),
+    annotation(4, "repair", "validation"),
+    annotation(5, "marker", "confrontation"),
+    annotation(5, "subtype", "defends_self"),
+    annotation(6, "repair", "none"),
+    annotation(7, "marker", "withdrawal"),
+    annotation(7, "subtype", "minimal_response"),
+]
+
+
+def store_analysed_transcript(practice: Practice, session_id: int) -> None:
+    conversation = Conversation(
+        "s", tuple(Turn(i, speaker, role, text) for i, (speaker, role, text) in enumerate(TURNS))
+    )
+    with practice.store.transaction() as work:
+        work.transcripts.save(session_id, StoredTranscript(conversation, "s.txt", "txt", True, 1.0))
+        work.transcripts.replace_annotations(session_id, ANNOTATIONS)
+
+
+def mara(clinic: FormulationPractice, ada: Clinician) -> tuple[Case, int]:
+    case = case_titled(clinic, ada, "Mara")
+    return case, case.clients[0].id
+
+
+def test_a_hypothesis_is_prompted_three_sessions_later_then_disconfirmed_with_a_note_in_its_history(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = mara(clinic, ada)
+    today = date.today()
+    hypothesis = clinic.add_entry(
+        ada,
+        client_id,
+        domain=FormulationDomain.VALUES,
+        text="Independence matters more to her than closeness.",
+        status=EpistemicStatus.THERAPIST_HYPOTHESIS,
+    )
+    assert hypothesis.provenance.kind is ProvenanceKind.THERAPIST
+    for days in (14, 21):  # the demo already has her next session in 7 days
+        clinic.add_session(ada, case.id, held_on=today + timedelta(days=days), attendee_ids=[client_id])
+
+    def untested(on: date) -> list[int]:
+        prompts = clinic.client_map(ada, client_id, today=on).prompts
+        return [i for p in prompts if p.kind is PromptKind.UNTESTED_HYPOTHESIS for i in p.entry_ids]
+
+    assert untested(today + timedelta(days=14)) == []
+    assert untested(today + timedelta(days=21)) == [hypothesis.id]
+
+    checked = clinic.update_entry(
+        ada, hypothesis.id, status="checked_disconfirmed", note="She said closeness is what she misses."
+    )
+    assert checked.status is EpistemicStatus.CHECKED_DISCONFIRMED
+    assert checked.status_note == "She said closeness is what she misses."
+    assert untested(today + timedelta(days=21)) == []
+    history = clinic.entry_history(ada, hypothesis.id)
+    assert [(step.old_status, step.new_status) for step in history] == [
+        (None, EpistemicStatus.THERAPIST_HYPOTHESIS),
+        (EpistemicStatus.THERAPIST_HYPOTHESIS, EpistemicStatus.CHECKED_DISCONFIRMED),
+    ]
+    assert history[1].note == "She said closeness is what she misses."
+    assert all(step.changed_by == ada.id for step in history)
+
+
+def test_the_client_map_shows_entries_by_domain_coverage_and_open_hypotheses(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = mara(clinic, ada)
+    said = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    guess = clinic.add_entry(
+        ada, client_id, domain="values", text="Fairness matters a lot.", status="therapist_hypothesis"
+    )
+    client_map = clinic.client_map(ada, client_id)
+    assert not client_map.read_only
+    assert [section.domain for section in client_map.sections] == list(FormulationDomain)
+    assert client_map.entries == (said, guess)
+    assert client_map.coverage.explored == (FormulationDomain.GOALS, FormulationDomain.VALUES)
+    assert client_map.open_hypotheses == (guess,)
+    unexplored = {p.domain for p in client_map.prompts if p.kind is PromptKind.UNEXPLORED_DOMAIN}
+    assert unexplored == set(FormulationDomain) - {FormulationDomain.GOALS, FormulationDomain.VALUES}
+
+
+def test_a_supervisor_reads_a_supervisees_client_map_and_the_read_is_audited(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician
+) -> None:
+    _, client_id = mara(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    seen = clinic.client_map(sol, client_id)
+    assert seen.read_only
+    assert seen.entries == (entry,)
+    latest = audit_events(clinic)[0]
+    assert (latest.actor_id, latest.action, latest.target_kind, latest.target_id) == (
+        sol.id,
+        AuditAction.READ,
+        "client_map",
+        client_id,
+    )
+    clinic.entry_history(sol, entry.id)
+    assert audit_events(clinic)[0].target_kind == "formulation_entry"
+
+
+def test_a_supervisor_cannot_change_a_supervisees_map(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician
+) -> None:
+    _, client_id = mara(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    with pytest.raises(PermissionDenied):
+        clinic.add_entry(sol, client_id, domain="goals", text="More sleep.", status="client_said")
+    with pytest.raises(PermissionDenied):
+        clinic.update_entry(sol, entry.id, status="checked_confirmed")
+    with pytest.raises(PermissionDenied):
+        clinic.add_pattern(sol, client_id, "to be accepted", "criticism", "withdraws")
+
+
+def test_another_clinician_gets_not_found_and_an_admin_never_sees_the_map(
+    clinic: FormulationPractice, ada: Clinician, ben: Clinician, admin: Clinician
+) -> None:
+    _, client_id = mara(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    for outsider in (ben, admin):
+        with pytest.raises(NotFound):
+            clinic.client_map(outsider, client_id)
+        with pytest.raises(NotFound):
+            clinic.entry_history(outsider, entry.id)
+        with pytest.raises(NotFound):
+            clinic.update_entry(outsider, entry.id, status="checked_confirmed")
+    with pytest.raises(NotFound):
+        clinic.client_map(ada, 999_999)
+
+
+def test_map_entries_and_their_history_are_encrypted_at_rest(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = mara(clinic, ada)
+    entry = clinic.add_entry(
+        ada, client_id, domain="family_history", text="Grew up with her grandmother.", status="client_said"
+    )
+    clinic.update_entry(ada, entry.id, text="Raised by her grandmother.", note="Her words: my gran.")
+    with clinic.store.engine.connect() as connection:
+        texts = connection.execute(select(formulation_entries.c.text_sealed)).scalars().all()
+        changes = connection.execute(
+            select(formulation_changes.c.new_text_sealed, formulation_changes.c.note_sealed)
+        ).all()
+    stored = [*texts, *(value for row in changes for value in row if value is not None)]
+    assert stored
+    assert all(value.startswith("v1:") for value in stored)
+    assert not any("grandmother" in value or "gran" in value for value in stored)
+
+
+def test_nonsense_entries_and_sources_from_another_case_are_refused(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = mara(clinic, ada)
+    other_session = clinic.case_detail(ada, case_titled(clinic, ada, "Theo").id).sessions[0].id
+    with pytest.raises(InvalidInput, match="no map domain"):
+        clinic.add_entry(ada, client_id, domain="horoscope", text="Leo.", status="client_said")
+    with pytest.raises(InvalidInput, match="must not be empty"):
+        clinic.add_entry(ada, client_id, domain="goals", text="  ", status="client_said")
+    with pytest.raises(InvalidInput, match="not a session of this case"):
+        clinic.add_entry(
+            ada,
+            client_id,
+            domain="goals",
+            text="Sleep.",
+            status="client_said",
+            provenance=Provenance.session_turn(other_session, 1, "Sleep."),
+        )
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Sleep.", status="client_said")
+    with pytest.raises(InvalidInput, match="Nothing to change"):
+        clinic.update_entry(ada, entry.id, text="Sleep.")
+
+
+def test_client_turns_are_suggested_for_the_map_and_an_accepted_one_keeps_its_quoted_turn(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = mara(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    suggestions = clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier)
+    assert [(s.turn_index, s.domain) for s in suggestions] == [
+        (1, FormulationDomain.FAMILY_HISTORY),
+        (1, FormulationDomain.RELATIONSHIPS),
+        (5, FormulationDomain.PRESENTING_CONCERNS),
+    ]
+    assert suggestions[0].client_id == client_id
+    assert suggestions[0].quote.startswith("My father never once said")
+
+    entry = clinic.accept_suggestion(ada, session_id, 1, "family_history")
+    assert entry.status is EpistemicStatus.CLIENT_SAID
+    assert entry.provenance.kind is ProvenanceKind.SESSION_TURN
+    assert (entry.provenance.session_id, entry.provenance.turn_index) == (session_id, 1)
+    assert entry.provenance.quote == TURNS[1][2]
+    assert entry.text == TURNS[1][2]
+
+    edited = clinic.accept_suggestion(ada, session_id, 5, "presenting_concerns", "Poor sleep; guards it.")
+    assert edited.text == "Poor sleep; guards it."
+    clinic.dismiss_suggestion(ada, session_id, 1, "relationships")
+    assert clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier) == ()
+
+
+def test_a_dismissed_turn_is_not_suggested_again_and_a_therapist_turn_cannot_be_accepted(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician
+) -> None:
+    case, _ = mara(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    clinic.dismiss_suggestion(ada, session_id, 1)
+    remaining = clinic.transcript_suggestions(sol, session_id, classify=placeholder_classifier)
+    assert [s.turn_index for s in remaining] == [5]
+    with pytest.raises(InvalidInput, match="not a client turn"):
+        clinic.accept_suggestion(ada, session_id, 2, "family_history")
+    with pytest.raises(PermissionDenied):
+        clinic.accept_suggestion(sol, session_id, 5, "presenting_concerns")
+
+
+def test_a_session_without_a_transcript_has_no_suggestions(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, _ = mara(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[1].id
+    assert clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier) == ()
+
+
+def test_assuming_language_about_an_unspoken_domain_is_prompted_with_its_turn(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = mara(clinic, ada)
+    session = clinic.case_detail(ada, case.id).sessions[0]
+    store_analysed_transcript(clinic, session.id)
+    [prompt] = [
+        p for p in clinic.client_map(ada, client_id).prompts if p.kind is PromptKind.ASSUMING_LANGUAGE
+    ]
+    assert prompt.domain is FormulationDomain.FAMILY_HISTORY
+    assert [(turn.session_id, turn.turn_index) for turn in prompt.turns] == [(session.id, 2)]
+    clinic.accept_suggestion(ada, session.id, 1, "family_history")
+    after = clinic.client_map(ada, client_id).prompts
+    assert all(p.kind is not PromptKind.ASSUMING_LANGUAGE for p in after)
+
+
+def test_enactment_candidates_come_from_stored_annotations_and_a_linked_one_shows_on_the_timeline(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician
+) -> None:
+    case, client_id = mara(clinic, ada)
+    session = clinic.case_detail(ada, case.id).sessions[0]
+    store_analysed_transcript(clinic, session.id)
+    pattern = clinic.add_pattern(
+        ada,
+        client_id,
+        "to be accepted",
+        "expects criticism from people in authority",
+        "withdraws or defends",
+        ["Her new manager", "  "],
+    )
+    assert pattern.examples == ("Her new manager",)
+    candidates = clinic.enactment_candidates(ada, client_id)
+    assert [(c.turn_index, c.marker, c.subtype, c.repaired) for c in candidates] == [
+        (3, "anticipated_judgement", None, True),
+        (5, "confrontation", "defends_self", False),
+    ]
+    assert candidates[0].quote == TURNS[3][2]
+    assert candidates[0].session_number == session.number
+
+    enactment = clinic.link_enactment(ada, pattern.id, session.id, 3, note="Braced for my judgement.")
+    assert enactment.repaired is True
+    assert enactment.anticipated_judgement
+    assert [c.turn_index for c in clinic.enactment_candidates(ada, client_id)] == [5]
+
+    timeline = clinic.pattern_timeline(sol, pattern.id)
+    assert timeline.read_only
+    assert [(e.session_number, e.turn_index, e.repaired, e.quote) for e in timeline.enactments] == [
+        (session.number, 3, True, TURNS[3][2])
+    ]
+    assert timeline.repaired_count == 1
+    [view] = clinic.client_map(ada, client_id).patterns
+    assert [e.id for e in view.enactments] == [enactment.id]
+
+
+def test_a_dismissed_candidate_is_not_offered_again_and_an_unlinked_enactment_leaves_the_timeline(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = mara(clinic, ada)
+    session = clinic.case_detail(ada, case.id).sessions[0]
+    store_analysed_transcript(clinic, session.id)
+    pattern = clinic.add_pattern(ada, client_id, "to be accepted", "criticism", "defends")
+    clinic.dismiss_enactment_candidate(ada, client_id, session.id, 5)
+    enactment = clinic.link_enactment(ada, pattern.id, session.id, 3)
+    assert clinic.enactment_candidates(ada, client_id) == ()
+    clinic.unlink_enactment(ada, enactment.id, note="On reflection, not this pattern.")
+    assert clinic.pattern_timeline(ada, pattern.id).enactments == ()
+    with pytest.raises(InvalidInput, match="not a moment"):
+        clinic.link_enactment(ada, pattern.id, session.id, 1)
+    updated = clinic.update_pattern(ada, pattern.id, response_of_self="withdraws")
+    assert updated.summary == "to be accepted → criticism → withdraws"
+
+
+def test_a_couples_shared_map_sets_the_partners_goals_side_by_side(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah, priya = (client.id for client in case.clients)
+    clinic.add_entry(ada, jonah, domain="goals", text="Stop arguing about money.", status="client_said")
+    clinic.add_entry(ada, jonah, domain="goals", text="Feel heard by Priya.", status="client_said")
+    clinic.add_entry(ada, priya, domain="goals", text="Fewer arguments about money", status="client_said")
+    clinic.add_entry(ada, priya, domain="goals", text="Settle into the new city.", status="client_said")
+    clinic.add_entry(ada, priya, domain="goals", text="Wants to move back.", status="therapist_hypothesis")
+    together = clinic.add_shared_entry(
+        ada, case.id, domain="strengths_resources", text="They laugh together.", status="client_said"
+    )
+    shared = clinic.shared_map(sol, case.id)
+    assert shared.read_only
+    assert [partner.client.id for partner in shared.partners] == [jonah, priya]
+    assert shared.shared_entries == (together,)
+    assert shared.goals is not None
+    [agreement] = shared.goals.agree
+    assert (agreement.first.text, agreement.second.text) == (
+        "Stop arguing about money.",
+        "Fewer arguments about money",
+    )
+    assert [goal.text for goal in shared.goals.only_first] == ["Feel heard by Priya."]
+    assert [goal.text for goal in shared.goals.only_second] == ["Settle into the new city."]
+    assert {track.client.id for track in shared.alliance} == {jonah, priya}
+    with pytest.raises(InvalidInput, match="one client"):
+        clinic.shared_map(ada, case_titled(clinic, ada, "Mara").id)
+
+
+def test_the_supervision_summary_names_clients_by_code_only(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah, priya = case.clients
+    clinic.add_entry(
+        ada, jonah.id, domain="family_history", text="Jonah Reyes learnt to keep the peace.",
+        status="therapist_hypothesis",
+    )  # fmt: skip
+    session = clinic.case_detail(ada, case.id).sessions[0]
+    store_analysed_transcript(clinic, session.id)
+    summary = clinic.supervision_summary(sol, case.id)
+    text = repr(summary)
+    for name in ("Jonah", "Priya", "Reyes", "rebuilding"):
+        assert name not in text
+    assert summary.client_codes == (jonah.code, priya.code)
+    assert {trend.client_code for trend in summary.alliance} == {jonah.code, priya.code}
+    assert all(point.total is not None for trend in summary.alliance for point in trend.points)
+    assert any(alert.kind == "split_alliance" for alert in summary.open_alerts)
+    [rupture] = summary.rupture_repair
+    assert (rupture.session_number, rupture.ruptures, rupture.ruptures_repaired) == (1, 2, 0)
+    assert (rupture.anticipated_judgement, rupture.moments_repaired) == (1, 1)
+    jonah_map = summary.maps[0]
+    assert jonah_map.coverage == (1, 9)
+    [hypothesis] = jonah_map.open_hypotheses
+    assert hypothesis.text == f"{jonah.code} learnt to keep the peace."
+    assert audit_events(clinic)[0].action is AuditAction.EXPORT
+
+
+def test_the_analysis_domain_classifier_is_used_when_none_is_given(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, _ = mara(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    suggestions = clinic.transcript_suggestions(ada, session_id)
+    assert (1, FormulationDomain.FAMILY_HISTORY) in {(s.turn_index, s.domain) for s in suggestions}

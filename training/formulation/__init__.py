@@ -1,0 +1,1 @@
+"""Training and evaluation of the formulation-domain classifier (`safeenough.analysis.formulation`)."""
