@@ -44,7 +44,35 @@ def run() -> dict[str, Any]:
     return {
         "description": (
             "Whole `safeenough analyze` commands from a cold start (new process): one 400-turn session, and "
-            "the AnnoMI dev CSV (93 conversations) with the research export written to a file."
+            "the AnnoMI dev CSV (93 conversations) with the research export written to a file. Then, in one "
+            "warm process, the dev conversations through the behaviour components alone and through the whole "
+            "pipeline: the rupture components' share of the analysis time."
         ),
         **figures,
+        **rupture_overhead(),
     }
+
+
+def rupture_overhead() -> dict[str, Any]:
+    """In one warm process: the AnnoMI dev conversations through the behaviour components only, then
+    through the whole default pipeline (with the rupture components); the model cache is cleared first."""
+    from safeenough.analysis.components import _shared
+    from safeenough.analysis.defaults import DEFAULT_COMPONENTS
+    from safeenough.analysis.pipeline import Pipeline
+    from safeenough.transcripts import read_transcript
+
+    if not DEV_CSV.is_file():
+        return {"rupture_overhead": f"not measured: {DEV_CSV} is absent"}
+    conversations = read_transcript(DEV_CSV)
+    behaviour_only = Pipeline.from_names(["therapist_behaviour.v1", "client_talk.v1", "session_quality.v1"])
+    everything = Pipeline.from_names(DEFAULT_COMPONENTS)
+    behaviour_only.run(conversations[0])  # load the model once, outside the timings
+    timings = {}
+    for name, pipeline in (("behaviour_only_s", behaviour_only), ("with_rupture_components_s", everything)):
+        _shared.prediction.cache_clear()
+        began = time.perf_counter()
+        for conversation in conversations:
+            pipeline.run(conversation)
+        timings[name] = round(time.perf_counter() - began, 2)
+    overhead = timings["with_rupture_components_s"] / timings["behaviour_only_s"] - 1
+    return {**timings, "rupture_overhead_share": round(overhead, 3)}
