@@ -45,7 +45,8 @@ def run() -> dict[str, Any]:
         "description": (
             "Whole `safeenough analyze` commands from a cold start (new process): one 400-turn session, and "
             "the AnnoMI dev CSV (93 conversations) with the research export written to a file. Then, in one "
-            "warm process, the dev conversations through the behaviour components alone and through the whole "
+            "warm process, the dev conversations through the behaviour components alone and through the "
+            "whole "
             "pipeline: the rupture components' share of the analysis time."
         ),
         **figures,
