@@ -75,14 +75,16 @@ def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Ann
     ]
 
 
-@component(name="repair", version=1, requires=(keys.MARKER,), produces=(keys.REPAIR,))
+@component(name="repair", version=2, requires=(keys.MARKER, keys.STANCE), produces=(keys.REPAIR,))
 def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """For therapist turns within two turns after a marked client turn: the repair strategy, or none.
 
-    Other therapist turns get "n/a", as in the annotation guide.
+    Other therapist turns get "n/a", as in the annotation guide. A turn that presses (argues, lectures,
+    warns) is not a repair whatever its words: the guide's "none" is "continues, argues, repeats".
     """
     spec = repair.spec
     markers = annotations.by_turn(keys.MARKER)
+    stances = annotations.by_turn(keys.STANCE)
     found: list[Annotation] = []
     for turn in prediction(conversation).turns:
         if turn.role is not SpeakerRole.THERAPIST:
@@ -94,6 +96,8 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
             found.append(spec.annotate(turn.index, keys.REPAIR, "n/a"))
             continue
         value = turn.repair if turn.repair not in (None, "n/a") else "none"
+        if stances.get(turn.index) == "pressing":
+            value = "none"
         found.append(
             spec.annotate(turn.index, keys.REPAIR, value, confidence=turn.repair_prob, evidence=after_marker)
         )

@@ -81,11 +81,18 @@ def _load() -> tuple[Any, Any]:
 
 def embed(texts: list[str]) -> npt.NDArray[np.float32]:
     """Mean-pooled, L2-normalised embeddings, one row per text (shape: len(texts) x 384)."""
-    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
     if not texts:
-        return out
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    # each distinct text is embedded once ("Mm-hmm.", "Yeah." and the like repeat a lot)
+    cleaned = [t if t.strip() else "." for t in texts]
+    unique = list(dict.fromkeys(cleaned))
+    if len(unique) < len(cleaned):
+        position = {text: i for i, text in enumerate(unique)}
+        distinct = embed(unique)
+        return distinct[[position[t] for t in cleaned]]
+    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
     session, tokenizer = _load()
-    encodings = tokenizer.encode_batch([t if t.strip() else "." for t in texts])
+    encodings = tokenizer.encode_batch(cleaned)
     lengths = np.array([len(e.ids) for e in encodings])
     order = np.argsort(lengths, kind="stable")
     for start in range(0, len(order), _BATCH):

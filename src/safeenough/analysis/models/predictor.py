@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ import numpy.typing as npt
 
 from safeenough.analysis.models import encoder
 from safeenough.analysis.models import features as F  # noqa: N812
-from safeenough.domain.conversation import Conversation, SpeakerRole
+from safeenough.analysis.models import stack as ST  # noqa: N812
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 
 FloatArray = npt.NDArray[np.float32]
+Experts = dict[str, tuple[FloatArray, FloatArray, FloatArray | None]]
 
 WITHDRAWAL = ("denial", "minimal_response", "abstract", "topic_shift", "deferential", "hopeless")
 CONFRONTATION = (
@@ -88,17 +91,49 @@ class Predictor:
         self.mu = self.arrays["mu"].astype(np.float32)
         self.sd = self.arrays["sd"].astype(np.float32)
         self.hash_cols = self.arrays["hash_cols"].astype(np.int64)
+        self.heads: list[str] = list(self.config["heads"])
+        # every head's sparse weights side by side, so one gather serves all heads
+        self._ws_all = np.hstack([self.arrays[f"{h}.Ws"].astype(np.float32) for h in self.heads])
+        self._ws_cols: dict[str, slice] = {}
+        col = 0
+        for h in self.heads:
+            k = self.arrays[f"{h}.Ws"].shape[1]
+            self._ws_cols[h] = slice(col, col + k)
+            col += k
+        self._wd = {h: self.arrays[f"{h}.Wd"].astype(np.float32) for h in self.heads}
+        self.stacked = "stack.mu" in self.arrays
+        if self.stacked:
+            self._wc = {h: self.arrays[f"{h}.Wc"].astype(np.float32) for h in self.heads}
 
     # -- heads -------------------------------------------------------------------------------------
-    def _probs(self, head: str, dense: FloatArray, sparse: FloatArray) -> FloatArray:
-        """Calibrated class probabilities for the rows given (features already selected)."""
-        a = self.arrays
+    def _probs(self, head: str, rows: npt.NDArray[np.int64], lp: Experts) -> FloatArray:
+        """Calibrated class probabilities of the rows given (from the expert log-probabilities)."""
         cfg = self.config["heads"][head]
-        ld = _log_softmax(dense @ a[f"{head}.Wd"].astype(np.float32) + a[f"{head}.bd"])
-        ls = _log_softmax(sparse @ a[f"{head}.Ws"].astype(np.float32) + a[f"{head}.bs"])
-        w = float(cfg["weight"])
-        z = (w * ld + (1.0 - w) * ls) / float(cfg["temperature"])
+        ld, ls, lc = lp[head]
+        weights = cfg.get("weights") or [float(cfg["weight"]), 1.0 - float(cfg["weight"]), 0.0]
+        z = float(weights[0]) * ld[rows] + float(weights[1]) * ls[rows]
+        if lc is not None and float(weights[2]) != 0.0:
+            z = z + float(weights[2]) * lc[rows]
+        z = z / float(cfg["temperature"])
         return np.exp(_log_softmax(z.astype(np.float32)))
+
+    def _experts(self, turns: Sequence[Turn], dense: FloatArray, sparse: FloatArray) -> Experts:
+        """Log-probabilities of every expert of every head for all turns (dense, sparse, stacked)."""
+        a = self.arrays
+        base: dict[str, FloatArray] = {}
+        lp: Experts = {}
+        for h in self.heads:
+            ld = _log_softmax(dense @ self._wd[h] + a[f"{h}.bd"])
+            ls = _log_softmax(sparse[:, self._ws_cols[h]] + a[f"{h}.bs"])
+            lp[h] = (ld, ls, None)
+            base[h] = ST.base_logprobs(ld, ls)
+        if not self.stacked:
+            return lp
+        z = ((ST.build(turns, base) - a["stack.mu"]) / a["stack.sd"]).astype(np.float32)
+        for h in self.heads:
+            ld, ls, _ = lp[h]
+            lp[h] = (ld, ls, _log_softmax(z @ self._wc[h] + a[f"{h}.bc"]))
+        return lp
 
     def _decide(self, head: str, probs: FloatArray) -> npt.NDArray[np.int64]:
         bias = np.asarray(self.config["heads"][head]["bias"], dtype=np.float32)
@@ -110,13 +145,15 @@ class Predictor:
     def _classes(self, head: str) -> list[str]:
         return list(self.config["heads"][head]["classes"])
 
-    def _sparse_block(self, feats: F.Features, n: int) -> FloatArray:
-        """Hashed n-grams as a dense n x used-columns block (only columns seen in training)."""
-        out = np.zeros((n, len(self.hash_cols)), dtype=np.float32)
+    def _sparse_scores(self, feats: F.Features, n: int) -> FloatArray:
+        """Hashed n-grams times every head's sparse weights (only columns seen in training count)."""
+        out = np.zeros((n, self._ws_all.shape[1]), dtype=np.float32)
+        if len(feats.cols) == 0:
+            return out
         pos = np.searchsorted(self.hash_cols, feats.cols)
         pos = np.minimum(pos, len(self.hash_cols) - 1)
         known = self.hash_cols[pos] == feats.cols
-        np.add.at(out, (feats.rows[known], pos[known]), feats.vals[known])
+        np.add.at(out, feats.rows[known], self._ws_all[pos[known]] * feats.vals[known][:, None])
         return out
 
     # -- conversation --------------------------------------------------------------------------------
@@ -137,7 +174,8 @@ class Predictor:
         emb = embeddings if embeddings is not None else encoder.embed([t.text for t in turns])
         feats = F.build(turns, emb)
         dense = (feats.dense - self.mu) / self.sd
-        sparse = self._sparse_block(feats, n)
+        sparse = self._sparse_scores(feats, n)
+        lp = self._experts(turns, dense.astype(np.float32), sparse)
         th = np.array([t.role == SpeakerRole.THERAPIST for t in turns])
         cl = np.array([t.role == SpeakerRole.CLIENT for t in turns])
         out: dict[int, dict[str, Any]] = {i: {} for i in range(n)}
@@ -146,7 +184,7 @@ class Predictor:
             rows = np.flatnonzero(mask)
             if len(rows) == 0:
                 return rows, np.zeros((0, len(self._classes(head))), dtype=np.float32)
-            return rows, self._probs(head, dense[rows], sparse[rows])
+            return rows, self._probs(head, rows, lp)
 
         # therapist behaviour and sub-labels
         rows, p = run("behaviour", th)
