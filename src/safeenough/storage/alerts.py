@@ -9,14 +9,13 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, AlertStatus, Evidence
 from safeenough.domain.alert_record import AlertRecord
+from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import alerts
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)
 
 
 def fingerprint(alert: Alert) -> str:

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, Row, insert, select, update
 
 from safeenough.domain.checkin_link import CheckInLink
+from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import checkin_links
 
@@ -30,19 +31,15 @@ def _hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode("ascii")).hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _link(row: Row[tuple[object, ...]]) -> CheckInLink:
     return CheckInLink(
         id=row.id,
         session_id=row.session_id,
         client_id=row.client_id,
         instrument_ids=tuple(row.instrument_ids.split(",")),
-        created_at=_aware(row.created_at),
-        expires_at=_aware(row.expires_at),
-        used_at=None if row.used_at is None else _aware(row.used_at),
+        created_at=as_utc(row.created_at),
+        expires_at=as_utc(row.expires_at),
+        used_at=None if row.used_at is None else as_utc(row.used_at),
         kiosk=row.kiosk,
     )
 

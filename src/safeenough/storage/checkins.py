@@ -6,12 +6,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Row, insert, select
 
 from safeenough.domain.checkin import CheckIn
+from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import checkins
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class CheckInRepository:
@@ -88,7 +85,7 @@ class CheckInRepository:
                 session_id=row.session_id,
                 client_id=row.client_id,
                 instrument_id=row.instrument_id,
-                submitted_at=_aware(row.submitted_at),
+                submitted_at=as_utc(row.submitted_at),
                 answers=json.loads(row.answers),
                 free_text=self.cipher.open_optional(row.free_text_sealed, field="checkins.free_text"),
             )

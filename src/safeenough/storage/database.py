@@ -1,5 +1,6 @@
 """Engines for the embedded SQLite default and for PostgreSQL, and schema migrations through Alembic."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,8 @@ def require_current_schema(engine: Engine) -> None:
             f"The database {engine.url.render_as_string(hide_password=True)} {state}; this version of "
             f"safeenough needs schema {head}. Run `safeenough migrate` (make run does this for you)."
         )
+
+
+def as_utc(moment: datetime) -> datetime:
+    """We store every moment in UTC; SQLite hands timezone-aware columns back naive, PostgreSQL does not."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -19,6 +19,7 @@ from safeenough.domain.formulation import (
     ProvenanceKind,
 )
 from safeenough.domain.relational_pattern import Enactment, EnactmentStatus, RelationalPattern
+from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import (
     clients,
@@ -31,10 +32,6 @@ from safeenough.storage.tables import (
 
 FORMULATION_SUGGESTION = "formulation"
 ENACTMENT_CANDIDATE = "enactment"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class FormulationRepository:
@@ -152,7 +149,7 @@ class FormulationRepository:
             EntryChange(
                 id=row.id,
                 entry_id=row.entry_id,
-                changed_at=_aware(row.changed_at),
+                changed_at=as_utc(row.changed_at),
                 changed_by=row.changed_by,
                 old_status=None if row.old_status is None else EpistemicStatus(row.old_status),
                 new_status=EpistemicStatus(row.new_status),
@@ -203,9 +200,9 @@ class FormulationRepository:
             text=self.cipher.open(row.text_sealed, field="formulation_entries.text"),
             status=EpistemicStatus(row.status),
             provenance=provenance,
-            created_at=_aware(row.created_at),
+            created_at=as_utc(row.created_at),
             created_by=row.created_by,
-            updated_at=_aware(row.updated_at),
+            updated_at=as_utc(row.updated_at),
             updated_by=row.updated_by,
             status_note=self.cipher.open_optional(
                 row.status_note_sealed, field="formulation_entries.status_note"
@@ -376,9 +373,9 @@ class PatternRepository:
                 row.response_of_self_sealed, field="relational_patterns.response_of_self"
             ),
             examples=tuple(examples),
-            created_at=_aware(row.created_at),
+            created_at=as_utc(row.created_at),
             created_by=row.created_by,
-            updated_at=_aware(row.updated_at),
+            updated_at=as_utc(row.updated_at),
             updated_by=row.updated_by,
         )
 
@@ -393,7 +390,7 @@ class PatternRepository:
             subtype=row.subtype,
             status=EnactmentStatus(row.status),
             repaired=row.repaired,
-            linked_at=_aware(row.linked_at),
+            linked_at=as_utc(row.linked_at),
             linked_by=row.linked_by,
             note=self.cipher.open_optional(row.note_sealed, field="enactments.note"),
         )

@@ -7,16 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from safeenough.domain.login_session import LoginSession
+from safeenough.storage.database import as_utc
 from safeenough.storage.tables import login_attempts, login_sessions
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; we always store UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class LoginRepository:
@@ -49,7 +45,7 @@ class LoginRepository:
         row = self.connection.execute(
             select(login_sessions).where(login_sessions.c.token_hash == _hash(token))
         ).one_or_none()
-        if row is None or _aware(row.expires_at) <= now:
+        if row is None or as_utc(row.expires_at) <= now:
             return None
         expires_at = now + lifetime
         self.connection.execute(
@@ -90,7 +86,7 @@ class LoginRepository:
             )
         ).scalar_one()
         if last_success is not None:
-            since = _aware(last_success)
+            since = as_utc(last_success)
         count, oldest = self.connection.execute(
             select(func.count(), func.min(login_attempts.c.at)).where(
                 login_attempts.c.username == username,
@@ -98,4 +94,4 @@ class LoginRepository:
                 login_attempts.c.at > since,
             )
         ).one()
-        return int(count), None if oldest is None else _aware(oldest)
+        return int(count), None if oldest is None else as_utc(oldest)
