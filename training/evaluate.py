@@ -2,9 +2,11 @@
 
 For each fold k (transcripts grouped, stratified by mi_quality): the heads are fitted on the other four
 folds; calibration (expert weights, temperatures, class biases, thresholds) and the session-quality model
-are fitted on the out-of-fold predictions of the other four folds only; the fold's transcripts are
-labelled through the run-time code path (`Predictor`) and written with the shared export writer
-(`safeenough.analysis.export`). Every fold export and the pooled export are scored with
+are fitted on the out-of-fold predictions of the other four folds only (the stacked expert of fold k is
+trained on the out-of-fold base predictions of the other folds). The fold's transcripts are read from an
+AnnoMI CSV by the transcript reader and analysed exactly as `safeenough analyze` does: the default
+pipeline's components (reading the fold's `Predictor` via `_shared.using_predictor`) → `AnalysisResult`
+→ `safeenough.analysis.research_export.write_jsonl`. Every fold export and the pooled export are scored with
 ../shared/tools/score_export.py. Gold files for the scorer are written to a temporary directory
 (never into the repository). Results: docs/model-eval.json.
 """
@@ -21,13 +23,31 @@ from pathlib import Path
 
 import numpy as np
 
-from safeenough.analysis import export
+from safeenough.analysis import research_export
+from safeenough.analysis.components._shared import using_predictor
+from safeenough.analysis.defaults import DEFAULT_COMPONENTS
 from safeenough.analysis.models.predictor import Predictor
+from safeenough.analysis.pipeline import Pipeline
+from safeenough.transcripts.reader import read_transcript
 from training import pipeline as P
+from training import stack as TS
 from training.data import DATA, RELATIONAL, REPO, SIMPLE
 
 SCORER = DATA.parent.parent / "tools" / "score_export.py"
 RESULTS = REPO / "docs" / "model-eval.json"
+#: pooled figures of the previous version (2025.1, same CV and scorer), kept for comparison
+PREVIOUS = {
+    "model_version": "2025.1",
+    "therapist_macro_f1": 0.741,
+    "client_macro_f1": 0.47,
+    "session_auc": 0.922,
+    "marker_any_f1": 0.362,
+    "marker_macro_f1": 0.495,
+    "anticipates_judgement_f1": 0.096,
+    "stance_macro_f1": 0.506,
+    "check_in_f1": 0.439,
+    "repair_f1": 0.28,
+}
 
 
 def score(mode: str, gold: Path, pred: Path) -> dict[str, object]:
@@ -62,6 +82,11 @@ def main() -> None:
     start = time.time()
     data = P.load()
     models, oof = P.cross_validate(data)
+    X = TS.stack_matrix(data, oof)
+    stacks, stack_oof = TS.stack_oof(data, X)
+    oof = TS.with_stack(oof, stack_oof)
+    stack_arrays = [st.arrays() for st in stacks]
+    pipeline = Pipeline.from_names(DEFAULT_COMPONENTS)
     k = len(models)
     rows_all = list(csv.DictReader(SIMPLE.open(encoding="utf-8")))
     fieldnames = list(rows_all[0].keys())
@@ -73,31 +98,27 @@ def main() -> None:
         pooled = tmp / "pooled.jsonl"
         pooled.write_text("", encoding="utf-8")
         global_calib = P.calibrate_all(data, oof, np.ones(len(data.row_fold), dtype=bool))
-        feats = P.session_features_oof(data, models, global_calib, tmp)
+        feats = P.session_features_oof(data, models, global_calib, tmp, stack_arrays)
         for fold in range(k):
             others = data.row_fold != fold
             calib = P.calibrate_all(data, oof, others)
             train_sessions = data.fold_of != fold
             quality = P.fit_quality(feats[train_sessions], labels[train_sessions])
             wdir = tmp / f"fold{fold}"
-            P.write_weights(wdir, data, models[fold], calib, quality)
+            P.write_weights(wdir, data, models[fold], calib, quality, stack_arrays[fold])
             predictor = Predictor(wdir)
             pred_path = tmp / f"fold{fold}.jsonl"
-            ids = set()
-            with pred_path.open("w", encoding="utf-8") as fh:
-                items = []
-                for i, s in enumerate(data.sessions):
-                    if data.fold_of[i] == fold:
-                        ids.add(s.conversation.id)
-                        items.append((s.conversation, predictor.predict(s.conversation, data.embs[i])))
-                export.write_jsonl(items, fh)
-            with pooled.open("a", encoding="utf-8") as out, pred_path.open(encoding="utf-8") as src:
-                out.write(src.read())
+            ids = {s.conversation.id for i, s in enumerate(data.sessions) if data.fold_of[i] == fold}
             gold_csv = tmp / f"gold{fold}.csv"
             with gold_csv.open("w", encoding="utf-8", newline="") as fh:
                 writer = csv.DictWriter(fh, fieldnames=fieldnames)
                 writer.writeheader()
                 writer.writerows(r for r in rows_all if r["transcript_id"] in ids)
+            conversations = read_transcript(gold_csv)
+            with using_predictor(predictor), pred_path.open("w", encoding="utf-8") as fh:
+                research_export.write_jsonl((pipeline.run(c) for c in conversations), fh)
+            with pooled.open("a", encoding="utf-8") as out, pred_path.open(encoding="utf-8") as src:
+                out.write(src.read())
             gold_rel = tmp / f"gold{fold}.jsonl"
             gold_rel.write_text(
                 "".join(json.dumps(r) + "\n" for r in rel_all if str(r["transcript_id"]) in ids),
@@ -136,6 +157,13 @@ def main() -> None:
             **{key: round(float(np.mean([f["annomi"][key] for f in folds])), 3) for key in keys},  # type: ignore[union-attr,index]
             **{key: round(float(np.mean([f["rupture"][key] for f in folds])), 3) for key in rkeys},  # type: ignore[union-attr,index]
         }
+    results["model_version"] = P.VERSION
+    results["changes"] = (
+        "2025.2: cue-phrase flags from the annotation guide in the hashed features; a stacked third expert "
+        "per head (neighbouring turns' base predictions + cue flags); evaluation through the CLI path "
+        "(reader -> default pipeline components -> research_export.write_jsonl)"
+    )
+    results["previous_pooled"] = PREVIOUS
     results["command"] = "python -m training.evaluate   (scorer: ../shared/tools/score_export.py)"
     results["seconds"] = round(time.time() - start)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

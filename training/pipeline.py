@@ -20,8 +20,8 @@ from safeenough.analysis.models.predictor import Predictor
 from training import heads as H
 from training.data import CACHE, Session, cached_embeddings, folds, load_sessions
 
-VERSION = "2025.1"
-CV_RECIPE = 1
+VERSION = "2025.2"
+CV_RECIPE = 2
 SEED = 13
 BINARY_BETA = {"marker": 0.8, "anticipates_judgement": 0.8, "check_in": 0.8, "repair": 0.8}
 MACRO_HEADS = ("behaviour", "reflection", "question", "input", "talk_type", "stance")
@@ -130,6 +130,14 @@ def _fbeta(gold: np.ndarray, pred: np.ndarray, beta: float) -> float:
     return 0.0 if tp == 0 else float((1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp))
 
 
+def _simplex(k: int, steps: int = 10) -> list[tuple[float, ...]]:
+    """Expert weights on a grid over the simplex (k = 2 or 3 experts)."""
+    grid = [i / steps for i in range(steps + 1)]
+    if k == 2:
+        return [(w, round(1 - w, 3)) for w in grid]
+    return [(a, b, round(1 - a - b, 3)) for a in grid for b in grid if a + b <= 1 + 1e-9]
+
+
 def calibrate(
     spec: H.HeadSpec, oof: dict[str, np.ndarray], gold: list[str | None], rows: np.ndarray
 ) -> dict[str, object]:
@@ -146,17 +154,19 @@ def calibrate(
     if len(idx) == 0:
         return cfg
     target = np.array([spec.classes.index(str(gold[i])) for i in idx])
-    ld, ls = oof["dense"][idx], oof["sparse"][idx]
-    best = (np.inf, 0.5, 1.0)
-    for w in np.linspace(0, 1, 11):
+    experts = [e for e in (*H.EXPERTS, "stack") if e in oof]
+    lps = np.stack([oof[e][idx] for e in experts])  # experts x rows x k
+    best: tuple[float, tuple[float, ...], float] = (np.inf, (0.5, 0.5, 0.0), 1.0)
+    for ws in _simplex(len(experts)):
+        mix = np.tensordot(np.asarray(ws), lps, axes=1)
         for temp in (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 3.0):
-            z = H.log_softmax((w * ld + (1 - w) * ls) / temp)
-            nll = _nll(z, target)
-            if nll < best[0]:
-                best = (nll, float(w), float(temp))
-    _, w, temp = best
-    cfg["weight"], cfg["temperature"] = round(w, 3), temp
-    logp = H.log_softmax((w * ld + (1 - w) * ls) / temp)
+            nll = _nll(H.log_softmax(mix / temp), target)
+            if nll < best[0] - 1e-9:
+                best = (nll, ws, float(temp))
+    _, ws, temp = best
+    weights = [round(float(x), 3) for x in ws] + [0.0] * (3 - len(ws))
+    cfg["weight"], cfg["weights"], cfg["temperature"] = weights[0], weights, temp
+    logp = H.log_softmax(np.tensordot(np.asarray(ws), lps, axes=1) / temp)
     if spec.name in MACRO_HEADS:
         bias = np.zeros(k)
         score = _macro_f1(target, (logp + bias).argmax(1), k)
@@ -194,6 +204,7 @@ def write_weights(
     fitted: dict[str, H.Fitted],
     calib: dict[str, dict[str, object]],
     quality: dict[str, object],
+    stack_arrays: dict[str, np.ndarray] | None = None,
 ) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {
@@ -206,6 +217,7 @@ def write_weights(
         arrays[f"{name}.bd"] = f.bd.astype(np.float32)
         arrays[f"{name}.Ws"] = f.Ws.astype(np.float16)
         arrays[f"{name}.bs"] = f.bs.astype(np.float32)
+    arrays.update(stack_arrays or {})
     np.savez_compressed(directory / "heads.npz", **arrays)
     config = {
         "version": VERSION,
@@ -229,13 +241,17 @@ NO_QUALITY: dict[str, object] = {
 
 
 def session_features_oof(
-    data: Data, models: list[dict[str, H.Fitted]], calib: dict[str, dict[str, object]], tmp: Path
+    data: Data,
+    models: list[dict[str, H.Fitted]],
+    calib: dict[str, dict[str, object]],
+    tmp: Path,
+    stacks: list[dict[str, np.ndarray]] | None = None,
 ) -> np.ndarray:
     """Quality features of every session from the fold model that did not see it (run-time code path)."""
     feats = np.zeros((len(data.sessions), len(QUALITY_FEATURES)))
     for fold, fitted in enumerate(models):
         d = tmp / f"qfold{fold}"
-        write_weights(d, data, fitted, calib, NO_QUALITY)
+        write_weights(d, data, fitted, calib, NO_QUALITY, stacks[fold] if stacks else None)
         predictor = Predictor(d)
         for i, s in enumerate(data.sessions):
             if data.fold_of[i] == fold:

@@ -1,7 +1,7 @@
 """Train the run-time heads on all development transcripts: `python -m training.train` (make train).
 
 Steps: embed every turn (int8 MiniLM ONNX, cached), grouped 5-fold CV for out-of-fold predictions,
-calibrate (expert weights, temperature, class biases, thresholds) on them, fit the session-quality model
+the stacked third expert (cue phrases + neighbouring turns' base predictions) on those, calibrate (expert weights, temperature, class biases, thresholds) on them, fit the session-quality model
 on out-of-fold session features, refit every head on all data and write
 src/safeenough/analysis/models/weights/{heads.npz,config.json}. Deterministic (fixed seeds and folds).
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from training import pipeline as P
+from training import stack as TS
 from training.data import REPO
 
 OUT = REPO / "src" / "safeenough" / "analysis" / "models" / "weights"
@@ -28,14 +29,18 @@ def main() -> None:
         f"hashed {data.M.S.shape[1]}"
     )
     models, oof = P.cross_validate(data)
+    X = TS.stack_matrix(data, oof)
+    stacks, stack_oof = TS.stack_oof(data, X)
+    oof = TS.with_stack(oof, stack_oof)
     calib = P.calibrate_all(data, oof, np.ones(len(data.row_fold), dtype=bool))
     with tempfile.TemporaryDirectory() as tmp:
-        feats = P.session_features_oof(data, models, calib, Path(tmp))
+        feats = P.session_features_oof(data, models, calib, Path(tmp), [s.arrays() for s in stacks])
     labels = np.array([s.quality == "high" for s in data.sessions], dtype=int)
     quality = P.fit_quality(feats, labels)
     P.log("fitting final heads on all transcripts")
     fitted = P.fit_heads(data, np.ones(len(data.row_fold), dtype=bool))
-    P.write_weights(OUT, data, fitted, calib, quality)
+    stack = TS.fit_final(data, X)
+    P.write_weights(OUT, data, fitted, calib, quality, stack.arrays())
     size = sum(p.stat().st_size for p in OUT.iterdir())
     P.log(f"wrote {OUT} ({size / 1e6:.1f} MB) in {time.time() - start:.0f}s")
 

@@ -11,8 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from safeenough.analysis import export
-from safeenough.analysis.models import ConversationPrediction, encoder, predict_conversation
+from safeenough.analysis import research_export
+from safeenough.analysis.components._shared import using_predictor
+from safeenough.analysis.defaults import DEFAULT_COMPONENTS
+from safeenough.analysis.models import ConversationPrediction, Predictor, encoder, predict_conversation
+from safeenough.analysis.pipeline import Pipeline
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 
 T, C = SpeakerRole.THERAPIST, SpeakerRole.CLIENT
@@ -83,9 +86,10 @@ def test_repair_only_after_marker(session: tuple[Conversation, ConversationPredi
 
 
 def test_export_contract(session: tuple[Conversation, ConversationPrediction]) -> None:
-    conv, pred = session
+    conv, _ = session
     buf = io.StringIO()
-    lines = export.write_jsonl([(conv, pred)], buf)
+    with using_predictor(Predictor()):
+        lines = research_export.write_jsonl([Pipeline.from_names(DEFAULT_COMPONENTS).run(conv)], buf)
     objs = [json.loads(line) for line in buf.getvalue().splitlines()]
     assert lines == len(conv.turns) + 1 == len(objs)
     first = objs[0]

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from safeenough.analysis.models import cues as cue_phrases
 from safeenough.domain.conversation import SpeakerRole, Turn
 
 HASH_BITS = 18
+#: weight of a cue-phrase flag among the hashed features (of the turn; half that for the previous turn)
+CUE_WEIGHT = 0.5
 HASH_DIM = 1 << HASH_BITS
 CONTEXT = (-2, -1, 0, 1)  # offsets whose embeddings are used
 _ROLES = (SpeakerRole.THERAPIST, SpeakerRole.CLIENT, SpeakerRole.OTHER)
@@ -55,6 +58,7 @@ class Features:
     rows: npt.NDArray[np.int64]  # hashed n-gram triplets
     cols: npt.NDArray[np.int64]
     vals: npt.NDArray[np.float32]
+    cues: npt.NDArray[np.float32]  # n_turns x cues.N_TURN (cue-phrase flags and context extras)
 
 
 def tokens(text: str) -> list[str]:
@@ -99,6 +103,9 @@ def build(turns: Sequence[Turn], emb: npt.NDArray[np.float32]) -> Features:
     n = len(turns)
     toks = [tokens(t.text) for t in turns]
     lex = [_lexical(t, tk) for t, tk in zip(turns, toks, strict=True)]
+    cue = cue_phrases.turn_cues(turns)
+    cue_cols = [_hash("cue:" + name) for name in cue_phrases.NAMES]
+    prev_cue_cols = [_hash("pcue:" + name) for name in cue_phrases.NAMES]
     dense = np.zeros((n, DENSE_DIM), dtype=np.float32)
     rows: list[int] = []
     cols: list[int] = []
@@ -129,9 +136,20 @@ def build(turns: Sequence[Turn], emb: npt.NDArray[np.float32]) -> Features:
         rows.extend([i] * len(ids))
         cols.extend(ids)
         vals.extend([weight] * len(ids))
+        # the guide's cue phrases, unnormalised so that one phrase counts in a long turn too
+        for c in np.flatnonzero(cue[i, : cue_phrases.N_CUES]):
+            rows.append(i)
+            cols.append(cue_cols[int(c)])
+            vals.append(CUE_WEIGHT)
+        if i > 0:
+            for c in np.flatnonzero(cue[i - 1, : cue_phrases.N_CUES]):
+                rows.append(i)
+                cols.append(prev_cue_cols[int(c)])
+                vals.append(CUE_WEIGHT / 2)
     return Features(
         dense=dense,
         rows=np.asarray(rows, dtype=np.int64),
         cols=np.asarray(cols, dtype=np.int64),
         vals=np.asarray(vals, dtype=np.float32),
+        cues=cue,
     )

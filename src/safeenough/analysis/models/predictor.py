@@ -117,7 +117,9 @@ class Predictor:
         z = z / float(cfg["temperature"])
         return np.exp(_log_softmax(z.astype(np.float32)))
 
-    def _experts(self, turns: Sequence[Turn], dense: FloatArray, sparse: FloatArray) -> Experts:
+    def _experts(
+        self, turns: Sequence[Turn], dense: FloatArray, sparse: FloatArray, turn_cues: FloatArray
+    ) -> Experts:
         """Log-probabilities of every expert of every head for all turns (dense, sparse, stacked)."""
         a = self.arrays
         base: dict[str, FloatArray] = {}
@@ -129,7 +131,7 @@ class Predictor:
             base[h] = ST.base_logprobs(ld, ls)
         if not self.stacked:
             return lp
-        z = ((ST.build(turns, base) - a["stack.mu"]) / a["stack.sd"]).astype(np.float32)
+        z = ((ST.build(turns, base, turn_cues) - a["stack.mu"]) / a["stack.sd"]).astype(np.float32)
         for h in self.heads:
             ld, ls, _ = lp[h]
             lp[h] = (ld, ls, _log_softmax(z @ self._wc[h] + a[f"{h}.bc"]))
@@ -175,7 +177,7 @@ class Predictor:
         feats = F.build(turns, emb)
         dense = (feats.dense - self.mu) / self.sd
         sparse = self._sparse_scores(feats, n)
-        lp = self._experts(turns, dense.astype(np.float32), sparse)
+        lp = self._experts(turns, dense.astype(np.float32), sparse, feats.cues)
         th = np.array([t.role == SpeakerRole.THERAPIST for t in turns])
         cl = np.array([t.role == SpeakerRole.CLIENT for t in turns])
         out: dict[int, dict[str, Any]] = {i: {} for i in range(n)}
@@ -263,6 +265,7 @@ class Predictor:
                 rec["repair"] = "n/a"
         stance_p = p
         values = session_features(conversation, out, talk_p, marker_p, stance_p, th, cl)
+        values.update(_sub_shares(out, sub_p, self._classes("reflection"), self._classes("question")))
         quality = self._quality(values)
         preds = tuple(TurnPrediction(index=i, role=turns[i].role, **out[i]) for i in range(n))
         return ConversationPrediction(conversation.id, preds, quality, self.version), values
@@ -274,6 +277,23 @@ class Predictor:
         x = np.array([values[k] for k in q["features"]], dtype=np.float64)
         z = float(((x - np.array(q["mu"])) / np.array(q["sd"])) @ np.array(q["coef"]) + float(q["intercept"]))
         return round(1.0 / (1.0 + math.exp(-z)), 4)
+
+
+def _sub_shares(
+    out: dict[int, dict[str, Any]], sub_p: dict[str, FloatArray], refl: list[str], ques: list[str]
+) -> dict[str, float]:
+    """MITI shares from soft counts: complex among reflections, open among questions."""
+    beh = [out[i]["behaviour_probs"] for i in sorted(out) if "behaviour_probs" in out[i]]
+    if not beh:
+        return {"complex_share": 0.0, "open_share": 0.0}
+    p_refl = np.array([b["reflection"] for b in beh])
+    p_ques = np.array([b["question"] for b in beh])
+    complex_ = float((p_refl * sub_p["reflection"][:, refl.index("complex")]).sum())
+    open_ = float((p_ques * sub_p["question"][:, ques.index("open")]).sum())
+    return {
+        "complex_share": complex_ / max(float(p_refl.sum()), 1e-6),
+        "open_share": open_ / max(float(p_ques.sum()), 1e-6),
+    }
 
 
 def session_features(

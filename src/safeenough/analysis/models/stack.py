@@ -48,7 +48,9 @@ def base_logprobs(dense: FloatArray, sparse: FloatArray) -> FloatArray:
     return log_softmax(0.5 * dense + 0.5 * sparse)
 
 
-def build(turns: Sequence[Turn], base: Mapping[str, FloatArray]) -> FloatArray:
+def build(
+    turns: Sequence[Turn], base: Mapping[str, FloatArray], turn_cues: FloatArray | None = None
+) -> FloatArray:
     """n x DIM stacking features of one conversation; `base[head]` holds n x k base log-probabilities."""
     n = len(turns)
     th, cl = cues.role_masks(turns)
@@ -65,7 +67,7 @@ def build(turns: Sequence[Turn], base: Mapping[str, FloatArray]) -> FloatArray:
         lo, hi = max(0, -off), min(n, n - off)
         if hi > lo:
             out[lo:hi, j * OWN_DIM : (j + 1) * OWN_DIM] = own[lo + off : hi + off]
-    c = cues.turn_cues(turns)
+    c = cues.turn_cues(turns) if turn_cues is None else turn_cues
     start = OWN_DIM * len(OFFSETS)
     out[:, start : start + cues.N_TURN] = c
     if n > 1:
