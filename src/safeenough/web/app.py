@@ -8,7 +8,17 @@ from safeenough.settings import Settings
 from safeenough.web.context import WebContext
 from safeenough.web.errors import install_error_handlers
 from safeenough.web.rendering import STATIC_DIR, build_templates
-from safeenough.web.routes import admin, caseload, cases, checkin, login, monitoring, sessions
+from safeenough.web.routes import (
+    admin,
+    caseload,
+    cases,
+    checkin,
+    downloads,
+    formulation,
+    login,
+    monitoring,
+    sessions,
+)
 from safeenough.web.security import SecurityHeadersMiddleware
 
 
@@ -25,7 +35,7 @@ def create_app(practice: Practice, settings: Settings) -> FastAPI:
     monitoring.install_template_helpers(templates)
     app.state.web = WebContext(practice=practice, settings=settings, templates=templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (login, caseload, cases, admin, monitoring, checkin):
+    for module in (login, caseload, cases, admin, monitoring, checkin, formulation, downloads):
         app.include_router(module.router)
     sessions.register(app)
     install_error_handlers(app)

@@ -1,0 +1,688 @@
+"""Knowing the client: the client map, curiosity prompts, suggestions from transcripts, relational
+patterns and their enactments, and a couple's shared map.
+
+Pages:
+- `/clients/{id}/map`: the nine domains with their entries (each showing its epistemic status in words
+  and by shape, never by colour alone), curiosity prompts, suggestions from analysed transcripts,
+  relational patterns and possible enactments;
+- `/patterns/{id}`: one pattern with its enactments over time and whether each was repaired;
+- `/cases/{id}/shared-map`: a couple's (or family's) maps side by side, their shared goals and each
+  partner's check-in trend beside the other's.
+
+Every change is a plain form POST with the CSRF token, answered by a 303 redirect back to the page (so
+the pages work without JavaScript); htmx only loads an entry's history when its disclosure is opened.
+Supervisors read everything without forms (a POST from them is refused by the facade: 403); other
+clinicians and admins get 404. Each read is audited by the facade.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from safeenough.domain.formulation import (
+    EntryChange,
+    EpistemicStatus,
+    FormulationDomain,
+    FormulationEntry,
+)
+from safeenough.domain.relational_pattern import EnactmentCandidate
+from safeenough.domain.session import Session
+from safeenough.errors import InvalidInput
+from safeenough.practice import Practice
+from safeenough.practice.checkins import ClientTrack
+from safeenough.practice.formulation import ClientMap, SharedMap, TranscriptSuggestion
+from safeenough.stats.curiosity import EXPLORE_QUESTIONS, PromptKind
+from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
+from safeenough.web.context import web_context
+from safeenough.web.rendering import render, render_error
+
+router = APIRouter()
+
+SUGGESTION_SESSIONS: Final = 3
+"""Suggestions are shown for this many of the client's latest sessions with a transcript (and for the
+session the page was opened for)."""
+MAX_FIELD: Final = 5_000
+"""Longer form fields are refused before they reach the facade (its own limits are lower)."""
+
+ADD_STATUSES: Final = (EpistemicStatus.CLIENT_SAID, EpistemicStatus.THERAPIST_HYPOTHESIS)
+STATUS_ICONS: Final = {
+    EpistemicStatus.CLIENT_SAID: "❝",
+    EpistemicStatus.THERAPIST_HYPOTHESIS: "?",
+    EpistemicStatus.CHECKED_CONFIRMED: "✓",
+    EpistemicStatus.CHECKED_DISCONFIRMED: "✗",
+}
+ADD_STATUS_LABELS: Final = {
+    EpistemicStatus.CLIENT_SAID: "The client said it",
+    EpistemicStatus.THERAPIST_HYPOTHESIS: "My hypothesis (to check with the client)",
+}
+PROMPT_LABELS: Final = {
+    PromptKind.UNTESTED_HYPOTHESIS: "Untested hypothesis",
+    PromptKind.ASSUMING_LANGUAGE: "Assuming language",
+    PromptKind.UNEXPLORED_DOMAIN: "Not explored yet",
+}
+MARKER_LABELS: Final = {
+    "withdrawal": "Withdrawal",
+    "confrontation": "Confrontation",
+    "anticipated_judgement": "Anticipated judgement",
+}
+DONE_MESSAGES: Final = {
+    "added": "Entry added to the map.",
+    "updated": "Entry updated; the change is in its history.",
+    "accepted": "Suggestion added to the map as something the client said.",
+    "dismissed": "Suggestion dismissed; it will not be offered again.",
+    "pattern": "Pattern recorded.",
+    "pattern-updated": "Pattern updated.",
+    "linked": "Moment linked to the pattern as an enactment.",
+    "candidate-dismissed": "Moment dismissed; it will not be offered again.",
+    "unlinked": "Enactment taken off the pattern.",
+}
+
+
+# --- form helpers ---------------------------------------------------------------------------------------
+
+
+def _practice(request: Request) -> Practice:
+    return web_context(request).practice
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _int(form: FormData, name: str) -> int | None:
+    value = _text(form, name).strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _required_int(form: FormData, name: str) -> int:
+    value = _int(form, name)
+    if value is None:
+        raise InvalidInput(
+            f"The form was missing its {name.replace('_', ' ')}; reload the page and try again."
+        )
+    return value
+
+
+def _bounded(value: str, label: str) -> str:
+    if len(value) > MAX_FIELD:
+        raise InvalidInput(f"The {label} is too long: at most {MAX_FIELD:,} characters.")
+    return value
+
+
+def _redirect(path: str, done: str, anchor: str | None = None, **query: str | int) -> RedirectResponse:
+    params = {key: str(value) for key, value in query.items()}
+    params["done"] = done
+    target = f"{path}?{urlencode(params)}" + (f"#{anchor}" if anchor else "")
+    return RedirectResponse(target, status_code=303)
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+# --- view models ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EntryForm:
+    """The add-entry form: defaults, or exactly what was typed, with what went wrong."""
+
+    domain: str = ""
+    text: str = ""
+    status: str = EpistemicStatus.THERAPIST_HYPOTHESIS.value
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class PatternForm:
+    wish: str = ""
+    response_of_other: str = ""
+    response_of_self: str = ""
+    examples: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionGroup:
+    """One session's suggestions for this client's map."""
+
+    session: Session
+    suggestions: tuple[TranscriptSuggestion, ...]
+
+
+@dataclass(slots=True)
+class PageProblem:
+    """A change that could not be made: which form (an anchor on the page) and why."""
+
+    message: str
+    anchor: str | None = None
+
+
+def _names(visitor: Visitor, owner_id: int, owner_name: str) -> dict[int, str]:
+    return {owner_id: owner_name, visitor.clinician.id: visitor.clinician.display_name}
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "domains": list(FormulationDomain),
+        "statuses": list(EpistemicStatus),
+        "add_statuses": ADD_STATUSES,
+        "add_status_labels": ADD_STATUS_LABELS,
+        "status_icons": STATUS_ICONS,
+        "prompt_labels": PROMPT_LABELS,
+        "marker_labels": MARKER_LABELS,
+        "explore_questions": EXPLORE_QUESTIONS,
+    }
+
+
+def _suggestion_groups(
+    practice: Practice, visitor: Visitor, cmap: ClientMap, sessions: tuple[Session, ...], focus: int | None
+) -> tuple[tuple[SuggestionGroup, ...], tuple[Session, ...]]:
+    """Suggestions for the latest sessions with a transcript (and the one asked for); the other sessions
+    with a transcript, to open on request."""
+    today = date.today()
+    with_transcript = sorted(
+        (s for s in sessions if s.has_transcript and cmap.client.id in s.attendee_ids and s.held_on <= today),
+        key=lambda s: (s.held_on, s.number),
+        reverse=True,
+    )
+    shown = list(with_transcript[:SUGGESTION_SESSIONS])
+    shown += [s for s in with_transcript[SUGGESTION_SESSIONS:] if s.id == focus]
+    groups = []
+    for session in shown:
+        found = practice.transcript_suggestions(visitor.clinician, session.id)
+        mine = tuple(s for s in found if s.client_id in (None, cmap.client.id))
+        groups.append(SuggestionGroup(session, mine))
+    others = tuple(s for s in with_transcript if s not in shown)
+    return tuple(groups), others
+
+
+def _map_page(
+    request: Request,
+    visitor: Visitor,
+    client_id: int,
+    *,
+    entry_form: EntryForm | None = None,
+    pattern_form: PatternForm | None = None,
+    problem: PageProblem | None = None,
+    status_code: int = 200,
+) -> Response:
+    practice = _practice(request)
+    cmap = practice.client_map(visitor.clinician, client_id)
+    detail = practice.case_detail(visitor.clinician, cmap.case.id)
+    sessions = {session.id: session for session in detail.sessions}
+    groups, other_sessions = _suggestion_groups(
+        practice, visitor, cmap, detail.sessions, _query_int(request, "session")
+    )
+    candidates: tuple[EnactmentCandidate, ...] = practice.enactment_candidates(visitor.clinician, client_id)
+    history_id = _query_int(request, "history")
+    histories: dict[int, tuple[EntryChange, ...]] = {}
+    if history_id is not None and any(entry.id == history_id for entry in cmap.entries):
+        histories[history_id] = practice.entry_history(visitor.clinician, history_id)
+    preselect = request.query_params.get("domain", "")
+    form = entry_form or EntryForm(domain=preselect if preselect in set(FormulationDomain) else "")
+    context = {
+        **_common(),
+        "cmap": cmap,
+        "case": cmap.case,
+        "client": cmap.client,
+        "read_only": cmap.read_only,
+        "owner": detail.owner,
+        "sessions": sessions,
+        "suggestion_groups": groups,
+        "other_sessions": other_sessions,
+        "candidates": candidates,
+        "patterns": tuple(view.pattern for view in cmap.patterns),
+        "histories": histories,
+        "names": _names(visitor, detail.owner.id, detail.owner.display_name),
+        "entry_form": form,
+        "pattern_form": pattern_form or PatternForm(),
+        "problem": problem,
+        "done": DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None,
+        "map_path": f"/clients/{client_id}/map",
+        "today": date.today(),
+    }
+    return render(request, "client_map.html", context, visitor=visitor, status_code=status_code)
+
+
+# --- the client map -------------------------------------------------------------------------------------
+
+
+@router.get("/clients/{client_id:int}/map")
+def client_map(
+    request: Request, client_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
+) -> Response:
+    return _map_page(request, visitor, client_id)
+
+
+@router.post("/clients/{client_id:int}/entries")
+def add_entry(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered = EntryForm(domain=_text(form, "domain"), text=_text(form, "text"), status=_text(form, "status"))
+    try:
+        if entered.status not in {status.value for status in ADD_STATUSES}:
+            raise InvalidInput("Choose whether the client said it or it is your hypothesis.")
+        entry = _practice(request).add_entry(
+            visitor.clinician,
+            client_id,
+            domain=entered.domain,
+            text=_bounded(entered.text, "entry"),
+            status=entered.status,
+        )
+    except InvalidInput as error:
+        entered.error = str(error)
+        return _map_page(request, visitor, client_id, entry_form=entered, status_code=422)
+    return _redirect(f"/clients/{client_id}/map", "added", f"entry-{entry.id}")
+
+
+def _entry_return_path(entry: FormulationEntry) -> str:
+    if entry.client_id is None:
+        return f"/cases/{entry.case_id}/shared-map"
+    return f"/clients/{entry.client_id}/map"
+
+
+@router.post("/entries/{entry_id:int}")
+def update_entry(
+    request: Request,
+    entry_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    practice = _practice(request)
+    text = _text(form, "text")
+    status = _text(form, "status")
+    note = _text(form, "note")
+    try:
+        updated = practice.update_entry(
+            visitor.clinician,
+            entry_id,
+            text=_bounded(text, "entry") if text.strip() else None,
+            status=status or None,
+            note=_bounded(note, "note"),
+        )
+    except InvalidInput as error:
+        return _entry_problem(request, visitor, form, str(error), entry_id)
+    return _redirect(_entry_return_path(updated), "updated", f"entry-{updated.id}", history=updated.id)
+
+
+def _entry_problem(
+    request: Request, visitor: Visitor, form: FormData, message: str, entry_id: int
+) -> Response:
+    """Show the page the form came from again (its hidden `client_id` or `case_id`), with the problem.
+
+    The facade checks access to that page as to any other, so a tampered field shows nothing new.
+    """
+    problem = PageProblem(f"The entry was not changed: {message}", anchor=f"entry-{entry_id}")
+    client_id, case_id = _int(form, "client_id"), _int(form, "case_id")
+    if client_id is not None:
+        return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+    if case_id is not None:
+        return _shared_page(request, visitor, case_id, problem=problem, status_code=422)
+    return render_error(request, 422, "Not changed", problem.message, visitor=visitor)
+
+
+# --- suggestions from transcripts -----------------------------------------------------------------------
+
+
+@router.post("/clients/{client_id:int}/suggestions/accept")
+def accept_suggestion(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    try:
+        session_id = _required_int(form, "session_id")
+        turn_index = _required_int(form, "turn_index")
+        text = _bounded(_text(form, "text"), "entry")
+        original = _text(form, "original")
+        entry = _practice(request).accept_suggestion(
+            visitor.clinician,
+            session_id,
+            turn_index,
+            _text(form, "domain"),
+            text if text.strip() and text.strip() != original.strip() else None,
+            client_id=client_id,
+        )
+    except InvalidInput as error:
+        problem = PageProblem(f"The suggestion was not added: {error}", anchor="suggestions")
+        return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+    return _redirect(f"/clients/{client_id}/map", "accepted", f"entry-{entry.id}")
+
+
+@router.post("/clients/{client_id:int}/suggestions/dismiss")
+def dismiss_suggestion(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    try:
+        _practice(request).dismiss_suggestion(
+            visitor.clinician,
+            _required_int(form, "session_id"),
+            _required_int(form, "turn_index"),
+            _text(form, "domain") or None,
+        )
+    except InvalidInput as error:
+        problem = PageProblem(f"The suggestion was not dismissed: {error}", anchor="suggestions")
+        return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+    return _redirect(f"/clients/{client_id}/map", "dismissed", "suggestions")
+
+
+# --- relational patterns and enactments -----------------------------------------------------------------
+
+
+def _pattern_fields(form: FormData) -> PatternForm:
+    return PatternForm(
+        wish=_text(form, "wish"),
+        response_of_other=_text(form, "response_of_other"),
+        response_of_self=_text(form, "response_of_self"),
+        examples=_text(form, "examples"),
+    )
+
+
+def _examples(text: str) -> list[str]:
+    """One example a line."""
+    return [line.strip() for line in _bounded(text, "examples").splitlines() if line.strip()]
+
+
+@router.post("/clients/{client_id:int}/patterns")
+def add_pattern(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered = _pattern_fields(form)
+    try:
+        pattern = _practice(request).add_pattern(
+            visitor.clinician,
+            client_id,
+            _bounded(entered.wish, "wish"),
+            _bounded(entered.response_of_other, "response of others"),
+            _bounded(entered.response_of_self, "response of self"),
+            _examples(entered.examples),
+        )
+    except InvalidInput as error:
+        entered.error = str(error)
+        return _map_page(request, visitor, client_id, pattern_form=entered, status_code=422)
+    return _redirect(f"/clients/{client_id}/map", "pattern", f"pattern-{pattern.id}")
+
+
+def _pattern_page(
+    request: Request,
+    visitor: Visitor,
+    pattern_id: int,
+    *,
+    pattern_form: PatternForm | None = None,
+    problem: PageProblem | None = None,
+    status_code: int = 200,
+) -> Response:
+    practice = _practice(request)
+    timeline = practice.pattern_timeline(visitor.clinician, pattern_id)
+    detail = practice.case_detail(visitor.clinician, timeline.pattern.case_id)
+    candidates = practice.enactment_candidates(visitor.clinician, timeline.client.id)
+    pattern = timeline.pattern
+    form = pattern_form or PatternForm(
+        wish=pattern.wish,
+        response_of_other=pattern.response_of_other,
+        response_of_self=pattern.response_of_self,
+        examples="\n".join(pattern.examples),
+    )
+    context = {
+        **_common(),
+        "timeline": timeline,
+        "case": detail.case,
+        "pattern": pattern,
+        "client": timeline.client,
+        "read_only": timeline.read_only,
+        "candidates": candidates,
+        "patterns": (pattern,),
+        "preselected_pattern": pattern.id,
+        "return_to": "pattern",
+        "pattern_form": form,
+        "problem": problem,
+        "done": DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None,
+    }
+    return render(request, "pattern.html", context, visitor=visitor, status_code=status_code)
+
+
+@router.get("/patterns/{pattern_id:int}")
+def pattern_page(
+    request: Request, pattern_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
+) -> Response:
+    return _pattern_page(request, visitor, pattern_id)
+
+
+@router.post("/patterns/{pattern_id:int}")
+def update_pattern(
+    request: Request,
+    pattern_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered = _pattern_fields(form)
+    try:
+        _practice(request).update_pattern(
+            visitor.clinician,
+            pattern_id,
+            wish=_bounded(entered.wish, "wish"),
+            response_of_other=_bounded(entered.response_of_other, "response of others"),
+            response_of_self=_bounded(entered.response_of_self, "response of self"),
+            examples=_examples(entered.examples),
+        )
+    except InvalidInput as error:
+        entered.error = str(error)
+        return _pattern_page(request, visitor, pattern_id, pattern_form=entered, status_code=422)
+    return _redirect(f"/patterns/{pattern_id}", "pattern-updated")
+
+
+def _back_from_candidate(
+    request: Request, visitor: Visitor, client_id: int, form: FormData, message: str
+) -> Response:
+    problem = PageProblem(message, anchor="enactment-candidates")
+    pattern_id = _int(form, "pattern_id")
+    if _text(form, "return_to") == "pattern" and pattern_id is not None:
+        return _pattern_page(request, visitor, pattern_id, problem=problem, status_code=422)
+    return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+
+
+@router.post("/clients/{client_id:int}/enactments/link")
+def link_enactment(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    practice = _practice(request)
+    try:
+        pattern_id = _int(form, "pattern_id")
+        if pattern_id is None:
+            raise InvalidInput("Choose the pattern this moment is an enactment of.")
+        timeline = practice.pattern_timeline(visitor.clinician, pattern_id)
+        if timeline.client.id != client_id:
+            raise InvalidInput("That pattern is not one of this client's patterns.")
+        practice.link_enactment(
+            visitor.clinician,
+            pattern_id,
+            _required_int(form, "session_id"),
+            _required_int(form, "turn_index"),
+            _bounded(_text(form, "note"), "note"),
+        )
+    except InvalidInput as error:
+        return _back_from_candidate(request, visitor, client_id, form, f"The moment was not linked: {error}")
+    if _text(form, "return_to") == "pattern":
+        return _redirect(f"/patterns/{pattern_id}", "linked", "enactments")
+    return _redirect(f"/clients/{client_id}/map", "linked", f"pattern-{pattern_id}")
+
+
+@router.post("/clients/{client_id:int}/enactments/dismiss")
+def dismiss_enactment_candidate(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    try:
+        _practice(request).dismiss_enactment_candidate(
+            visitor.clinician, client_id, _required_int(form, "session_id"), _required_int(form, "turn_index")
+        )
+    except InvalidInput as error:
+        return _back_from_candidate(
+            request, visitor, client_id, form, f"The moment was not dismissed: {error}"
+        )
+    pattern_id = _int(form, "pattern_id")
+    if _text(form, "return_to") == "pattern" and pattern_id is not None:
+        return _redirect(f"/patterns/{pattern_id}", "candidate-dismissed", "enactment-candidates")
+    return _redirect(f"/clients/{client_id}/map", "candidate-dismissed", "enactment-candidates")
+
+
+@router.post("/enactments/{enactment_id:int}/unlink")
+def unlink_enactment(
+    request: Request,
+    enactment_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    try:
+        enactment = _practice(request).unlink_enactment(
+            visitor.clinician, enactment_id, _bounded(_text(form, "note"), "note")
+        )
+    except InvalidInput as error:
+        problem = PageProblem(f"The enactment was not taken off: {error}", anchor="enactments")
+        pattern_id = _int(form, "pattern_id")
+        if pattern_id is None:
+            return render_error(request, 422, "Not changed", problem.message, visitor=visitor)
+        return _pattern_page(request, visitor, pattern_id, problem=problem, status_code=422)
+    return _redirect(f"/patterns/{enactment.pattern_id}", "unlinked", "enactments")
+
+
+# --- a couple's shared map ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrendRow:
+    session_number: int
+    totals: tuple[str, ...]
+    """One cell per partner: the total, or '—' where that partner has no scored check-in."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrendTable:
+    """One instrument's totals, session by session, one column per partner."""
+
+    title: str
+    maximum: float
+    partners: tuple[str, ...]
+    rows: tuple[TrendRow, ...]
+
+
+def _trend_tables(shared: SharedMap) -> tuple[TrendTable, ...]:
+    by_instrument: dict[str, list[ClientTrack]] = {}
+    for track in shared.alliance:
+        by_instrument.setdefault(track.instrument.id, []).append(track)
+    tables = []
+    for tracks in by_instrument.values():
+        instrument = tracks[0].instrument
+        partners = tuple(f"{track.client.display_name} ({track.client.code})" for track in tracks)
+        numbers = sorted({point.session_number for track in tracks for point in track.history})
+        rows = []
+        for number in numbers:
+            cells = []
+            for track in tracks:
+                totals = [p.score.total for p in track.history if p.session_number == number]
+                value = totals[-1] if totals else None
+                cells.append("—" if value is None else f"{value:g}")
+            rows.append(TrendRow(number, tuple(cells)))
+        tables.append(TrendTable(instrument.title, instrument.total_range[1], partners, tuple(rows)))
+    return tuple(tables)
+
+
+def _shared_page(
+    request: Request,
+    visitor: Visitor,
+    case_id: int,
+    *,
+    entry_form: EntryForm | None = None,
+    problem: PageProblem | None = None,
+    status_code: int = 200,
+) -> Response:
+    practice = _practice(request)
+    try:
+        shared = practice.shared_map(visitor.clinician, case_id)
+    except InvalidInput as error:  # an individual case: there is nothing to share
+        return render_error(request, 404, "No shared map", str(error), visitor=visitor)
+    detail = practice.case_detail(visitor.clinician, case_id)
+    history_id = _query_int(request, "history")
+    histories: dict[int, tuple[EntryChange, ...]] = {}
+    if history_id is not None and any(entry.id == history_id for entry in shared.shared_entries):
+        histories[history_id] = practice.entry_history(visitor.clinician, history_id)
+    context = {
+        **_common(),
+        "shared": shared,
+        "case": shared.case,
+        "read_only": shared.read_only,
+        "owner": detail.owner,
+        "sessions": {session.id: session for session in detail.sessions},
+        "trends": _trend_tables(shared),
+        "histories": histories,
+        "names": _names(visitor, detail.owner.id, detail.owner.display_name),
+        "entry_form": entry_form or EntryForm(),
+        "problem": problem,
+        "done": DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None,
+        "map_path": f"/cases/{case_id}/shared-map",
+    }
+    return render(request, "shared_map.html", context, visitor=visitor, status_code=status_code)
+
+
+@router.get("/cases/{case_id:int}/shared-map")
+def shared_map(
+    request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
+) -> Response:
+    return _shared_page(request, visitor, case_id)
+
+
+@router.post("/cases/{case_id:int}/shared-map/entries")
+def add_shared_entry(
+    request: Request,
+    case_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    entered = EntryForm(domain=_text(form, "domain"), text=_text(form, "text"), status=_text(form, "status"))
+    try:
+        if entered.status not in {status.value for status in ADD_STATUSES}:
+            raise InvalidInput("Choose whether the clients said it or it is your hypothesis.")
+        entry = _practice(request).add_shared_entry(
+            visitor.clinician,
+            case_id,
+            domain=entered.domain,
+            text=_bounded(entered.text, "entry"),
+            status=entered.status,
+        )
+    except InvalidInput as error:
+        entered.error = str(error)
+        return _shared_page(request, visitor, case_id, entry_form=entered, status_code=422)
+    return _redirect(f"/cases/{case_id}/shared-map", "added", f"entry-{entry.id}")

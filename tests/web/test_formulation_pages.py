@@ -1,0 +1,426 @@
+"""The client map, pattern and shared-map pages: what a clinician reads and changes, what a supervisor
+reads (read only, audited) and what another clinician cannot see.
+
+Transcripts here are stored with hand-coded annotations, so the pages do not depend on what the trained
+models find. The talk is fictional.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Protocol
+
+import pytest
+from fastapi.testclient import TestClient
+
+from safeenough.domain.annotation import Annotation
+from safeenough.domain.audit import AuditAction
+from safeenough.domain.case import Case
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+from safeenough.domain.formulation import EpistemicStatus, FormulationDomain
+from safeenough.domain.session import Session
+from safeenough.practice import Practice
+from safeenough.storage.transcripts import StoredTranscript
+from tests.web.helpers import log_in
+
+DOMAIN_LABELS = [domain.label for domain in FormulationDomain]
+
+TURNS = (
+    ("Ada", SpeakerRole.THERAPIST, "What would you like to focus on today?"),
+    ("Mara", SpeakerRole.CLIENT, "My father never once said he was proud of me, not even at graduation."),
+    ("Ada", SpeakerRole.THERAPIST, "Your father was clearly very critical of you."),
+    ("Mara", SpeakerRole.CLIENT, "I know you probably think I'm making a fuss about nothing."),
+    ("Ada", SpeakerRole.THERAPIST, "I don't think that at all. What was it like to say that just now?"),
+    ("Mara", SpeakerRole.CLIENT, "Strange. Nobody usually asks."),
+)
+ANNOTATIONS = (
+    Annotation(2, "stance", "assuming", None, (), "hand_coded.v1"),
+    Annotation(3, "marker", "none", None, (), "hand_coded.v1"),
+    Annotation(3, "anticipates_judgement", True, None, (), "hand_coded.v1"),
+    Annotation(4, "repair", "validation", None, (), "hand_coded.v1"),
+)
+
+
+class Reply(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def mara_id(case: Case) -> int:
+    return case.clients[0].id
+
+
+def first_session(practice: Practice, owner: Clinician, case: Case) -> Session:
+    return min(practice.case_detail(owner, case.id).sessions, key=lambda session: session.number)
+
+
+def store_analysed_transcript(practice: Practice, session_id: int) -> None:
+    conversation = Conversation(
+        "s", tuple(Turn(i, speaker, role, text) for i, (speaker, role, text) in enumerate(TURNS))
+    )
+    with practice.store.transaction() as work:
+        work.transcripts.save(session_id, StoredTranscript(conversation, "s.txt", "txt", True, 1.0))
+        work.transcripts.replace_annotations(session_id, list(ANNOTATIONS))
+
+
+def map_page(client: TestClient, client_id: int) -> Reply:
+    response = client.get(f"/clients/{client_id}/map")
+    assert response.status_code == 200, response.text
+    return response
+
+
+def visible_text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_map_shows_all_nine_domains_with_an_invitation_where_nothing_is_known(
+    client: TestClient, ada_case: Case
+) -> None:
+    log_in(client, "ada")
+    html = map_page(client, mara_id(ada_case)).text
+    for label in DOMAIN_LABELS:
+        assert f">{label} " in html or f">{label}<" in html, label
+    assert html.count("Not explored yet.") == len(DOMAIN_LABELS)
+    assert "Curiosity prompts" in html
+    assert f'action="/clients/{mara_id(ada_case)}/entries"' in html
+    assert "Relational patterns" in html
+    assert "Suggestions from transcripts" in html
+
+
+def test_the_case_page_links_each_clients_map_the_shared_map_and_the_downloads(
+    client: TestClient, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    html = client.get(f"/cases/{couple_case.id}").text
+    for partner in couple_case.clients:
+        assert f'href="/clients/{partner.id}/map"' in html
+    assert f'href="/cases/{couple_case.id}/shared-map"' in html
+    assert f'href="/cases/{couple_case.id}/supervision.pdf"' in html
+    assert f'href="/cases/{couple_case.id}/export/fhir.json"' in html
+    assert 'href="/export/scores.csv"' in html
+
+
+def test_adding_a_hypothesis_shows_it_marked_as_one(client: TestClient, ada_case: Case) -> None:
+    csrf = log_in(client, "ada")
+    client_id = mara_id(ada_case)
+    response = client.post(
+        f"/clients/{client_id}/entries",
+        data={
+            "csrf_token": csrf,
+            "domain": "values",
+            "text": "Independence matters more to her than closeness.",
+            "status": "therapist_hypothesis",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/clients/{client_id}/map?done=added#entry-")
+    html = map_page(client, client_id).text
+    entry = re.search(
+        r'<li class="entry entry--therapist_hypothesis" id="entry-(\d+)">(.*?)</li>', html, re.S
+    )
+    assert entry, "the hypothesis is not on the map"
+    assert "Therapist&#39;s hypothesis" in entry.group(2) or "Therapist's hypothesis" in entry.group(2)
+    assert "Independence matters more to her than closeness." in entry.group(2)
+    assert html.count("Not explored yet.") == len(DOMAIN_LABELS) - 1
+
+
+def test_an_entry_without_text_is_refused_with_what_was_typed_kept(
+    client: TestClient, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        f"/clients/{mara_id(ada_case)}/entries",
+        data={"csrf_token": csrf, "domain": "goals", "text": "   ", "status": "client_said"},
+    )
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+    assert '<option value="goals" selected>' in response.text
+
+
+def test_marking_a_hypothesis_disconfirmed_with_a_note_shows_in_its_history(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    client_id = mara_id(ada_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="values", text="Independence matters most.", status="therapist_hypothesis"
+    )
+    response = client.post(
+        f"/entries/{entry.id}",
+        data={
+            "csrf_token": csrf,
+            "client_id": str(client_id),
+            "text": "Independence matters most.",
+            "status": "checked_disconfirmed",
+            "note": "She said closeness is what she misses.",
+        },
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith(f"/clients/{client_id}/map?")
+    assert f"history={entry.id}" in location
+    html = client.get(location.split("#")[0]).text
+    card = re.search(
+        rf'<li class="entry entry--checked_disconfirmed" id="entry-{entry.id}">(.*?)</li>\s*</ul>', html, re.S
+    )
+    assert card, "the entry is not shown as disconfirmed"
+    text = visible_text(card.group(1))
+    assert "Checked: disconfirmed" in text
+    assert "Note: She said closeness is what she misses." in text
+    history = re.search(rf'id="history-{entry.id}">(.*?)</div>', html, re.S)
+    assert history
+    steps = visible_text(history.group(1))
+    assert "Ada" in steps
+    assert "recorded it as Therapist's hypothesis" in steps.replace("&#39;", "'")
+    assert "changed the status from Therapist's hypothesis to Checked: disconfirmed" in steps.replace(
+        "&#39;", "'"
+    )
+    assert "note: She said closeness is what she misses." in steps
+
+
+def test_an_entry_change_that_changes_nothing_is_refused(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    client_id = mara_id(ada_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="goals", text="Evenings back.", status="client_said"
+    )
+    response = client.post(
+        f"/entries/{entry.id}",
+        data={
+            "csrf_token": csrf,
+            "client_id": str(client_id),
+            "text": "Evenings back.",
+            "status": "client_said",
+        },
+    )
+    assert response.status_code == 422
+    assert "Nothing to change" in response.text
+
+
+def test_posts_without_the_form_token_change_nothing(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    log_in(client, "ada")
+    client_id = mara_id(ada_case)
+    response = client.post(
+        f"/clients/{client_id}/entries", data={"domain": "goals", "text": "x", "status": "client_said"}
+    )
+    assert response.status_code == 403
+    assert demo_practice.client_map(ada, client_id).entries == ()
+
+
+def test_a_transcript_suggestion_is_accepted_with_its_quoted_turn_or_dismissed(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, ada_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = mara_id(ada_case)
+    html = map_page(client, client_id).text
+    assert f'id="suggestions-session-{session.id}"' in html
+    assert "My father never once said he was proud of me" in html
+    # Nothing is on the map until accepted.
+    assert demo_practice.client_map(ada, client_id).entries == ()
+    response = client.post(
+        f"/clients/{client_id}/suggestions/accept",
+        data={
+            "csrf_token": csrf,
+            "session_id": str(session.id),
+            "turn_index": "1",
+            "domain": "family_history",
+            "original": TURNS[1][2],
+            "text": TURNS[1][2],
+        },
+    )
+    assert response.status_code == 303, response.text
+    entries = demo_practice.client_map(ada, client_id).entries
+    assert [(e.domain, e.status, e.provenance.turn_index) for e in entries] == [
+        (FormulationDomain.FAMILY_HISTORY, EpistemicStatus.CLIENT_SAID, 1)
+    ]
+    html = map_page(client, client_id).text
+    card = re.search(rf'id="entry-{entries[0].id}">(.*?)</li>', html, re.S)
+    assert card
+    assert "<blockquote" in card.group(1)
+    assert "proud of me" in card.group(1)
+    assert f'href="/sessions/{session.id}#turn-1"' in card.group(1)
+
+    response = client.post(
+        f"/clients/{client_id}/suggestions/dismiss",
+        data={"csrf_token": csrf, "session_id": str(session.id), "turn_index": "3", "domain": ""},
+    )
+    assert response.status_code == 303
+    suggestions = demo_practice.transcript_suggestions(ada, session.id)
+    assert all(s.turn_index != 3 for s in suggestions)
+
+
+def test_a_pattern_is_recorded_and_an_anticipated_judgement_linked_to_it(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, ada_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = mara_id(ada_case)
+    response = client.post(
+        f"/clients/{client_id}/patterns",
+        data={
+            "csrf_token": csrf,
+            "wish": "To be accepted",
+            "response_of_other": "Expects criticism from people in authority",
+            "response_of_self": "Withdraws or defends",
+            "examples": "Her manager\nHer father",
+        },
+    )
+    assert response.status_code == 303
+    html = map_page(client, client_id).text
+    assert "Possible enactment" in html
+    assert "I know you probably think" in html
+    pattern = demo_practice.client_map(ada, client_id).patterns[0].pattern
+    assert pattern.examples == ("Her manager", "Her father")
+    response = client.post(
+        f"/clients/{client_id}/enactments/link",
+        data={
+            "csrf_token": csrf,
+            "pattern_id": str(pattern.id),
+            "session_id": str(session.id),
+            "turn_index": "3",
+        },
+    )
+    assert response.status_code == 303
+    page = client.get(f"/patterns/{pattern.id}")
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    assert "Enactments over time (1, 1 repaired)" in text
+    assert "Anticipated judgement" in text
+    assert "Repaired" in text
+    assert "I know you probably think" in text
+    assert demo_practice.enactment_candidates(ada, client_id) == ()
+
+
+def test_a_supervisor_reads_the_map_without_forms_cannot_post_and_the_read_is_audited(
+    client: TestClient,
+    demo_practice: Practice,
+    ada: Clinician,
+    sol: Clinician,
+    admin: Clinician,
+    ada_case: Case,
+) -> None:
+    client_id = mara_id(ada_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="values", text="Independence matters most.", status="therapist_hypothesis"
+    )
+    session = first_session(demo_practice, ada, ada_case)
+    store_analysed_transcript(demo_practice, session.id)
+    pattern = demo_practice.add_pattern(ada, client_id, "To be accepted", "Criticism", "Withdraws")
+    csrf = log_in(client, "sol")
+    html = map_page(client, client_id).text
+    assert "It is read only." in html
+    assert "Independence matters most." in html
+    assert "<form" not in html.split('<main id="main"', 1)[1]
+    events = demo_practice.audit_log(admin, limit=10_000)
+    assert any(
+        e.action is AuditAction.READ
+        and e.target_kind == "client_map"
+        and e.target_id == client_id
+        and e.actor_id == sol.id
+        for e in events
+    )
+
+    pattern_page = client.get(f"/patterns/{pattern.id}")
+    assert pattern_page.status_code == 200
+    assert "<form" not in pattern_page.text.split('<main id="main"', 1)[1]
+
+    for path, data in (
+        (f"/clients/{client_id}/entries", {"domain": "goals", "text": "x", "status": "client_said"}),
+        (f"/entries/{entry.id}", {"client_id": str(client_id), "status": "checked_confirmed"}),
+        (f"/clients/{client_id}/patterns", {"wish": "a", "response_of_other": "b", "response_of_self": "c"}),
+        (
+            f"/clients/{client_id}/suggestions/accept",
+            {"session_id": str(session.id), "turn_index": "1", "domain": "family_history"},
+        ),
+        (
+            f"/clients/{client_id}/enactments/link",
+            {"pattern_id": str(pattern.id), "session_id": str(session.id), "turn_index": "3"},
+        ),
+    ):
+        response = client.post(path, data={"csrf_token": csrf, **data})
+        assert response.status_code == 403, path
+    assert len(demo_practice.client_map(ada, client_id).entries) == 1
+
+
+def test_another_clinician_and_an_admin_get_404(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case, couple_case: Case
+) -> None:
+    client_id = mara_id(ada_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="goals", text="Evenings back.", status="client_said"
+    )
+    pattern = demo_practice.add_pattern(ada, client_id, "To be accepted", "Criticism", "Withdraws")
+    for username in ("ben", "admin"):
+        client.cookies.clear()
+        csrf = log_in(client, username)
+        assert client.get(f"/clients/{client_id}/map").status_code == 404
+        assert client.get(f"/patterns/{pattern.id}").status_code == 404
+        assert client.get(f"/cases/{couple_case.id}/shared-map").status_code == 404
+        response = client.post(
+            f"/entries/{entry.id}",
+            data={"csrf_token": csrf, "client_id": str(client_id), "status": "checked_confirmed"},
+        )
+        assert response.status_code == 404
+    assert demo_practice.client_map(ada, client_id).entries[0].status is EpistemicStatus.CLIENT_SAID
+
+
+def test_the_shared_map_sets_the_partners_side_by_side_with_their_shared_goals(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    jonah, priya = couple_case.clients
+    demo_practice.add_entry(
+        ada, jonah.id, domain="goals", text="Stop arguing about money.", status="client_said"
+    )
+    demo_practice.add_entry(
+        ada, priya.id, domain="goals", text="Fewer arguments about money.", status="client_said"
+    )
+    demo_practice.add_entry(ada, priya.id, domain="goals", text="Feel heard at home.", status="client_said")
+    csrf = log_in(client, "ada")
+    response = client.get(f"/cases/{couple_case.id}/shared-map")
+    assert response.status_code == 200
+    text = visible_text(response.text)
+    assert "Where they agree" in text
+    assert "Stop arguing about money." in text
+    assert "Fewer arguments about money." in text
+    assert f"Only {priya.display_name}" in text
+    assert "Feel heard at home." in text
+    assert jonah.display_name in text
+    assert priya.display_name in text
+    assert "Check-in trend, side by side" in text
+    response = client.post(
+        f"/cases/{couple_case.id}/shared-map/entries",
+        data={
+            "csrf_token": csrf,
+            "domain": "relationships",
+            "text": "They met at university.",
+            "status": "client_said",
+        },
+    )
+    assert response.status_code == 303
+    assert "They met at university." in client.get(f"/cases/{couple_case.id}/shared-map").text
+
+
+def test_an_individual_case_has_no_shared_map(client: TestClient, ada_case: Case) -> None:
+    log_in(client, "ada")
+    response = client.get(f"/cases/{ada_case.id}/shared-map")
+    assert response.status_code == 404
+    assert "A shared map is for a couple or a family" in response.text
+
+
+@pytest.mark.parametrize("path", ["/clients/{id}/map", "/cases/{id}/shared-map"])
+def test_the_pages_need_a_login(client: TestClient, couple_case: Case, path: str) -> None:
+    target = path.replace("{id}", str(couple_case.clients[0].id if "clients" in path else couple_case.id))
+    response = client.get(target)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
