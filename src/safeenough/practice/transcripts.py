@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safeenough.analysis.defaults import default_pipeline
+from safeenough.analysis.models import prime
 from safeenough.analysis.pipeline import AnalysisResult, analyse_many
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
@@ -75,6 +76,11 @@ class TranscriptsMixin(PracticeBase):
             for item in read_transcript_with_roles(path, path.name, therapist=therapist)
         ]
         conversations = [item.roles.apply(item.conversation) for _, item in read]
+        if processes is None:
+            # The encoder already uses every core; one length-sorted pass over the whole batch beats
+            # worker processes that each load the model and embed conversation by conversation.
+            prime([turn.text for conversation in conversations for turn in conversation.turns])
+            processes = 1
         results = analyse_many(conversations, default_pipeline(), processes=processes, progress=progress)
         return [
             AnalysedFile(filename=name, result=result, roles=item.roles)

