@@ -13,7 +13,7 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "anticipated_judgement.v1",
     "therapist_stance.v1",
     "check_in.v1",
-    "repair.v2",
+    "repair.v3",
 )
 
 

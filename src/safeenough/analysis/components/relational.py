@@ -75,30 +75,36 @@ def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Ann
     ]
 
 
-@component(name="repair", version=2, requires=(keys.MARKER, keys.STANCE), produces=(keys.REPAIR,))
+@component(name="repair", version=3, requires=(keys.MARKER, keys.STANCE), produces=(keys.REPAIR,))
 def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
-    """For therapist turns within two turns after a marked client turn: the repair strategy, or none.
+    """For therapist turns after a marked client turn: the repair strategy, or none.
 
-    Other therapist turns get "n/a", as in the annotation guide. A turn that presses (argues, lectures,
-    warns) is not a repair whatever its words: the guide's "none" is "continues, argues, repeats".
+    As in the annotation guide, a therapist turn is a repair opportunity when the previous client turn,
+    or one of the two client turns before it, carries a marker; other therapist turns get "n/a". A turn
+    that presses (argues, lectures, warns) is not a repair whatever its words: the guide's "none" is
+    "continues, argues, repeats".
     """
     spec = repair.spec
     markers = annotations.by_turn(keys.MARKER)
     stances = annotations.by_turn(keys.STANCE)
     found: list[Annotation] = []
-    for turn in prediction(conversation).turns:
+    recent_clients: list[int] = []
+    predictions = {turn.index: turn for turn in prediction(conversation).turns}
+    for turn in conversation.turns:
+        if turn.role is SpeakerRole.CLIENT:
+            recent_clients = [*recent_clients[-2:], turn.index]
+            continue
         if turn.role is not SpeakerRole.THERAPIST:
             continue
-        after_marker = [
-            index for index in (turn.index - 1, turn.index - 2) if markers.get(index) not in (None, "none")
-        ]
-        if not after_marker:
+        marked = [index for index in reversed(recent_clients) if markers.get(index) not in (None, "none")]
+        if not marked:
             found.append(spec.annotate(turn.index, keys.REPAIR, "n/a"))
             continue
-        value = turn.repair if turn.repair not in (None, "n/a") else "none"
+        predicted = predictions[turn.index]
+        value = predicted.repair if predicted.repair not in (None, "n/a") else "none"
         if stances.get(turn.index) == "pressing":
             value = "none"
         found.append(
-            spec.annotate(turn.index, keys.REPAIR, value, confidence=turn.repair_prob, evidence=after_marker)
+            spec.annotate(turn.index, keys.REPAIR, value, confidence=predicted.repair_prob, evidence=marked)
         )
     return found
