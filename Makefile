@@ -44,6 +44,8 @@ bench: $(STAMP)
 train: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,train]"
 	$(BIN)/python -m training.train
+	$(BIN)/python -m training.formulation.train
+	$(BIN)/python -m training.evaluate
 
 demo-reset: $(STAMP)
 	$(BIN)/safeenough demo-reset --yes
