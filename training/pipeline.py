@@ -20,10 +20,13 @@ from safeenough.analysis.models.predictor import Predictor
 from training import heads as H
 from training.data import CACHE, Session, cached_embeddings, folds, load_sessions
 
-VERSION = "2025.2"
+VERSION = "2025.3"
 CV_RECIPE = 2
 SEED = 13
-BINARY_BETA = {"marker": 0.8, "anticipates_judgement": 0.8, "check_in": 0.8, "repair": 0.8}
+# thresholds maximise F1, the scorer's figure (the marker's moved from F0.8 in 2025.3: threshold 0.291 ->
+# 0.204, any-marker 0.338 -> 0.362 and repair 0.25 -> 0.30 in CV; it now also flags appeasing compliance
+# such as "Fine. Whatever you say.", which the guide calls deferential withdrawal)
+BINARY_BETA = {"marker": 1.0, "anticipates_judgement": 1.0, "check_in": 1.0, "repair": 1.0}
 MACRO_HEADS = ("behaviour", "reflection", "question", "input", "talk_type", "stance")
 # MI-consistent (exploring stance, reflections) vs MI-inconsistent signals (therapist input, pressing
 # stance, client rupture markers); all 13 session features together overfit the 16 low-quality sessions.

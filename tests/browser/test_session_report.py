@@ -138,7 +138,10 @@ def test_report_highlights_an_unrepaired_defensive_moment_and_the_therapist_copi
     expect(page.get_by_role("status").filter(has_text="analysed")).to_be_visible()
 
     # The report highlights the moment, and shows it as not repaired.
-    moment = page.locator("article.sr-moment").filter(has_text="making excuses")
+    # Found by its own turn: a neighbouring moment (say, the deferential "Fine. Whatever you say.") shows
+    # the same words among its context turns.
+    moment_turn = page.locator(".sr-turn--moment").filter(has_text="making excuses")
+    moment = page.locator("article.sr-moment").filter(has=moment_turn)
     expect(moment).to_have_count(1)
     expect(moment).to_have_class(re.compile(r"\bsr-moment--unrepaired\b"))
     expect(moment.locator(".sr-status")).to_have_text("Not repaired")
