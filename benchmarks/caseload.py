@@ -68,22 +68,25 @@ def _fill(data_dir: Path, sessions_per_case: int) -> None:
     practice.close()
 
 
-def _median_render_ms(base: str) -> float:
+def _render_ms(base: str) -> tuple[float, float]:
+    """(first render, median of the next renders): the first evaluates alerts for every new check-in."""
     with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
         page = client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token is not None
         client.post(
-            "/login", data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)}
+            "/login",
+            data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)},
+            follow_redirects=False,
         )
         samples = []
-        for _ in range(ROUNDS):
+        for _ in range(ROUNDS + 1):
             began = time.perf_counter()
             response = client.get("/")
             samples.append(time.perf_counter() - began)
             assert response.status_code == 200
             assert "Bench client 299" in response.text
-    return round(statistics.median(samples) * 1000, 1)
+    return round(samples[0] * 1000, 1), round(statistics.median(samples[1:]) * 1000, 1)
 
 
 def run() -> dict[str, Any]:
@@ -92,16 +95,18 @@ def run() -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as folder:
             _fill(Path(folder), sessions_per_case)
             with running_server(Path(folder)) as base:
-                results[sessions_per_case] = _median_render_ms(base)
+                results[sessions_per_case] = _render_ms(base)
     return {
         "description": (
             f"GET / for a clinician with {CASES} cases, each with 30 sessions and 2 instruments "
             f"(18,000 check-ins), median of {ROUNDS} renders over HTTP; then with 60 sessions per case "
-            "(36,000 check-ins) to show render time does not grow with past check-ins."
+            "(36,000 check-ins) to show render time does not grow with past check-ins. The first render "
+            "after the import evaluates the alerts of all 300 cases once (caseload_first_render_ms)."
         ),
-        "caseload_median_ms": results[30],
-        "caseload_median_ms_twice_the_history": results[60],
-        "caseload_growth_ratio": round(results[60] / results[30], 2),
+        "caseload_median_ms": results[30][1],
+        "caseload_median_ms_twice_the_history": results[60][1],
+        "caseload_growth_ratio": round(results[60][1] / results[30][1], 2),
+        "caseload_first_render_ms": results[30][0],
     }
 
 
