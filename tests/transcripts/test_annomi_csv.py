@@ -16,7 +16,7 @@ def read(text: str, filename: str = "annomi.csv"):
 
 
 def test_annomi_csv_gives_one_conversation_per_transcript_in_utterance_order():
-    conversations = read_annomi_csv(Source("annomi_style.csv", (DATA / "annomi_style.csv").read_bytes()))
+    conversations = read_annomi_csv(Source("utterance_table.csv", (DATA / "utterance_table.csv").read_bytes()))
 
     assert [conversation.id for conversation in conversations] == ["7", "12"]
     first = conversations[0]
@@ -31,7 +31,7 @@ def test_annomi_csv_gives_one_conversation_per_transcript_in_utterance_order():
 
 
 def test_annomi_csv_keeps_quoted_text_that_spans_lines():
-    conversations = read_annomi_csv(Source("annomi_style.csv", (DATA / "annomi_style.csv").read_bytes()))
+    conversations = read_annomi_csv(Source("utterance_table.csv", (DATA / "utterance_table.csv").read_bytes()))
 
     assert conversations[1].turns[1].text == "I've heard that before.\nMany times."
 
@@ -76,7 +76,7 @@ def test_annomi_csv_utterance_id_that_is_not_a_number_names_the_line():
 
 
 def test_annomi_csv_ignores_a_therapist_name_because_roles_are_given():
-    conversations = read_transcript(DATA / "annomi_style.csv", therapist="Someone")
+    conversations = read_transcript(DATA / "utterance_table.csv", therapist="Someone")
 
     assert conversations[0].turns[0].role is SpeakerRole.THERAPIST
 
