@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,10 +69,9 @@ def _wait_until_serving(
     pytest.fail(f"the app server did not answer at {url} within {timeout:.0f} seconds")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a real uvicorn serving a fresh demo practice on SQLite."""
-    data_dir = tmp_path_factory.mktemp("browser-data")
+@contextmanager
+def demo_server(data_dir: Path) -> Iterator[str]:
+    """A real uvicorn, in its own process, serving a fresh demo practice on SQLite in `data_dir`."""
     settings = Settings(data_dir=data_dir, database_url=None, secret_key_file=None)
     practice = Practice.create(settings)
     practice.seed_demo()
@@ -95,6 +95,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real uvicorn serving a fresh demo practice on SQLite, shared by the browser tests."""
+    with demo_server(tmp_path_factory.mktemp("browser-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,7 @@ starts its own app server over its own demo database instead of sharing the sess
 The transcript is fictional and written for this test.
 """
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +26,7 @@ from sqlalchemy import select, update
 from safeenough.practice import Practice
 from safeenough.settings import Settings
 from safeenough.storage.tables import formulation_changes, formulation_entries
-from tests.browser.conftest import SERVER_CODE, _free_port, _wait_until_serving
+from tests.browser.conftest import demo_server
 from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
@@ -65,29 +62,8 @@ class Server:
 def map_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real uvicorn over a fresh demo practice on SQLite whose database this test may also open."""
     data_dir = tmp_path_factory.mktemp("map-data")
-    settings = Settings(data_dir=data_dir, database_url=None, secret_key_file=None)
-    practice = Practice.create(settings)
-    practice.seed_demo()
-    practice.close()
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SAFEENOUGH_")}
-    env["SAFEENOUGH_DATA_DIR"] = str(data_dir)
-    log_file = data_dir / "server.log"
-    with log_file.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVER_CODE, str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, server, log_file)
-        yield Server(url, settings)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with demo_server(data_dir) as url:
+        yield Server(url, Settings(data_dir=data_dir, database_url=None, secret_key_file=None))
 
 
 def record_a_day_earlier(settings: Settings, entry_id: int) -> None:
