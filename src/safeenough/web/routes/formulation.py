@@ -15,6 +15,7 @@ Supervisors read everything without forms (a POST from them is refused by the fa
 clinicians and admins get 404. Each read is audited by the facade.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final
@@ -127,6 +128,11 @@ def _query_int(request: Request, name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
+def _done(request: Request, status_code: int) -> str | None:
+    """The message for the change just made (`?done=`), on a page shown normally."""
+    return DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None
+
+
 # --- view models ----------------------------------------------------------------------------------------
 
 
@@ -182,6 +188,17 @@ def _common() -> dict[str, Any]:
     }
 
 
+def _histories(
+    request: Request, practice: Practice, visitor: Visitor, entries: tuple[FormulationEntry, ...]
+) -> dict[int, tuple[EntryChange, ...]]:
+    """The history of the entry asked for (`?history=`), when it is one of the entries on the page."""
+    history_id = _query_int(request, "history")
+    histories: dict[int, tuple[EntryChange, ...]] = {}
+    if history_id is not None and any(entry.id == history_id for entry in entries):
+        histories[history_id] = practice.entry_history(visitor.clinician, history_id)
+    return histories
+
+
 def _suggestion_groups(
     practice: Practice, visitor: Visitor, cmap: ClientMap, sessions: tuple[Session, ...], focus: int | None
 ) -> tuple[tuple[SuggestionGroup, ...], tuple[Session, ...]]:
@@ -222,10 +239,7 @@ def _map_page(
         practice, visitor, cmap, detail.sessions, _query_int(request, "session")
     )
     candidates: tuple[EnactmentCandidate, ...] = practice.enactment_candidates(visitor.clinician, client_id)
-    history_id = _query_int(request, "history")
-    histories: dict[int, tuple[EntryChange, ...]] = {}
-    if history_id is not None and any(entry.id == history_id for entry in cmap.entries):
-        histories[history_id] = practice.entry_history(visitor.clinician, history_id)
+    histories = _histories(request, practice, visitor, cmap.entries)
     preselect = request.query_params.get("domain", "")
     form = entry_form or EntryForm(domain=preselect if preselect in set(FormulationDomain) else "")
     context = {
@@ -245,7 +259,7 @@ def _map_page(
         "entry_form": form,
         "pattern_form": pattern_form or PatternForm(),
         "problem": problem,
-        "done": DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None,
+        "done": _done(request, status_code),
         "map_path": f"/clients/{client_id}/map",
         "today": date.today(),
     }
@@ -269,22 +283,47 @@ def add_entry(
     visitor: Annotated[Visitor, Depends(current_visitor)],
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
+    return _add_entry_from_form(
+        request,
+        visitor,
+        form,
+        client_id,
+        speaker="the client",
+        add=_practice(request).add_entry,
+        page=_map_page,
+        path=f"/clients/{client_id}/map",
+    )
+
+
+def _add_entry_from_form(
+    request: Request,
+    visitor: Visitor,
+    form: FormData,
+    target_id: int,
+    *,
+    speaker: str,
+    add: Callable[..., FormulationEntry],
+    page: Callable[..., Response],
+    path: str,
+) -> Response:
+    """Add an entry from the add-entry form to a client's map or a shared map (`target_id`: the client's
+    or the case's id): on success, a redirect to `path`; otherwise `page` again, showing what was typed."""
     check_csrf(visitor, form)
     entered = EntryForm(domain=_text(form, "domain"), text=_text(form, "text"), status=_text(form, "status"))
     try:
         if entered.status not in {status.value for status in ADD_STATUSES}:
-            raise InvalidInput("Choose whether the client said it or it is your hypothesis.")
-        entry = _practice(request).add_entry(
+            raise InvalidInput(f"Choose whether {speaker} said it or it is your hypothesis.")
+        entry = add(
             visitor.clinician,
-            client_id,
+            target_id,
             domain=entered.domain,
             text=_bounded(entered.text, "entry"),
             status=entered.status,
         )
     except InvalidInput as error:
         entered.error = str(error)
-        return _map_page(request, visitor, client_id, entry_form=entered, status_code=422)
-    return _redirect(f"/clients/{client_id}/map", "added", f"entry-{entry.id}")
+        return page(request, visitor, target_id, entry_form=entered, status_code=422)
+    return _redirect(path, "added", f"entry-{entry.id}")
 
 
 def _entry_return_path(entry: FormulationEntry) -> str:
@@ -337,6 +376,11 @@ def _entry_problem(
 # --- suggestions from transcripts -----------------------------------------------------------------------
 
 
+def _suggestion_problem(request: Request, visitor: Visitor, client_id: int, message: str) -> Response:
+    problem = PageProblem(message, anchor="suggestions")
+    return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+
+
 @router.post("/clients/{client_id:int}/suggestions/accept")
 def accept_suggestion(
     request: Request,
@@ -359,8 +403,7 @@ def accept_suggestion(
             client_id=client_id,
         )
     except InvalidInput as error:
-        problem = PageProblem(f"The suggestion was not added: {error}", anchor="suggestions")
-        return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+        return _suggestion_problem(request, visitor, client_id, f"The suggestion was not added: {error}")
     return _redirect(f"/clients/{client_id}/map", "accepted", f"entry-{entry.id}")
 
 
@@ -380,8 +423,7 @@ def dismiss_suggestion(
             _text(form, "domain") or None,
         )
     except InvalidInput as error:
-        problem = PageProblem(f"The suggestion was not dismissed: {error}", anchor="suggestions")
-        return _map_page(request, visitor, client_id, problem=problem, status_code=422)
+        return _suggestion_problem(request, visitor, client_id, f"The suggestion was not dismissed: {error}")
     return _redirect(f"/clients/{client_id}/map", "dismissed", "suggestions")
 
 
@@ -459,7 +501,7 @@ def _pattern_page(
         "return_to": "pattern",
         "pattern_form": form,
         "problem": problem,
-        "done": DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None,
+        "done": _done(request, status_code),
     }
     return render(request, "pattern.html", context, visitor=visitor, status_code=status_code)
 
@@ -634,10 +676,7 @@ def _shared_page(
     except InvalidInput as error:  # an individual case: there is nothing to share
         return render_error(request, 404, "No shared map", str(error), visitor=visitor)
     detail = practice.case_detail(visitor.clinician, case_id)
-    history_id = _query_int(request, "history")
-    histories: dict[int, tuple[EntryChange, ...]] = {}
-    if history_id is not None and any(entry.id == history_id for entry in shared.shared_entries):
-        histories[history_id] = practice.entry_history(visitor.clinician, history_id)
+    histories = _histories(request, practice, visitor, shared.shared_entries)
     context = {
         **_common(),
         "shared": shared,
@@ -650,7 +689,7 @@ def _shared_page(
         "names": _names(visitor, detail.owner.id, detail.owner.display_name),
         "entry_form": entry_form or EntryForm(),
         "problem": problem,
-        "done": DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None,
+        "done": _done(request, status_code),
         "map_path": f"/cases/{case_id}/shared-map",
     }
     return render(request, "shared_map.html", context, visitor=visitor, status_code=status_code)
@@ -670,19 +709,13 @@ def add_shared_entry(
     visitor: Annotated[Visitor, Depends(current_visitor)],
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
-    check_csrf(visitor, form)
-    entered = EntryForm(domain=_text(form, "domain"), text=_text(form, "text"), status=_text(form, "status"))
-    try:
-        if entered.status not in {status.value for status in ADD_STATUSES}:
-            raise InvalidInput("Choose whether the clients said it or it is your hypothesis.")
-        entry = _practice(request).add_shared_entry(
-            visitor.clinician,
-            case_id,
-            domain=entered.domain,
-            text=_bounded(entered.text, "entry"),
-            status=entered.status,
-        )
-    except InvalidInput as error:
-        entered.error = str(error)
-        return _shared_page(request, visitor, case_id, entry_form=entered, status_code=422)
-    return _redirect(f"/cases/{case_id}/shared-map", "added", f"entry-{entry.id}")
+    return _add_entry_from_form(
+        request,
+        visitor,
+        form,
+        case_id,
+        speaker="the clients",
+        add=_practice(request).add_shared_entry,
+        page=_shared_page,
+        path=f"/cases/{case_id}/shared-map",
+    )
