@@ -8,6 +8,8 @@ from safeenough.transcripts.annomi_csv import read_annomi_csv
 from safeenough.transcripts.source import Source
 
 DATA = Path(__file__).parent / "data"
+# Our own fictional utterances, laid out as AnnoMI lays out its CSV.
+TABLE = "utterance_table.csv"
 SHARED_ANNOMI = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "annomi"
 
 
@@ -16,7 +18,7 @@ def read(text: str, filename: str = "annomi.csv"):
 
 
 def test_annomi_csv_gives_one_conversation_per_transcript_in_utterance_order():
-    conversations = read_annomi_csv(Source("utterance_table.csv", (DATA / "utterance_table.csv").read_bytes()))
+    conversations = read_annomi_csv(Source(TABLE, (DATA / TABLE).read_bytes()))
 
     assert [conversation.id for conversation in conversations] == ["7", "12"]
     first = conversations[0]
@@ -31,7 +33,7 @@ def test_annomi_csv_gives_one_conversation_per_transcript_in_utterance_order():
 
 
 def test_annomi_csv_keeps_quoted_text_that_spans_lines():
-    conversations = read_annomi_csv(Source("utterance_table.csv", (DATA / "utterance_table.csv").read_bytes()))
+    conversations = read_annomi_csv(Source(TABLE, (DATA / TABLE).read_bytes()))
 
     assert conversations[1].turns[1].text == "I've heard that before.\nMany times."
 
@@ -76,7 +78,7 @@ def test_annomi_csv_utterance_id_that_is_not_a_number_names_the_line():
 
 
 def test_annomi_csv_ignores_a_therapist_name_because_roles_are_given():
-    conversations = read_transcript(DATA / "utterance_table.csv", therapist="Someone")
+    conversations = read_transcript(DATA / TABLE, therapist="Someone")
 
     assert conversations[0].turns[0].role is SpeakerRole.THERAPIST
 
