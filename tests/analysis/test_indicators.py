@@ -4,31 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safeenough.analysis import AnalysisResult
 from safeenough.analysis.indicators import Level, compute_indicators, level_of
-from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
-from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
-
-Labels = dict[str, AnnotationValue]
-
-
-def analysed(*turns: tuple[str, str, Labels]) -> AnalysisResult:
-    """Turns as ("T" or "C", text, labels); the labels become annotations by a test component."""
-    built = tuple(
-        Turn(
-            index=i,
-            speaker="Therapist" if who == "T" else "Client",
-            role=SpeakerRole.THERAPIST if who == "T" else SpeakerRole.CLIENT,
-            text=text,
-        )
-        for i, (who, text, _) in enumerate(turns)
-    )
-    annotations = tuple(
-        Annotation(i, key, value, None, (), "test_labels.v1")
-        for i, (_, _, labels) in enumerate(turns)
-        for key, value in labels.items()
-    )
-    return AnalysisResult(Conversation("s1", built), AnnotationSet(annotations), ("test_labels.v1",))
+from tests.builders import Labels, analysed
 
 
 def q(kind: str) -> Labels:
