@@ -112,6 +112,8 @@ def serve(
         proxy_headers=False,
         server_header=False,
         log_level="info",
+        # No access log: check-in URLs carry the client's link token, which has no place in a log file.
+        access_log=False,
     )
 
 

@@ -1,3 +1,4 @@
+import threading
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from safeenough.practice import Practice
 from safeenough.settings import Settings
 from safeenough.storage.encryption import create_key_file
 from safeenough.storage.tables import cases, sessions
+from safeenough.storage.tables import settings as settings_table
 from tests.builders import login
 
 
@@ -100,3 +102,38 @@ def test_backup_on_postgresql_points_to_pg_dump_instead(practice: Practice, tmp_
         assert not target.exists()
     else:
         assert practice.backup(target).exists()
+
+
+def test_on_sqlite_concurrent_read_then_write_transactions_take_turns_and_lose_no_update(
+    tmp_path: Path,
+) -> None:
+    """Each thread reads a value and writes it back plus one (PostgreSQL would need row locks for this)."""
+    practice = Practice.create(Settings(data_dir=tmp_path))
+    store = practice.store
+    with store.transaction() as work:
+        store.set_setting(work.connection, "counter", "0")
+
+    def add_one() -> None:
+        for _ in range(5):
+            with store.transaction() as work:
+                current = work.connection.execute(
+                    select(settings_table.c.value).where(settings_table.c.key == "counter")
+                ).scalar_one()
+                store.set_setting(work.connection, "counter", str(int(current) + 1))
+
+    threads = [threading.Thread(target=add_one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.setting("counter") == "40"
+    practice.close()
+
+
+def test_a_transaction_opened_inside_another_on_the_same_thread_can_still_read(practice: Practice) -> None:
+    store = practice.store
+    with store.transaction() as outer:
+        store.set_setting(outer.connection, "note", "kept")
+        with store.transaction() as inner:
+            assert inner.clinicians.all() == []
+    assert store.setting("note") == "kept"

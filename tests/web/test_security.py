@@ -6,6 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from safeenough.domain.case import Case
+from safeenough.practice import Practice
+from safeenough.settings import Settings
+from safeenough.web.app import NO_TELEMETRY, create_app
 from safeenough.web.rendering import TEMPLATES_DIR
 from tests.web.helpers import log_in
 
@@ -67,3 +70,13 @@ def test_every_page_has_a_skip_link_and_a_main_landmark(client: TestClient) -> N
     assert '<a class="skip-link" href="#main">Skip to main content</a>' in page.text
     assert '<main id="main"' in page.text
     assert '<html lang="en">' in page.text
+
+
+def test_fastapi_telemetry_stays_off_even_when_the_environment_asks_for_it(
+    monkeypatch: pytest.MonkeyPatch, demo_practice: Practice, settings: Settings
+) -> None:
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    app = create_app(demo_practice, settings)
+    # FastAPI keeps its resolved telemetry settings here; there is no public reader
+    config = app._telemetry
+    assert not any(config[switch] for switch in NO_TELEMETRY)

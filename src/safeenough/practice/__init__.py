@@ -7,7 +7,13 @@ written to the audit trail in the same transaction.
 
 from safeenough.domain.login_session import LoginSession
 from safeenough.practice.cases import CaseDetail, CaseSummary
-from safeenough.practice.checkins import CaseMonitoring, CheckInInvitation, ClientTrack, IssuedLink
+from safeenough.practice.checkins import (
+    CaseMonitoring,
+    CheckInInvitation,
+    ClientTrack,
+    IssuedLink,
+    SubmittedCheckIn,
+)
 from safeenough.practice.facade import DemoCredentials, Practice
 from safeenough.practice.transcripts import AnalysedFile, SessionAnalysis, TranscriptPreview
 
@@ -23,5 +29,6 @@ __all__ = [
     "LoginSession",
     "Practice",
     "SessionAnalysis",
+    "SubmittedCheckIn",
     "TranscriptPreview",
 ]

@@ -1,5 +1,6 @@
 """Check-ins: single-use links, the client's answers, monitoring, alerts with a suggested next step."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,9 @@ from safeenough.stats.expected_response import ExpectedResponse, PracticeReferen
 from safeenough.stats.scoring import answer_problems, score_answers, score_checkin
 from safeenough.storage.checkin_links import LinkProblem
 from safeenough.storage.store import UnitOfWork
+
+AnswerReader = Callable[[tuple[Instrument, ...]], tuple[dict[str, dict[str, Answer]], dict[str, str | None]]]
+"""Reads a client's answers for the given instruments: (answers by instrument and item, free text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,13 @@ class CaseMonitoring:
     alerts: tuple[AlertRecord, ...]
     links: tuple[CheckInLink, ...]
     instruments: tuple[Instrument, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedCheckIn:
+    link: CheckInLink
+    """The link as it was opened (it is used up now)."""
+    check_in_ids: tuple[int, ...]
 
 
 class CheckInsMixin(PracticeBase):
@@ -138,15 +149,21 @@ class CheckInsMixin(PracticeBase):
         answers: dict[str, dict[str, Answer]],
         free_text: dict[str, str | None],
     ) -> tuple[int, ...]:
-        """Store a client's answers (all instruments of the link at once), use up the link, update alerts.
+        """Store a client's answers (all instruments of the link at once) and use up the link.
 
         Raises AnswersInvalid (nothing stored) with a message per item, or LinkUnusable.
         Returns the ids of the stored check-ins.
         """
+        return self.submit_checkin_as_read(token, lambda _instruments: (answers, free_text)).check_in_ids
+
+    def submit_checkin_as_read(self, token: str, read: AnswerReader) -> SubmittedCheckIn:
+        """Like `submit_checkin`, for a form whose answers can only be read once the link's instruments
+        are known: `read` gets them and returns (answers, free_text), all within one transaction."""
         catalogue = self.instruments()
         with self.store.transaction() as work:
             link = self._usable_link(work, token)
             instruments = [catalogue.get(instrument_id) for instrument_id in link.instrument_ids]
+            answers, free_text = read(tuple(instruments))
             problems = self._answer_problems(instruments, answers, free_text)
             if problems:
                 raise AnswersInvalid(problems)
@@ -176,7 +193,7 @@ class CheckInsMixin(PracticeBase):
                 work.audit.record(None, AuditAction.CREATE, "checkin", check_in.id, f"link {link.id}")
             # Alerts are evaluated when the therapist next looks (caseload or case page), keeping this
             # path short for clients submitting at the same moment.
-            return tuple(stored)
+            return SubmittedCheckIn(link=link, check_in_ids=tuple(stored))
 
     @staticmethod
     def _answer_problems(

@@ -10,6 +10,9 @@ from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import checkins
 
+# Built once: a check-in burst inserts many rows, and this skips rebuilding the statement for each.
+_INSERT = insert(checkins).returning(checkins.c.id)
+
 
 class CheckInRepository:
     def __init__(self, connection: Connection, cipher: FieldCipher) -> None:
@@ -28,22 +31,30 @@ class CheckInRepository:
         free_text: str | None,
         total: float | None,
     ) -> CheckIn:
+        submitted_at = datetime.now(UTC)
         new_id = self.connection.execute(
-            insert(checkins)
-            .values(
-                link_id=link_id,
-                session_id=session_id,
-                client_id=client_id,
-                instrument_id=instrument_id,
-                instrument_version=instrument_version,
-                submitted_at=datetime.now(UTC),
-                answers=json.dumps(answers, sort_keys=True),
-                free_text_sealed=self.cipher.seal_optional(free_text, field="checkins.free_text"),
-                total=total,
-            )
-            .returning(checkins.c.id)
+            _INSERT,
+            {
+                "link_id": link_id,
+                "session_id": session_id,
+                "client_id": client_id,
+                "instrument_id": instrument_id,
+                "instrument_version": instrument_version,
+                "submitted_at": submitted_at,
+                "answers": json.dumps(answers, sort_keys=True),
+                "free_text_sealed": self.cipher.seal_optional(free_text, field="checkins.free_text"),
+                "total": total,
+            },
         ).scalar_one()
-        return self._many(select(checkins).where(checkins.c.id == new_id))[0]
+        return CheckIn(
+            id=new_id,
+            session_id=session_id,
+            client_id=client_id,
+            instrument_id=instrument_id,
+            submitted_at=submitted_at,
+            answers=answers,
+            free_text=free_text,
+        )
 
     def exists(self, session_id: int, client_id: int, instrument_id: str) -> bool:
         found = self.connection.execute(

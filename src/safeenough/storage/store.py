@@ -1,6 +1,7 @@
 """The storage entry point: one engine, the field cipher, and units of work over repositories."""
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class Store:
         self.key_file = key_file
         self.engine: Engine = database.create_database_engine(url)
         self._cipher: FieldCipher | None = None
+        self._serialise = database.is_sqlite(url)
+        self._turn = threading.RLock()
+        self._depth = threading.local()
 
     def migrate(self) -> None:
         database.upgrade(self.engine)
@@ -87,23 +91,45 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
-        cipher = self.cipher
-        with self.engine.begin() as connection:
-            yield UnitOfWork(
-                connection=connection,
-                clinicians=ClinicianRepository(connection),
-                cases=CaseRepository(connection, cipher),
-                sessions=SessionRepository(connection, cipher),
-                audit=AuditRepository(connection),
-                logins=LoginRepository(connection),
-                checkin_links=CheckInLinkRepository(connection, cipher),
-                checkins=CheckInRepository(connection, cipher),
-                alerts=AlertRepository(connection, cipher),
-                transcripts=TranscriptRepository(connection, cipher),
-                formulation=FormulationRepository(connection, cipher),
-                patterns=PatternRepository(connection, cipher),
-                dismissals=DismissalRepository(connection),
-            )
+        cipher = self.cipher  # proves the key (in its own transaction) before this one begins
+        if not self._serialise:
+            with self.engine.begin() as connection:
+                yield self._unit_of_work(connection, cipher)
+            return
+        # SQLite has one writer at a time, and a connection that finds the database locked sleeps in
+        # steps of up to 100 ms before it tries again: a burst of check-ins submitted at the same moment
+        # queued for seconds that way. Within this process, transactions take turns on a lock instead
+        # (a waiting thread resumes the moment the previous one commits), and each one takes SQLite's
+        # write lock when it begins (BEGIN IMMEDIATE), so one that reads and then writes can never fail
+        # because another process wrote in between; SQLite's busy timeout still covers other processes.
+        with self._turn:
+            depth = getattr(self._depth, "value", 0)
+            self._depth.value = depth + 1
+            try:
+                with self.engine.begin() as connection:
+                    if depth == 0:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    yield self._unit_of_work(connection, cipher)
+            finally:
+                self._depth.value = depth
+
+    @staticmethod
+    def _unit_of_work(connection: Connection, cipher: FieldCipher) -> UnitOfWork:
+        return UnitOfWork(
+            connection=connection,
+            clinicians=ClinicianRepository(connection),
+            cases=CaseRepository(connection, cipher),
+            sessions=SessionRepository(connection, cipher),
+            audit=AuditRepository(connection),
+            logins=LoginRepository(connection),
+            checkin_links=CheckInLinkRepository(connection, cipher),
+            checkins=CheckInRepository(connection, cipher),
+            alerts=AlertRepository(connection, cipher),
+            transcripts=TranscriptRepository(connection, cipher),
+            formulation=FormulationRepository(connection, cipher),
+            patterns=PatternRepository(connection, cipher),
+            dismissals=DismissalRepository(connection),
+        )
 
     def setting(self, key: str) -> str | None:
         with self.engine.connect() as connection:

@@ -1,6 +1,7 @@
 """The app factory."""
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.staticfiles import StaticFiles
 
 from safeenough.practice import Practice
@@ -21,6 +22,14 @@ from safeenough.web.routes import (
 )
 from safeenough.web.security import SecurityHeadersMiddleware
 
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
 
 def create_app(practice: Practice, settings: Settings) -> FastAPI:
     """A web app serving `practice`. It keeps no state of its own, so run as many workers as you like."""
@@ -30,6 +39,9 @@ def create_app(practice: Practice, settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        # Session content is health data and never leaves the machine: FastAPI's built-in OpenTelemetry
+        # stays off, whatever OTEL_* or FASTAPI_OTEL_AUTO_CONFIGURE variables the environment holds.
+        telemetry=NO_TELEMETRY,
     )
     templates = build_templates()
     monitoring.install_template_helpers(templates)

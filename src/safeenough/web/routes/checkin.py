@@ -253,8 +253,15 @@ def _origin_is_ours(request: Request) -> bool:
     return origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
+def _answers(
+    instruments: tuple[Instrument, ...], form: FormData
+) -> tuple[dict[str, dict[str, float | None]], dict[str, str | None]]:
+    answers, free_text, _, _ = _read_answers(instruments, form)
+    return answers, free_text
+
+
 def _read_answers(
-    invitation: CheckInInvitation, form: FormData
+    instruments: tuple[Instrument, ...], form: FormData
 ) -> tuple[
     dict[str, dict[str, float | None]], dict[str, str | None], dict[str, dict[str, str]], dict[str, str]
 ]:
@@ -267,7 +274,7 @@ def _read_answers(
     free_text: dict[str, str | None] = {}
     raw_answers: dict[str, dict[str, str]] = {}
     raw_text: dict[str, str] = {}
-    for instrument in invitation.instruments:
+    for instrument in instruments:
         given: dict[str, float | None] = {}
         raw_given: dict[str, str] = {}
         for item in instrument.items:
@@ -312,13 +319,15 @@ def submit_checkin(request: Request, token: str, form: Annotated[FormData, Depen
         return _unusable_page(request, "origin", FOREIGN_ORIGIN_MESSAGE)
     practice = web_context(request).practice
     try:
-        invitation = practice.open_checkin(token)
-    except LinkUnusable as exc:
-        return _unusable_page(request, exc.reason, str(exc))
-    answers, free_text, raw_answers, raw_text = _read_answers(invitation, form)
-    try:
-        practice.submit_checkin(token, answers, free_text)
+        # The link is resolved, the form read against its instruments and the answers stored in one
+        # transaction: many clients may submit at the same moment.
+        submitted = practice.submit_checkin_as_read(token, lambda instruments: _answers(instruments, form))
     except AnswersInvalid as exc:
+        try:
+            invitation = practice.open_checkin(token)
+        except LinkUnusable as unusable:
+            return _unusable_page(request, unusable.reason, str(unusable))
+        _, _, raw_answers, raw_text = _read_answers(invitation.instruments, form)
         return _form_page(
             request,
             token,
@@ -331,5 +340,5 @@ def submit_checkin(request: Request, token: str, form: Annotated[FormData, Depen
         )
     except LinkUnusable as exc:
         return _unusable_page(request, exc.reason, str(exc))
-    target = THANKS_PATH + ("?device=shared" if invitation.link.kiosk else "")
+    target = THANKS_PATH + ("?device=shared" if submitted.link.kiosk else "")
     return RedirectResponse(target, status_code=303)
