@@ -211,3 +211,24 @@ def test_the_demo_shows_a_split_alliance_and_resolved_alerts(demo_practice: Prac
     assert any(record.alert.kind is AlertKind.SPLIT_ALLIANCE for record in alerts)
     mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
     assert all(r.status is AlertStatus.RESOLVED for r in demo_practice.case_monitoring(ada, mara.id).alerts)
+
+
+def test_two_lapsed_links_show_on_the_caseload_without_opening_the_case(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    """A client who stops answering sends nothing new, so the caseload itself must notice the lapse."""
+    case = demo_practice.open_case(ada, title="Quiet client", kind=CaseKind.INDIVIDUAL, client_names=["R"])
+    links = [first_session_link(demo_practice, ada, case) for _ in range(2)]
+    assert next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).open_alerts == 0
+    with demo_practice.store.engine.begin() as connection:
+        past = datetime.now(UTC) - timedelta(days=5)
+        connection.execute(
+            update(checkin_links)
+            .where(checkin_links.c.id.in_([issued.link.id for issued in links]))
+            .values(created_at=past, expires_at=past + timedelta(days=4))
+        )
+    summary = next(s for s in demo_practice.caseload(ada) if s.case.id == case.id)
+    assert summary.open_alerts == 1
+    with demo_practice.store.transaction() as work:
+        kinds = [record.alert.kind for record in work.alerts.for_cases([case.id])]
+    assert kinds == [AlertKind.MISSING_CHECKINS]

@@ -1,7 +1,7 @@
 """Cases and sessions: the caseload, a case, opening cases and recording sessions."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case, CaseKind
@@ -42,7 +42,7 @@ class CasesMixin(CheckInsMixin):
         with self.store.transaction() as work:
             owners = {owner.id: owner for owner in self._visible_owners(work, actor)}
             cases = work.cases.owned_by(list(owners))
-            unchecked = set(work.cases.with_unchecked_check_ins([case.id for case in cases]))
+            unchecked = set(work.cases.needing_alert_review([case.id for case in cases], datetime.now(UTC)))
             if unchecked:
                 catalogue = self.instruments()
                 for case in cases:

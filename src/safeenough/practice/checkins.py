@@ -341,5 +341,5 @@ class CheckInsMixin(PracticeBase):
                 reference=reference,
             )
             work.alerts.add_new(case.id, list(found))
-        if check_ins:
-            work.cases.mark_alerts_checked(case.id, max(check_in.id for check_in in check_ins))
+        through = max((check_in.id for check_in in check_ins), default=0)
+        work.cases.mark_alerts_checked(case.id, through, now)

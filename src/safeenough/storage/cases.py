@@ -2,14 +2,14 @@
 
 import secrets
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, union, update
 
 from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.client import Client
 from safeenough.storage.encryption import FieldCipher
-from safeenough.storage.tables import cases, checkins, clients
+from safeenough.storage.tables import cases, checkin_links, checkins, clients
 
 # Unambiguous characters only: codes get read aloud and copied by hand (no 0/O, 1/I).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -77,8 +77,9 @@ class CaseRepository:
         ).scalars()
         return self.many(list(ids))
 
-    def with_unchecked_check_ins(self, case_ids: list[int]) -> list[int]:
-        """Cases holding a check-in newer than the one their alerts were last evaluated against."""
+    def needing_alert_review(self, case_ids: list[int], now: datetime) -> list[int]:
+        """Cases whose alerts are out of date: they hold a check-in newer than the one their alerts were
+        last evaluated against, or a check-in link lapsed unanswered since then."""
         if not case_ids:
             return []
         newest = (
@@ -88,16 +89,33 @@ class CaseRepository:
             .group_by(clients.c.case_id)
             .subquery()
         )
-        rows = self.connection.execute(
+        with_new_check_ins = (
             select(cases.c.id)
             .join(newest, newest.c.case_id == cases.c.id)
             .where(newest.c.newest > cases.c.alerts_checked_through)
         )
-        return list(rows.scalars())
+        with_lapsed_links = (
+            select(cases.c.id)
+            .join(clients, clients.c.case_id == cases.c.id)
+            .join(checkin_links, checkin_links.c.client_id == clients.c.id)
+            .where(
+                cases.c.id.in_(case_ids),
+                checkin_links.c.used_at.is_(None),
+                checkin_links.c.expires_at <= now,
+                or_(
+                    cases.c.alerts_checked_at.is_(None),
+                    checkin_links.c.expires_at > cases.c.alerts_checked_at,
+                ),
+            )
+        )
+        rows = self.connection.execute(union(with_new_check_ins, with_lapsed_links))
+        return sorted(set(rows.scalars()))
 
-    def mark_alerts_checked(self, case_id: int, through_check_in_id: int) -> None:
+    def mark_alerts_checked(self, case_id: int, through_check_in_id: int, at: datetime) -> None:
         self.connection.execute(
-            update(cases).where(cases.c.id == case_id).values(alerts_checked_through=through_check_in_id)
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(alerts_checked_through=through_check_in_id, alerts_checked_at=at)
         )
 
     def all_ids(self) -> list[int]:

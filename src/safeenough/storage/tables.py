@@ -74,6 +74,8 @@ cases = Table(
     # Alerts are evaluated when someone looks, not on every client submission (that path must stay fast):
     # the id of the newest check-in the case's alerts were last evaluated against.
     Column("alerts_checked_through", Integer, nullable=False, default=0, server_default="0"),
+    # ...and when: links that lapse unanswered after this moment call for another look (missing check-ins).
+    Column("alerts_checked_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("kind IN ('individual', 'couple', 'family')", name="kind"),
 )
 
