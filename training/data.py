@@ -22,6 +22,10 @@ SIMPLE = DATA / "AnnoMI-simple.dev.csv"
 FULL = DATA / "AnnoMI-full.dev.csv"
 RELATIONAL = DATA / "relational-labels.dev.jsonl"
 CACHE = REPO / "training" / ".cache"
+#: our own labelled mini-conversations (training/examples/README.md): training rows only, never evaluated
+EXAMPLES = REPO / "training" / "examples" / "relational.jsonl"
+#: the AnnoMI label keys, absent (None) on our own examples so that those heads ignore them
+ANNOMI_KEYS = ("behaviour", "talk_type", "reflection", "question", "input")
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Session:
     conversation: Conversation
     quality: str  # high / low
     labels: list[dict[str, object]] = field(default_factory=list)  # one dict per turn
+    example: bool = False  # one of our own mini-conversations (training/examples/), not an AnnoMI transcript
 
 
 def _majority(values: list[str]) -> str | None:
@@ -89,6 +94,29 @@ def load_sessions() -> list[Session]:
     return sessions
 
 
+def load_examples(path: Path = EXAMPLES) -> list[Session]:
+    """Our own labelled mini-conversations as extra training sessions (relational labels only).
+
+    Each line: {"id": ..., "topic": ..., "turns": [{"role": "client"|"therapist", "text": ..., "labels": {...}}]}
+    with the label keys and values of relational-labels.dev.jsonl. The AnnoMI keys are None.
+    """
+    sessions = []
+    for line in path.open(encoding="utf-8"):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        turns, labels = [], []
+        for i, t in enumerate(obj["turns"]):
+            role = SpeakerRole.THERAPIST if t["role"] == "therapist" else SpeakerRole.CLIENT
+            turns.append(Turn(index=i, speaker=t["role"].capitalize(), role=role, text=t["text"]))
+            lab: dict[str, object] = dict.fromkeys(ANNOMI_KEYS)
+            lab.update({"role": t["role"], **t["labels"]})
+            labels.append(lab)
+        conv = Conversation(id=f"example-{obj['id']}", turns=tuple(turns))
+        sessions.append(Session(conversation=conv, quality="example", labels=labels, example=True))
+    return sessions
+
+
 def cached_embeddings(sessions: list[Session]) -> list[np.ndarray]:
     """Per-session turn embeddings from the runtime encoder, cached under training/.cache/."""
     from safeenough.analysis.models import encoder
@@ -113,11 +141,13 @@ def cached_embeddings(sessions: list[Session]) -> list[np.ndarray]:
 
 
 def folds(sessions: list[Session], k: int = 5, seed: int = 13) -> list[int]:
-    """Fold index per session: grouped by transcript, stratified by mi_quality, seeded."""
+    """Fold index per session: grouped by transcript, stratified by mi_quality, seeded.
+
+    Our own examples get fold -1: a training row of every fold and a test row of none."""
     rng = np.random.RandomState(seed)
-    fold_of = [0] * len(sessions)
+    fold_of = [-1] * len(sessions)
     for quality in ("high", "low"):
-        idx = [i for i, s in enumerate(sessions) if s.quality == quality]
+        idx = [i for i, s in enumerate(sessions) if s.quality == quality and not s.example]
         idx = [idx[j] for j in rng.permutation(len(idx))]
         offset = 0 if quality == "high" else 2
         for n, i in enumerate(idx):

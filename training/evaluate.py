@@ -9,6 +9,10 @@ pipeline's components (reading the fold's `Predictor` via `_shared.using_predict
 → `safeenough.analysis.research_export.write_jsonl`. Every fold export and the pooled export are scored with
 ../shared/tools/score_export.py. Gold files for the scorer are written to a temporary directory
 (never into the repository). Results: docs/model-eval.json.
+
+Our own labelled mini-conversations (training/examples/, `pipeline.USE_EXAMPLES`) are training rows of every
+fold's heads and nothing else: they are never exported or scored, and calibration, stackers and the
+quality model see only AnnoMI turns.
 """
 
 from __future__ import annotations
@@ -35,18 +39,18 @@ from training.data import DATA, RELATIONAL, REPO, SIMPLE
 
 SCORER = DATA.parent.parent / "tools" / "score_export.py"
 RESULTS = REPO / "docs" / "model-eval.json"
-#: pooled figures of the previous version (2025.2, same CV and scorer), kept for comparison
+#: pooled figures of the previous version (2025.3, same CV and scorer), kept for comparison
 PREVIOUS = {
-    "model_version": "2025.2",
+    "model_version": "2025.3",
     "therapist_macro_f1": 0.745,
     "client_macro_f1": 0.489,
     "session_auc": 0.93,
-    "marker_any_f1": 0.338,
-    "marker_macro_f1": 0.498,
+    "marker_any_f1": 0.362,
+    "marker_macro_f1": 0.503,
     "anticipates_judgement_f1": 0.317,
     "stance_macro_f1": 0.503,
-    "check_in_f1": 0.502,
-    "repair_f1": 0.25,
+    "check_in_f1": 0.52,
+    "repair_f1": 0.298,
 }
 
 
@@ -102,13 +106,14 @@ def main() -> None:
         for fold in range(k):
             others = data.row_fold != fold
             calib = P.calibrate_all(data, oof, others)
-            train_sessions = data.fold_of != fold
+            train_sessions = (data.fold_of != fold) & data.real_sessions
             quality = P.fit_quality(feats[train_sessions], labels[train_sessions])
             wdir = tmp / f"fold{fold}"
             P.write_weights(wdir, data, models[fold], calib, quality, stack_arrays[fold])
             predictor = Predictor(wdir)
             pred_path = tmp / f"fold{fold}.jsonl"
             ids = {s.conversation.id for i, s in enumerate(data.sessions) if data.fold_of[i] == fold}
+            assert not any(data.sessions[i].example for i in np.flatnonzero(data.fold_of == fold))
             gold_csv = tmp / f"gold{fold}.csv"
             with gold_csv.open("w", encoding="utf-8", newline="") as fh:
                 writer = csv.DictWriter(fh, fieldnames=fieldnames)
@@ -159,11 +164,17 @@ def main() -> None:
         }
     results["model_version"] = P.VERSION
     results["changes"] = (
-        "2025.3: the anticipated-judgement, check-in and repair thresholds maximise F1 on the out-of-fold "
-        "predictions instead of F0.8 (the marker threshold stays F0.8); heads, stackers and quality model "
-        "unchanged from 2025.2 "
-        "(cue-phrase flags in the hashed features, stacked third expert, evaluation through the CLI path)"
+        "2025.4: our own labelled mini-conversations (training/examples/relational.jsonl, relational labels "
+        "only) are added as training rows of every fold's heads; test rows, calibration, stacked experts "
+        "and the quality model are AnnoMI only. Features, heads, stackers, calibration recipe unchanged "
+        "from 2025.3"
     )
+    results["own_examples"] = {
+        "used": bool((~data.real_sessions).any()),
+        "conversations": int((~data.real_sessions).sum()),
+        "turns": int((~data.real).sum()),
+        "note": "training/examples/: training rows of every fold only; never test rows, calibration, stackers or quality",
+    }
     results["previous_pooled"] = PREVIOUS
     results["command"] = "python -m training.evaluate   (scorer: ../shared/tools/score_export.py)"
     results["seconds"] = round(time.time() - start)

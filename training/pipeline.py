@@ -18,9 +18,12 @@ from sklearn.linear_model import LogisticRegression
 from safeenough.analysis.models import features as F
 from safeenough.analysis.models.predictor import Predictor
 from training import heads as H
-from training.data import CACHE, Session, cached_embeddings, folds, load_sessions
+from training.data import CACHE, Session, cached_embeddings, folds, load_examples, load_sessions
 
-VERSION = "2025.3"
+VERSION = "2025.4"
+#: add our own labelled mini-conversations (training/examples/) as training rows of every fold; they
+#: are never test rows and are left out of calibration, the stacked expert and the quality model
+USE_EXAMPLES = True
 CV_RECIPE = 2
 SEED = 13
 # thresholds maximise F1, the scorer's figure (the marker's moved from F0.8 in 2025.3: threshold 0.291 ->
@@ -46,23 +49,53 @@ class Data:
     hash_cols: np.ndarray
     mu: np.ndarray
     sd: np.ndarray
-    fold_of: np.ndarray  # per session
+    fold_of: np.ndarray  # per session (-1: our own example, a training row of every fold)
     row_fold: np.ndarray  # per turn
     gold: dict[str, list[str | None]]
+    real: np.ndarray  # per turn: an AnnoMI turn (not one of our own examples)
+    real_sessions: np.ndarray  # per session: an AnnoMI transcript
 
 
-def load() -> Data:
+#: dense columns of the position in the session (relative position, first turn, last turn; the last three)
+POSITION = slice(F.DENSE_DIM - 3, F.DENSE_DIM)
+
+
+def load(use_examples: bool | None = None) -> Data:
+    if use_examples is None:
+        use_examples = USE_EXAMPLES
     sessions = load_sessions()
     embs = cached_embeddings(sessions)
+    if use_examples:
+        examples = load_examples()
+        sessions += examples
+        embs += cached_embeddings(examples)
     M, raw = H.design(sessions, embs)
+    real_sessions = np.array([not s.example for s in sessions])
+    real = np.concatenate(
+        [[r] * len(s.conversation.turns) for r, s in zip(real_sessions, sessions, strict=True)]
+    )
+    # an example is an excerpt from the middle of a session, not a whole one: no first/last-turn flags
+    raw[~real, POSITION] = np.array([0.5, 0.0, 0.0], dtype=np.float32)
     used = np.flatnonzero(np.asarray(M.S.getnnz(axis=0)) > 0)
     M.S = M.S[:, used].tocsr()
-    mu, sd = H.standardiser(raw)
+    mu, sd = H.standardiser(raw[real])
     M.D = ((raw - mu) / sd).astype(np.float32)
     fold_of = np.array(folds(sessions))
     row_fold = np.concatenate([[fold_of[i]] * len(s.conversation.turns) for i, s in enumerate(sessions)])
     gold = {spec.name: H.gold(spec, sessions) for spec in H.HEADS}
-    return Data(sessions, embs, M, used.astype(np.int64), mu, sd, fold_of, row_fold, gold)
+    return Data(
+        sessions,
+        embs,
+        M,
+        used.astype(np.int64),
+        mu,
+        sd,
+        fold_of,
+        row_fold,
+        gold,
+        real.astype(bool),
+        real_sessions,
+    )
 
 
 def _key(data: Data) -> str:
@@ -195,6 +228,8 @@ def calibrate(
 def calibrate_all(
     data: Data, oof: dict[str, dict[str, np.ndarray]], rows: np.ndarray
 ) -> dict[str, dict[str, object]]:
+    """Calibration on out-of-fold predictions of AnnoMI turns only (our examples have none)."""
+    rows = rows & data.real
     return {spec.name: calibrate(spec, oof[spec.name], data.gold[spec.name], rows) for spec in H.HEADS}
 
 
@@ -250,7 +285,9 @@ def session_features_oof(
     tmp: Path,
     stacks: list[dict[str, np.ndarray]] | None = None,
 ) -> np.ndarray:
-    """Quality features of every session from the fold model that did not see it (run-time code path)."""
+    """Quality features of every session from the fold model that did not see it (run-time code path).
+
+    Our own examples (fold -1) are never scored: their rows stay zero and must be left out of the fit."""
     feats = np.zeros((len(data.sessions), len(QUALITY_FEATURES)))
     for fold, fitted in enumerate(models):
         d = tmp / f"qfold{fold}"

@@ -65,19 +65,20 @@ def fit_all(data: Data, Z: np.ndarray, rows: np.ndarray) -> dict[str, tuple[np.n
 def stack_oof(data: Data, X: np.ndarray, k: int = 5) -> tuple[list[Stack], dict[str, np.ndarray]]:
     """Fold stackers and out-of-fold stack log-probabilities (fold k's stacker never sees fold k's labels).
 
-    Cached under training/.cache/ (key: the stacking features and C_STACK)."""
-    key = hashlib.sha256(X.tobytes() + f"{C_STACK}".encode()).hexdigest()[:12]
+    Our own examples have no out-of-fold base predictions, so the stackers are standardised and fitted on
+    AnnoMI turns only. Cached under training/.cache/ (key: the stacking features, the rows and C_STACK)."""
+    key = hashlib.sha256(X.tobytes() + data.real.tobytes() + f"{C_STACK}".encode()).hexdigest()[:12]
     path = CACHE / f"stack-{key}.pkl"
     if path.exists():
         with path.open("rb") as fh:
             cached: tuple[list[Stack], dict[str, np.ndarray]] = pickle.load(fh)
             return cached
-    mu, sd = standardise(X)
+    mu, sd = standardise(X[data.real])
     Z = (X - mu) / sd
     out = {spec.name: np.zeros((len(X), len(spec.classes))) for spec in H.HEADS}
     stacks = []
     for fold in range(k):
-        fitted = fit_all(data, Z, data.row_fold != fold)
+        fitted = fit_all(data, Z, (data.row_fold != fold) & data.real)
         test = data.row_fold == fold
         for name, (W, b) in fitted.items():
             out[name][test] = H.log_softmax(Z[test] @ W + b)
@@ -89,8 +90,9 @@ def stack_oof(data: Data, X: np.ndarray, k: int = 5) -> tuple[list[Stack], dict[
 
 
 def fit_final(data: Data, X: np.ndarray) -> Stack:
-    mu, sd = standardise(X)
-    return Stack(mu, sd, fit_all(data, (X - mu) / sd, np.ones(len(X), dtype=bool)))
+    """The run-time stacker: all AnnoMI turns (our examples have no out-of-fold base predictions)."""
+    mu, sd = standardise(X[data.real])
+    return Stack(mu, sd, fit_all(data, (X - mu) / sd, data.real))
 
 
 def with_stack(

@@ -1,0 +1,1 @@
+"""One-off training experiments (not used by `training.train` or `training.evaluate`)."""
