@@ -101,16 +101,27 @@ def _round(spread_seconds: float) -> dict[str, Any]:
     }
 
 
+BURSTS = 5
+
+
 def run() -> dict[str, Any]:
-    burst = _round(0.0)
+    # One burst on 2 shared cores varies by a third from run to run, so the burst is repeated and its
+    # median round reported, with the worst round beside it.
+    bursts = sorted((_round(0.0) for _ in range(BURSTS)), key=lambda result: result["p99_ms"])
+    burst = bursts[len(bursts) // 2]
     paced = _round(10.0)
     return {
         "description": (
             f"{CLIENTS} clients, each with their own link, POST their check-ins to `safeenough serve` "
             "(one worker, SQLite, WAL) on this 2-core machine, the load generator (aiohttp) included. "
-            "checkin_*: all at the same moment (a burst). checkin_paced_*: the same 100 spread evenly over "
-            "10 seconds. Latency per POST; rows counted afterwards."
+            f"checkin_*: all at the same moment (a burst), {BURSTS} bursts on fresh databases, the burst "
+            "with the median p99 reported; checkin_p99_ms_worst_burst is the worst of them. "
+            "checkin_paced_*: the same 100 spread evenly over 10 seconds. Latency per POST; rows counted "
+            "afterwards (lost/duplicated summed over all bursts)."
         ),
         **{f"checkin_{key}": value for key, value in burst.items()},
+        "checkin_p99_ms_worst_burst": bursts[-1]["p99_ms"],
+        "checkin_lost": sum(result["lost"] for result in bursts),
+        "checkin_duplicated": sum(result["duplicated"] for result in bursts),
         **{f"checkin_paced_{key}": value for key, value in paced.items()},
     }

@@ -7,6 +7,9 @@ from sqlalchemy import Connection, insert, select
 from safeenough.domain.audit import AuditAction, AuditEvent
 from safeenough.storage.tables import audit_events
 
+# Built once: every clinical read and write records an event.
+_INSERT = insert(audit_events)
+
 
 class AuditRepository:
     def __init__(self, connection: Connection) -> None:
@@ -21,14 +24,15 @@ class AuditRepository:
         detail: str = "",
     ) -> None:
         self.connection.execute(
-            insert(audit_events).values(
-                at=datetime.now(UTC),
-                actor_id=actor_id,
-                action=action.value,
-                target_kind=target_kind,
-                target_id=target_id,
-                detail=detail[:500],
-            )
+            _INSERT,
+            {
+                "at": datetime.now(UTC),
+                "actor_id": actor_id,
+                "action": action.value,
+                "target_kind": target_kind,
+                "target_id": target_id,
+                "detail": detail[:500],
+            },
         )
 
     def recent(self, limit: int) -> list[AuditEvent]:

@@ -9,7 +9,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from safeenough.domain.checkin_link import CheckInLink
 from safeenough.storage.database import as_utc
@@ -17,6 +17,14 @@ from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import checkin_links
 
 SALT = "safeenough.checkin-link.v1"
+
+# Built once: every client submission runs these, and a burst of check-ins runs them many times at once.
+_BY_ID = select(checkin_links).where(checkin_links.c.id == bindparam("link_id"))
+_USE = (
+    update(checkin_links)
+    .where(checkin_links.c.id == bindparam("link_id"), checkin_links.c.used_at.is_(None))
+    .values(used_at=bindparam("used_at"))
+)
 
 
 class LinkProblem(Exception):
@@ -93,9 +101,7 @@ class CheckInLinkRepository:
             raise LinkProblem("invalid") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("l"), int):
             raise LinkProblem("invalid")
-        row = self.connection.execute(
-            select(checkin_links).where(checkin_links.c.id == payload["l"])
-        ).one_or_none()
+        row = self.connection.execute(_BY_ID, {"link_id": payload["l"]}).one_or_none()
         if row is None or not secrets.compare_digest(row.nonce_hash, _hash(str(payload.get("n", "")))):
             raise LinkProblem("invalid")
         link = _link(row)
@@ -106,11 +112,7 @@ class CheckInLinkRepository:
 
     def use(self, link_id: int) -> None:
         """Mark the link used; if another request used it first, say so (single use under concurrency)."""
-        result = self.connection.execute(
-            update(checkin_links)
-            .where(checkin_links.c.id == link_id, checkin_links.c.used_at.is_(None))
-            .values(used_at=datetime.now(UTC))
-        )
+        result = self.connection.execute(_USE, {"link_id": link_id, "used_at": datetime.now(UTC)})
         if result.rowcount != 1:
             raise LinkProblem("used")
 

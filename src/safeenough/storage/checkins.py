@@ -3,15 +3,20 @@
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, bindparam, insert, select
 
 from safeenough.domain.checkin import CheckIn
 from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import checkins
 
-# Built once: a check-in burst inserts many rows, and this skips rebuilding the statement for each.
+# Built once: a burst of check-ins runs these many times at once.
 _INSERT = insert(checkins).returning(checkins.c.id)
+_EXISTS = select(checkins.c.id).where(
+    checkins.c.session_id == bindparam("session_id"),
+    checkins.c.client_id == bindparam("client_id"),
+    checkins.c.instrument_id == bindparam("instrument_id"),
+)
 
 
 class CheckInRepository:
@@ -58,11 +63,7 @@ class CheckInRepository:
 
     def exists(self, session_id: int, client_id: int, instrument_id: str) -> bool:
         found = self.connection.execute(
-            select(checkins.c.id).where(
-                checkins.c.session_id == session_id,
-                checkins.c.client_id == client_id,
-                checkins.c.instrument_id == instrument_id,
-            )
+            _EXISTS, {"session_id": session_id, "client_id": client_id, "instrument_id": instrument_id}
         ).first()
         return found is not None
 
