@@ -159,6 +159,8 @@ checkin_links = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
+    # The caseload looks for each client's links that lapsed unanswered (missing check-ins).
+    Index("ix_checkin_links_client_id_expires_at", "client_id", "expires_at"),
 )
 
 checkins = Table(
