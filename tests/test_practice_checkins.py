@@ -1,17 +1,26 @@
 """Check-ins through the facade: links, submissions, alerts, monitoring."""
 
+import json
+import logging
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
 from safeenough.domain.alert import AlertKind, AlertStatus
+from safeenough.domain.audit import AuditAction, AuditEvent
 from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.clinician import Clinician
 from safeenough.errors import AnswersInvalid, InvalidInput, LinkUnusable, NotFound, PermissionDenied
+from safeenough.instruments import InstrumentFileInvalid, user_instruments_dir
 from safeenough.practice import IssuedLink, Practice
+from safeenough.settings import Settings
+from safeenough.storage import database
 from safeenough.storage.fixtures import DEMO_CHECKINS
 from safeenough.storage.tables import checkin_links, checkins
+from tests.instruments.test_loader import SRS
 
 
 def couple(practice: Practice, ada: Clinician) -> Case:
@@ -232,3 +241,133 @@ def test_two_lapsed_links_show_on_the_caseload_without_opening_the_case(
     with demo_practice.store.transaction() as work:
         kinds = [record.alert.kind for record in work.alerts.for_cases([case.id])]
     assert kinds == [AlertKind.MISSING_CHECKINS]
+
+
+# Installed instruments live in the database, so every app server sharing it sees the same ones. ---------
+
+
+def srs_file(folder: Path, name: str = "my-srs.json", **changes: Any) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(json.dumps(dict(SRS, **changes)), encoding="utf-8")
+    return path
+
+
+def second_server(settings: Settings, tmp_path: Path) -> Practice:
+    """Another app server on the same database, with a data folder of its own."""
+    return Practice.open(settings.model_copy(update={"data_dir": tmp_path / "server-2"}))
+
+
+def instrument_events(practice: Practice) -> list[AuditEvent]:
+    with practice.store.transaction() as work:
+        return [event for event in work.audit.recent(1000) if event.target_kind == "instrument"]
+
+
+def test_an_instrument_installed_on_one_server_is_asked_and_answered_through_another(
+    demo_practice: Practice, ada: Clinician, settings: Settings, tmp_path: Path
+) -> None:
+    other = second_server(settings, tmp_path)
+    try:
+        assert "srs" not in other.instruments()
+        installed = demo_practice.install_instrument(srs_file(tmp_path / "files"))
+        assert installed.id == "srs"
+        assert not user_instruments_dir(settings.data_dir).exists()
+        assert other.instruments().get("srs").title == "Session Rating Scale"
+        assert not other.instruments().is_builtin("srs")
+        session = demo_practice.case_detail(ada, couple(demo_practice, ada).id).sessions[0]
+        issued = demo_practice.issue_checkin_link(
+            ada, session.id, session.attendee_ids[0], instrument_ids=("srs",)
+        )
+        invitation = other.open_checkin(issued.token)
+        assert [instrument.id for instrument in invitation.instruments] == ["srs"]
+        answers = {item.id: 9.0 for item in invitation.instruments[0].items}
+        assert len(other.submit_checkin(issued.token, {"srs": answers}, {})) == 1
+    finally:
+        other.close()
+    events = instrument_events(demo_practice)
+    assert [(event.action, event.detail) for event in events] == [
+        (AuditAction.CREATE, "srs 3.0 from my-srs.json")
+    ]
+
+
+def test_the_parsed_catalogue_is_kept_until_an_installed_definition_changes(
+    practice: Practice, tmp_path: Path
+) -> None:
+    first = practice.instruments()
+    assert practice.instruments() is first
+    practice.install_instrument(srs_file(tmp_path))
+    second = practice.instruments()
+    assert "srs" in second
+    assert practice.instruments() is second
+
+
+def test_replacing_an_installed_instrument_reaches_every_server(
+    practice: Practice, settings: Settings, tmp_path: Path
+) -> None:
+    other = second_server(settings, tmp_path)
+    try:
+        practice.install_instrument(srs_file(tmp_path / "files"))
+        assert other.instruments().get("srs").version == "3.0"
+        newer = srs_file(tmp_path / "files", "srs-3.1.json", version="3.1", title="Session Rating Scale 3.1")
+        assert practice.install_instrument(newer, replace=True).version == "3.1"
+        assert other.instruments().get("srs").title == "Session Rating Scale 3.1"
+        assert practice.instruments().get("srs").version == "3.1"
+    finally:
+        other.close()
+    assert [(event.action, event.detail) for event in instrument_events(practice)] == [
+        (AuditAction.UPDATE, "srs 3.1 from srs-3.1.json"),
+        (AuditAction.CREATE, "srs 3.0 from my-srs.json"),
+    ]
+
+
+def test_a_refused_install_changes_nothing_and_says_why(practice: Practice, tmp_path: Path) -> None:
+    practice.install_instrument(srs_file(tmp_path))
+    with practice.store.reading_instruments() as stored:
+        before = stored.all()
+    broken = srs_file(tmp_path, "broken.json", items=[dict(SRS["items"][0], max=-1)])
+    with pytest.raises(InstrumentFileInvalid, match=r"broken\.json: items\[0\]\.max: must be greater"):
+        practice.install_instrument(broken, replace=True)
+    with pytest.raises(InvalidInput, match=r"phq\.json: id: 'phq-9' is a built-in instrument"):
+        practice.install_instrument(srs_file(tmp_path, "phq.json", id="phq-9"), replace=True)
+    with pytest.raises(InvalidInput, match="'srs' is already installed; use replace to overwrite it"):
+        practice.install_instrument(srs_file(tmp_path, "srs-3.1.json", version="3.1"))
+    with practice.store.reading_instruments() as stored:
+        assert stored.all() == before
+    assert practice.instruments().get("srs").version == "3.0"
+    assert len(instrument_events(practice)) == 1
+
+
+def test_instrument_files_installed_before_the_upgrade_are_imported_once_and_left_in_place(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database as the previous version left it, with instruments installed as files.
+    engine = database.create_database_engine(settings.resolved_database_url)
+    database.upgrade(engine, "0004")
+    engine.dispose()
+    folder = user_instruments_dir(settings.data_dir)
+    srs_file(folder, "srs.json")
+    (folder / "ors.json").write_text("{", encoding="utf-8")
+    srs_file(folder, "shadow.json", id="gad-7")
+    with caplog.at_level(logging.WARNING, logger="safeenough.practice"):
+        upgraded = Practice.create(settings)
+    try:
+        assert upgraded.instruments().get("srs").version == "3.0"
+        assert upgraded.instruments().problems == ()
+        assert sorted(path.name for path in folder.iterdir()) == ["ors.json", "shadow.json", "srs.json"]
+        warnings = [record.getMessage() for record in caplog.records]
+        assert any("ors.json: line 1, column 2: not valid JSON" in message for message in warnings)
+        assert any("shadow.json: id: 'gad-7' is a built-in instrument" in message for message in warnings)
+        [event] = instrument_events(upgraded)
+        assert event.action is AuditAction.CREATE
+        assert event.detail.startswith("srs 3.0 imported from ")
+        # A newer install wins over the old file, which is never imported again.
+        upgraded.install_instrument(srs_file(settings.data_dir / "new", version="3.1"), replace=True)
+    finally:
+        upgraded.close()
+    reopened = Practice.open(settings)
+    try:
+        assert reopened.import_legacy_instruments() == ()
+        assert reopened.instruments().get("srs").version == "3.1"
+        assert len(instrument_events(reopened)) == 2
+    finally:
+        reopened.close()

@@ -1,8 +1,12 @@
 """Instruments as data: the definitions we ship, the catalogue, and the loader for practice-supplied files.
 
 Public API:
-- `load_catalogue(data_dir)` → `Catalogue` (built-in + installed instruments, and problems of bad files)
-- `install_instrument(path, data_dir, replace=False)` → `Instrument` (what `safeenough instrument add` calls)
+- `load_catalogue(user_definitions)` → `Catalogue` (built-in + the given (source name, bytes) definitions,
+  and the problems of those that could not be loaded); pure: the facade reads the definitions from the
+  database
+- `read_instrument_file(path)` → (`Instrument`, bytes) and `check_installable(instrument, ...)`: what
+  `safeenough instrument add` checks before the facade stores the file
+- `legacy_instrument_files(data_dir)` → files installed under `<data dir>/instruments` before the database
 - `load_instrument_file(path)` / `parse_instrument(text, source_name=...)` → `Instrument`
 - `builtin_instruments()` → the shipped instruments
 
@@ -14,9 +18,12 @@ from safeenough.instruments.catalogue import (
     PHQ_9,
     SAFETY_CHECKIN,
     Catalogue,
+    UserDefinition,
     builtin_instruments,
-    install_instrument,
+    check_installable,
+    legacy_instrument_files,
     load_catalogue,
+    read_instrument_file,
     user_instruments_dir,
 )
 from safeenough.instruments.loader import (
@@ -33,10 +40,13 @@ __all__ = [
     "SAFETY_CHECKIN",
     "Catalogue",
     "InstrumentFileInvalid",
+    "UserDefinition",
     "builtin_instruments",
-    "install_instrument",
+    "check_installable",
+    "legacy_instrument_files",
     "load_catalogue",
     "load_instrument_file",
     "parse_instrument",
+    "read_instrument_file",
     "user_instruments_dir",
 ]

@@ -1,15 +1,18 @@
 """The instruments a practice can use: the ones we ship, plus the ones it installed from its own files.
 
 Shipped definitions live in the package (`instruments/definitions/*.json`, read with importlib.resources).
-User-installed definitions live in `<data dir>/instruments/`, one `<id>.json` each; `install_instrument`
-checks a file and copies it there. A broken user file never stops the catalogue from loading: it is
-left out and its problems are listed in `Catalogue.problems`, to be shown to the clinician.
+A practice's own definitions are stored in its database (the facade reads and writes them); this module
+only checks and parses them, so it needs no storage:
+- `load_catalogue(user_definitions)` builds the catalogue from the built-ins plus user definitions given
+  as (source name, bytes) pairs. A broken or clashing one never stops the catalogue from loading: it is
+  left out and its problems are listed in `Catalogue.problems`, to be shown to the clinician.
+- `read_instrument_file` + `check_installable` are what installing a file checks, with the same messages.
+- `legacy_instrument_files` lists the files installed before definitions moved into the database
+  (`<data dir>/instruments/<id>.json`), so the facade can import them once.
 """
 
 import functools
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,10 +27,22 @@ SAFETY_CHECKIN = "safeenough-safety"
 PHQ_9 = "phq-9"
 GAD_7 = "gad-7"
 
+UserDefinition = tuple[str, bytes | str]
+"""A practice's own definition: (source name, the file's bytes or text). The source name starts every
+problem reported about it, e.g. `srs.json`."""
+
 
 def user_instruments_dir(data_dir: Path) -> Path:
-    """Where a practice's own instrument files live: `<data dir>/instruments`."""
+    """Where installed instrument files lived before they moved into the database.
+
+    `<data dir>/instruments`; read once when a practice opens, to import them."""
     return data_dir / USER_FOLDER
+
+
+def legacy_instrument_files(data_dir: Path) -> list[Path]:
+    """The `*.json` files under `<data dir>/instruments` (installs from before the database), by name."""
+    folder = user_instruments_dir(data_dir)
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
 @functools.cache
@@ -74,56 +89,57 @@ class Catalogue:
         return tuple(self.instruments)
 
 
-def load_catalogue(data_dir: Path | None = None) -> Catalogue:
-    """Built-in instruments, plus every valid `*.json` under `<data_dir>/instruments` when given."""
+def load_catalogue(user_definitions: Iterable[UserDefinition] = ()) -> Catalogue:
+    """Built-in instruments, plus every valid user definition given as (source name, bytes) pairs.
+
+    Pure: nothing is read but the built-ins. A definition that does not parse, or whose id is a built-in
+    one or already taken by an earlier definition, is left out and explained in `problems`.
+    """
     instruments = {instrument.id: instrument for instrument in builtin_instruments()}
     builtin_ids = frozenset(instruments)
     problems: list[str] = []
-    folder = user_instruments_dir(data_dir) if data_dir is not None else None
-    if folder is not None and folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            try:
-                instrument = load_instrument_file(path)
-            except InstrumentFileInvalid as error:
-                problems.extend(error.problems)
-                continue
-            if instrument.id in builtin_ids:
-                problems.append(
-                    f"{path.name}: id: {instrument.id!r} is a built-in instrument; choose another id"
-                )
-            elif instrument.id in instruments:
-                problems.append(f"{path.name}: id: {instrument.id!r} is defined by another file too")
-            else:
-                instruments[instrument.id] = instrument
+    for source_name, data in user_definitions:
+        try:
+            instrument = parse_instrument(data, source_name=source_name)
+        except InstrumentFileInvalid as error:
+            problems.extend(error.problems)
+            continue
+        if instrument.id in builtin_ids:
+            problems.append(
+                f"{source_name}: id: {instrument.id!r} is a built-in instrument; choose another id"
+            )
+        elif instrument.id in instruments:
+            problems.append(f"{source_name}: id: {instrument.id!r} is defined by another file too")
+        else:
+            instruments[instrument.id] = instrument
     return Catalogue(instruments=instruments, builtin_ids=builtin_ids, problems=tuple(problems))
 
 
-def install_instrument(source: Path, data_dir: Path, *, replace: bool = False) -> Instrument:
-    """Check a practice's instrument file and copy it into `<data_dir>/instruments/<id>.json`.
+def read_instrument_file(source: Path) -> tuple[Instrument, bytes]:
+    """Check one definition file; return the instrument and the file's bytes as given (what is stored).
 
-    Raises `InstrumentFileInvalid` explaining each problem, or `InvalidInput` when the id is taken (by
-    a built-in instrument, or by an installed one unless `replace`). Nothing is written on failure.
+    Raises `InstrumentFileInvalid` explaining each problem (see `load_instrument_file`).
     """
-    instrument = load_instrument_file(source)
+    load_instrument_file(source)  # size and readability first: those problems name the file
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        raise InstrumentFileInvalid([f"{source.name}: cannot be read ({error.strerror})"]) from None
+    # Parse the very bytes that will be stored (the file could have changed since it was checked).
+    return parse_instrument(data, source_name=source.name), data
+
+
+def check_installable(
+    instrument: Instrument, *, source_name: str, installed_ids: Collection[str], replace: bool = False
+) -> None:
+    """Raise `InvalidInput` when the instrument's id is taken: by a built-in instrument, or by an
+    installed one unless `replace`."""
     if instrument.id in {builtin.id for builtin in builtin_instruments()}:
         raise InvalidInput(
-            f"{source.name}: id: {instrument.id!r} is a built-in instrument; choose another id"
+            f"{source_name}: id: {instrument.id!r} is a built-in instrument; choose another id"
         )
-    folder = user_instruments_dir(data_dir)
-    target = folder / f"{instrument.id}.json"
-    if target.exists() and not replace:
+    if instrument.id in installed_ids and not replace:
         raise InvalidInput(
-            f"{source.name}: id: an instrument {instrument.id!r} is already installed; "
+            f"{source_name}: id: an instrument {instrument.id!r} is already installed; "
             "use replace to overwrite it"
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    # Write to a temporary file and rename, so a reader never sees half a file.
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{instrument.id}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(source.read_bytes())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return instrument

@@ -18,6 +18,7 @@ from safeenough.errors import (
 )
 from safeenough.instruments.catalogue import Catalogue, load_catalogue
 from safeenough.settings import Settings
+from safeenough.storage.instruments import InstrumentStamp
 from safeenough.storage.store import Store, UnitOfWork
 
 
@@ -28,10 +29,23 @@ class PracticeBase:
         self.store = store
         self.settings = settings
         self._hasher = PasswordHasher()
+        # The parsed catalogue and the stamps of the installed definitions it was built from.
+        self._catalogue: tuple[tuple[InstrumentStamp, ...], Catalogue] | None = None
 
     def instruments(self) -> Catalogue:
-        """Built-in instruments and those the practice installed (files under data_dir/instruments)."""
-        return load_catalogue(self.settings.data_dir)
+        """Built-in instruments and those the practice installed (stored in the database, so every app
+        server on it sees the same). One small query per call; definitions are parsed again only when
+        an install or replacement changed them, here or on another server."""
+        with self.store.reading_instruments() as installed:
+            stamps = installed.stamps()
+            cached = self._catalogue
+            if cached is not None and cached[0] == stamps:
+                return cached[1]
+            definitions = installed.all()
+        # Problems name `<id>.json`, as they did when installed definitions were files of that name.
+        catalogue = load_catalogue((f"{found.id}.json", found.definition) for found in definitions)
+        self._catalogue = (tuple(found.stamp for found in definitions), catalogue)
+        return catalogue
 
     @staticmethod
     def _visible_owners(work: UnitOfWork, actor: Clinician) -> list[Clinician]:

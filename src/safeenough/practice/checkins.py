@@ -1,5 +1,6 @@
 """Check-ins: single-use links, the client's answers, monitoring, alerts with a suggested next step."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,14 +21,22 @@ from safeenough.errors import (
     InvalidInput,
     LinkUnusable,
     NotFound,
+    SafeEnoughError,
 )
-from safeenough.instruments.catalogue import Catalogue, install_instrument
+from safeenough.instruments.catalogue import (
+    Catalogue,
+    check_installable,
+    legacy_instrument_files,
+    read_instrument_file,
+)
 from safeenough.practice.base import PracticeBase
 from safeenough.stats.alerts import case_alerts
 from safeenough.stats.expected_response import ExpectedResponse, PracticeReference, expected_response
 from safeenough.stats.scoring import answer_problems, score_answers, score_checkin
 from safeenough.storage.checkin_links import LinkProblem
 from safeenough.storage.store import UnitOfWork
+
+log = logging.getLogger("safeenough.practice")
 
 AnswerReader = Callable[[tuple[Instrument, ...]], tuple[dict[str, dict[str, Answer]], dict[str, str | None]]]
 """Reads a client's answers for the given instruments: (answers by instrument and item, free text)."""
@@ -84,8 +93,67 @@ class SubmittedCheckIn:
 
 class CheckInsMixin(PracticeBase):
     def install_instrument(self, source: Path, *, replace: bool = False) -> Instrument:
-        """Add a practice-licensed instrument (SRS, ORS, WAI-SR, CORE-10…) from its definition file."""
-        return install_instrument(source, self.settings.data_dir, replace=replace)
+        """Add a practice-licensed instrument (SRS, ORS, WAI-SR, CORE-10…) from its definition file.
+
+        The file is checked first (`InstrumentFileInvalid` explains each problem); an id that is a
+        built-in one, or installed already unless `replace`, is refused (`InvalidInput`). The file's
+        bytes are stored in the database with an audit event, or nothing is stored.
+        """
+        instrument, data = read_instrument_file(source)
+        with self.store.transaction() as work:
+            installed = work.instruments.ids()
+            check_installable(instrument, source_name=source.name, installed_ids=installed, replace=replace)
+            if instrument.id in installed:
+                work.instruments.replace(instrument.id, instrument.version, data, source.name)
+                action = AuditAction.UPDATE
+            else:
+                if not work.instruments.add(instrument.id, instrument.version, data, source.name):
+                    # Another server installed the same id a moment ago: refused as above.
+                    check_installable(instrument, source_name=source.name, installed_ids={instrument.id})
+                action = AuditAction.CREATE
+            detail = f"{instrument.id} {instrument.version} from {source.name}"
+            work.audit.record(None, action, "instrument", None, detail)
+        return instrument
+
+    def import_legacy_instruments(self) -> tuple[str, ...]:
+        """Store the instrument files installed under `<data dir>/instruments` before installed
+        definitions moved into the database, unless one with that id is stored already.
+
+        Runs when a practice opens, so nobody loses an installed instrument on upgrade; the files are
+        left in place. A file that cannot be imported is logged and skipped, never fatal.
+        Returns the ids imported.
+        """
+        files = legacy_instrument_files(self.settings.data_dir)
+        if not files:
+            return ()
+        with self.store.reading_instruments() as stored:
+            known = stored.ids()
+        # Installs were written as `<id>.json`: those already stored need not even be parsed.
+        pending = [path for path in files if path.stem not in known]
+        if not pending:
+            return ()
+        imported: list[str] = []
+        try:
+            with self.store.transaction() as work:
+                known = work.instruments.ids()
+                for path in pending:
+                    try:
+                        instrument, data = read_instrument_file(path)
+                        if instrument.id in known:
+                            continue
+                        check_installable(instrument, source_name=path.name, installed_ids=known)
+                    except InvalidInput as error:
+                        log.warning("instrument file not imported: %s", error)
+                        continue
+                    if work.instruments.add(instrument.id, instrument.version, data, path.name):
+                        detail = f"{instrument.id} {instrument.version} imported from {path}"
+                        work.audit.record(None, AuditAction.CREATE, "instrument", None, detail)
+                        imported.append(instrument.id)
+                    known.add(instrument.id)
+        except SafeEnoughError as error:  # e.g. the key file is missing: open anyway, try next time
+            log.warning("instrument files under %s not imported: %s", files[0].parent, error)
+            return ()
+        return tuple(imported)
 
     def default_checkin_instruments(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.settings.checkin_instruments.split(",") if part.strip())

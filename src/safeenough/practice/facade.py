@@ -22,11 +22,14 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> "Practice":
-        """Connect to the configured database; it must already be migrated (see `migrate`)."""
+        """Connect to the configured database; it must already be migrated (see `migrate`).
+
+        Instrument files installed under `<data dir>/instruments` by an older version are imported."""
         settings = settings or Settings()
         practice = cls(Store(settings.resolved_database_url, settings.resolved_key_file), settings)
         try:
             practice.store.require_current_schema()
+            practice.import_legacy_instruments()
         except BaseException:
             practice.close()
             raise
@@ -39,6 +42,7 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
         practice = cls(Store(settings.resolved_database_url, settings.resolved_key_file), settings)
         try:
             practice.migrate()
+            practice.import_legacy_instruments()
         except BaseException:
             practice.close()
             raise

@@ -20,6 +20,7 @@ from safeenough.storage.checkins import CheckInRepository
 from safeenough.storage.clinicians import ClinicianRepository
 from safeenough.storage.encryption import FieldCipher, create_key_file, load_key_file
 from safeenough.storage.formulation import DismissalRepository, FormulationRepository, PatternRepository
+from safeenough.storage.instruments import InstrumentRepository
 from safeenough.storage.logins import LoginRepository
 from safeenough.storage.sessions import SessionRepository
 from safeenough.storage.tables import settings
@@ -46,6 +47,7 @@ class UnitOfWork:
     formulation: FormulationRepository
     patterns: PatternRepository
     dismissals: DismissalRepository
+    instruments: InstrumentRepository
 
 
 class Store:
@@ -129,7 +131,15 @@ class Store:
             formulation=FormulationRepository(connection, cipher),
             patterns=PatternRepository(connection, cipher),
             dismissals=DismissalRepository(connection),
+            instruments=InstrumentRepository(connection),
         )
+
+    @contextmanager
+    def reading_instruments(self) -> Iterator[InstrumentRepository]:
+        """Installed instruments, read outside a unit of work: they are not clinical, so this needs no
+        key, and on SQLite it does not queue behind writers (WAL lets it read while another writes)."""
+        with self.engine.connect() as connection:
+            yield InstrumentRepository(connection)
 
     def setting(self, key: str) -> str | None:
         with self.engine.connect() as connection:

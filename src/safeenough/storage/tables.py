@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -341,4 +342,19 @@ dismissed_suggestions = Table(
     Column("dismissed_at", DateTime(timezone=True), nullable=False),
     Column("dismissed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
     CheckConstraint("kind IN ('formulation', 'enactment')", name="kind"),
+)
+
+instruments = Table(
+    "instruments",
+    metadata,
+    # Practice-licensed instrument definitions (`safeenough instrument add`), kept in the database so
+    # every app server sharing it asks the same questions. Not clinical data: stored as given, unsealed.
+    Column("id", String(64), primary_key=True),
+    Column("version", String(40), nullable=False),
+    # The definition file's bytes exactly as installed; parsed and checked again when the catalogue loads.
+    Column("definition", LargeBinary, nullable=False),
+    Column("source_name", String(255), nullable=False),
+    Column("installed_at", DateTime(timezone=True), nullable=False),
+    # 1 when first installed, one more for each replacement; with installed_at it tells a cache it is stale.
+    Column("revision", Integer, nullable=False, default=1, server_default="1"),
 )
