@@ -12,7 +12,7 @@ from safeenough.errors import (
     InvalidInput,
     PermissionDenied,
 )
-from safeenough.practice.checkins import CheckInsMixin
+from safeenough.practice.checkins import CheckInsMixin, PracticeTrajectories
 from safeenough.storage import fixtures
 
 
@@ -45,9 +45,10 @@ class CasesMixin(CheckInsMixin):
             unchecked = set(work.cases.needing_alert_review([case.id for case in cases], datetime.now(UTC)))
             if unchecked:
                 catalogue = self.instruments()
+                trajectories = PracticeTrajectories(work)
                 for case in cases:
                     if case.id in unchecked:
-                        self._refresh_alerts(work, case, catalogue)
+                        self._refresh_alerts(work, case, catalogue, trajectories)
             dates = work.sessions.summaries([case.id for case in cases], today)
             open_alerts = work.alerts.open_counts([case.id for case in cases])
             work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, f"{len(cases)} cases")

@@ -84,6 +84,38 @@ class CaseMonitoring:
     instruments: tuple[Instrument, ...]
 
 
+class PracticeTrajectories:
+    """Every client's totals per instrument, read once per unit of work.
+
+    A case's expected treatment response is drawn from all the practice's other clients; the caseload may
+    evaluate hundreds of cases' alerts at once (after a bulk import), and reading every trajectory again
+    for each case made that quadratic."""
+
+    def __init__(self, work: UnitOfWork) -> None:
+        self._work = work
+        self._by_instrument: dict[str, dict[int, tuple[float, ...]]] = {}
+
+    def reference(self, instrument: Instrument, exclude: set[int]) -> PracticeReference:
+        """Earlier clients' trajectories on this instrument, leaving out `exclude` (the case's own)."""
+        if instrument.kind is InstrumentKind.ALLIANCE:
+            return PracticeReference()  # the expected response is drawn for outcome measures only
+        by_client = self._by_instrument.get(instrument.id)
+        if by_client is None:
+            points: dict[int, list[tuple[int, float]]] = {}
+            for client_id, session_id, total in self._work.checkins.totals_by_instrument(instrument.id):
+                points.setdefault(client_id, []).append((session_id, total))
+            by_client = {
+                client_id: tuple(total for _, total in sorted(client_points))
+                for client_id, client_points in points.items()
+            }
+            self._by_instrument[instrument.id] = by_client
+        return PracticeReference(
+            trajectories=tuple(
+                trajectory for client_id, trajectory in by_client.items() if client_id not in exclude
+            )
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SubmittedCheckIn:
     link: CheckInLink
@@ -308,8 +340,9 @@ class CheckInsMixin(PracticeBase):
         check_ins = work.checkins.for_clients([client.id for client in case.clients])
         tracks = []
         used = [i for i in catalogue if any(c.instrument_id == i.id for c in check_ins)]
+        trajectories = PracticeTrajectories(work)
         for instrument in used:
-            reference = self._reference(work, instrument, exclude={client.id for client in case.clients})
+            reference = trajectories.reference(instrument, exclude={client.id for client in case.clients})
             for client in case.clients:
                 history = tuple(
                     ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id])
@@ -355,21 +388,17 @@ class CheckInsMixin(PracticeBase):
         except LinkProblem as problem:
             raise LinkUnusable(problem.reason) from None
 
-    @staticmethod
-    def _reference(work: UnitOfWork, instrument: Instrument, exclude: set[int]) -> PracticeReference:
-        """Earlier clients' trajectories on this instrument, for the expected treatment response."""
-        if instrument.kind is InstrumentKind.ALLIANCE:
-            return PracticeReference()  # the expected response is drawn for outcome measures only
-        by_client: dict[int, list[tuple[int, float]]] = {}
-        for client_id, session_id, total in work.checkins.totals_by_instrument(instrument.id):
-            if client_id not in exclude:
-                by_client.setdefault(client_id, []).append((session_id, total))
-        return PracticeReference(
-            trajectories=tuple(tuple(total for _, total in sorted(points)) for points in by_client.values())
-        )
+    def _refresh_alerts(
+        self,
+        work: UnitOfWork,
+        case: Case,
+        catalogue: Catalogue,
+        trajectories: PracticeTrajectories | None = None,
+    ) -> None:
+        """Evaluate every alert rule for the case's latest check-ins and store the ones not seen before.
 
-    def _refresh_alerts(self, work: UnitOfWork, case: Case, catalogue: Catalogue) -> None:
-        """Evaluate every alert rule for the case's latest check-ins and store the ones not seen before."""
+        Pass one `PracticeTrajectories` when evaluating many cases in one unit of work."""
+        trajectories = trajectories or PracticeTrajectories(work)
         sessions = work.sessions.for_cases([case.id])[case.id]
         numbers = {session.id: session for session in sessions}
         check_ins = work.checkins.for_clients([client.id for client in case.clients])
@@ -401,7 +430,7 @@ class CheckInsMixin(PracticeBase):
                         session.id, session.number, session.held_on, (session.id, link.client_id) in returned
                     )
                 )
-            reference = self._reference(work, instrument, exclude={client.id for client in case.clients})
+            reference = trajectories.reference(instrument, exclude={client.id for client in case.clients})
             found = case_alerts(
                 {client_id: history for client_id, history in histories.items() if history},
                 instrument,
