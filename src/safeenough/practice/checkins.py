@@ -328,19 +328,28 @@ class CheckInsMixin(PracticeBase):
         catalogue = self.instruments()
         with self.store.transaction() as work:
             case, owner = self._visible_case(work, actor, case_id)
-            self._refresh_alerts(work, case, catalogue)
+            trajectories = PracticeTrajectories(work)
+            self._refresh_alerts(work, case, catalogue, trajectories)
             work.audit.record(actor.id, AuditAction.READ, "checkins", case.id)
-            return self._monitoring(work, case, read_only=owner.id != actor.id, catalogue=catalogue)
+            return self._monitoring(
+                work, case, read_only=owner.id != actor.id, catalogue=catalogue, trajectories=trajectories
+            )
 
     def _monitoring(
-        self, work: UnitOfWork, case: Case, *, read_only: bool, catalogue: Catalogue
+        self,
+        work: UnitOfWork,
+        case: Case,
+        *,
+        read_only: bool,
+        catalogue: Catalogue,
+        trajectories: PracticeTrajectories | None = None,
     ) -> CaseMonitoring:
         sessions = work.sessions.for_cases([case.id])[case.id]
         numbers = {session.id: session.number for session in sessions}
         check_ins = work.checkins.for_clients([client.id for client in case.clients])
         tracks = []
         used = [i for i in catalogue if any(c.instrument_id == i.id for c in check_ins)]
-        trajectories = PracticeTrajectories(work)
+        trajectories = trajectories or PracticeTrajectories(work)
         for instrument in used:
             reference = trajectories.reference(instrument, exclude={client.id for client in case.clients})
             for client in case.clients:

@@ -58,7 +58,7 @@ from safeenough.domain.supervision import (
 )
 from safeenough.domain.validation import DomainError, require_text
 from safeenough.errors import InvalidInput, NotFound
-from safeenough.practice.checkins import CheckInsMixin, ClientTrack
+from safeenough.practice.checkins import CheckInsMixin, ClientTrack, PracticeTrajectories
 from safeenough.stats.curiosity import (
     RECENT_SESSIONS,
     UNTESTED_AFTER_SESSIONS,
@@ -860,8 +860,11 @@ class FormulationMixin(CheckInsMixin):
         day = today or date.today()
         with self.store.transaction() as work:
             case, owner = self._visible_case(work, actor, case_id)
-            self._refresh_alerts(work, case, catalogue)
-            monitoring = self._monitoring(work, case, read_only=owner.id != actor.id, catalogue=catalogue)
+            trajectories = PracticeTrajectories(work)
+            self._refresh_alerts(work, case, catalogue, trajectories)
+            monitoring = self._monitoring(
+                work, case, read_only=owner.id != actor.id, catalogue=catalogue, trajectories=trajectories
+            )
             sessions = {session.id: session for session in monitoring.sessions}
             codes = {client.id: client.code for client in case.clients}
             alliance = tuple(
