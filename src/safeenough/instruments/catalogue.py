@@ -19,7 +19,7 @@ from pathlib import Path
 
 from safeenough.domain.instrument import Instrument
 from safeenough.errors import InvalidInput, NotFound
-from safeenough.instruments.loader import InstrumentFileInvalid, load_instrument_file, parse_instrument
+from safeenough.instruments.loader import InstrumentFileInvalid, parse_instrument, read_definition_bytes
 
 USER_FOLDER = "instruments"
 
@@ -118,14 +118,9 @@ def load_catalogue(user_definitions: Iterable[UserDefinition] = ()) -> Catalogue
 def read_instrument_file(source: Path) -> tuple[Instrument, bytes]:
     """Check one definition file; return the instrument and the file's bytes as given (what is stored).
 
-    Raises `InstrumentFileInvalid` explaining each problem (see `load_instrument_file`).
+    Raises `InstrumentFileInvalid` explaining each problem, as `load_instrument_file` does.
     """
-    load_instrument_file(source)  # size and readability first: those problems name the file
-    try:
-        data = source.read_bytes()
-    except OSError as error:
-        raise InstrumentFileInvalid([f"{source.name}: cannot be read ({error.strerror})"]) from None
-    # Parse the very bytes that will be stored (the file could have changed since it was checked).
+    data = read_definition_bytes(source)
     return parse_instrument(data, source_name=source.name), data
 
 

@@ -345,6 +345,11 @@ def parse_instrument(data: str | bytes, *, source_name: str) -> Instrument:
 
 def load_instrument_file(path: Path) -> Instrument:
     """Read and check one definition file; problems name the file by its base name."""
+    return parse_instrument(read_definition_bytes(path), source_name=path.name)
+
+
+def read_definition_bytes(path: Path) -> bytes:
+    """A definition file's bytes, after checking it exists, can be read and is not too large."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -355,4 +360,4 @@ def load_instrument_file(path: Path) -> Instrument:
         data = path.read_bytes()
     except OSError as error:
         raise InstrumentFileInvalid([f"{path.name}: cannot be read ({error.strerror})"]) from None
-    return parse_instrument(data, source_name=path.name)
+    return data
