@@ -19,7 +19,7 @@ from safeenough.practice import IssuedLink, Practice
 from safeenough.settings import Settings
 from safeenough.storage import database
 from safeenough.storage.fixtures import DEMO_CHECKINS
-from safeenough.storage.tables import checkin_links, checkins
+from safeenough.storage.tables import checkin_links, checkins, sessions
 from tests.instruments.test_loader import SRS
 
 
@@ -371,3 +371,16 @@ def test_instrument_files_installed_before_the_upgrade_are_imported_once_and_lef
         assert len(instrument_events(reopened)) == 2
     finally:
         reopened.close()
+
+
+def test_the_demo_check_ins_are_dated_the_evening_of_their_session(demo_practice: Practice) -> None:
+    with demo_practice.store.engine.connect() as connection:
+        rows = connection.execute(
+            select(sessions.c.held_on, checkins.c.submitted_at, checkin_links.c.created_at)
+            .join(checkins, checkins.c.session_id == sessions.c.id)
+            .join(checkin_links, checkin_links.c.id == checkins.c.link_id)
+        ).all()
+    assert len(rows) == len(DEMO_CHECKINS)
+    for held_on, submitted_at, sent_at in rows:
+        assert submitted_at.date() == held_on
+        assert sent_at <= submitted_at

@@ -7,6 +7,7 @@ from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import SpeakerRole
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
+from safeenough.storage.fixtures import DEMO_TRANSCRIPTS
 from safeenough.storage.tables import sessions
 
 TRANSCRIPT = b"""Dana: What would you like to focus on today?
@@ -87,3 +88,17 @@ def test_only_the_owner_imports_and_others_cannot_read(
     assert demo_practice.session_analysis(sol, session_id).read_only
     with pytest.raises(NotFound):
         demo_practice.session_analysis(ben, session_id)
+
+
+def test_the_demo_practice_shows_a_session_report_from_its_own_transcript(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    demo = DEMO_TRANSCRIPTS[0]
+    case = next(s.case for s in demo_practice.caseload(ada) if s.case.title == demo.case_title)
+    session = demo_practice.case_detail(ada, case.id).sessions[demo.session_number - 1]
+    analysis = demo_practice.session_analysis(ada, session.id)
+    assert analysis.transcript is not None
+    assert analysis.transcript.filename == demo.filename
+    assert analysis.report is not None
+    therapist_turns = [t for t in analysis.transcript.conversation.turns if t.role is SpeakerRole.THERAPIST]
+    assert {t.speaker for t in therapist_turns} == {demo.therapist}

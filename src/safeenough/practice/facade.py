@@ -62,6 +62,7 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
                 return None
             credentials = fixtures.seed_demo_practice(work, self.hash_password, today or date.today())
         self._seed_demo_check_ins()
+        self._seed_demo_transcripts()
         return credentials
 
     def _seed_demo_check_ins(self) -> None:
@@ -90,6 +91,24 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
         owner = owners[mara.clinician_id]
         for record in self.case_monitoring(owner, mara.id).alerts:
             self.set_alert_status(owner, record.id, AlertStatus.RESOLVED, fixtures.DEMO_RESOLUTION_NOTE)
+        with self.store.transaction() as work:
+            fixtures.backdate_demo_check_ins(work)
+
+    def _seed_demo_transcripts(self) -> None:
+        """The demo's transcripts go through the same reader and analysis as an upload."""
+        with self.store.transaction() as work:
+            owners = {clinician.id: clinician for clinician in work.clinicians.all()}
+            cases = {case.title: case for case in work.cases.many(work.cases.all_ids())}
+            sessions = work.sessions.for_cases([case.id for case in cases.values()])
+        for demo in fixtures.DEMO_TRANSCRIPTS:
+            case = cases[demo.case_title]
+            self.import_transcript(
+                owners[case.clinician_id],
+                sessions[case.id][demo.session_number - 1].id,
+                filename=demo.filename,
+                data=demo.read(),
+                therapist=demo.therapist,
+            )
 
     def signing_key(self, purpose: str) -> bytes:
         """A secret shared by every worker on this database, derived from the encryption key (HKDF)."""

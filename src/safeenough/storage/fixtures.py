@@ -5,14 +5,15 @@ Everyone here is invented. Names are chosen to be plainly fictional and are mark
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from safeenough.domain.case import CaseKind
 from safeenough.domain.clinician import Role
 from safeenough.storage.store import UnitOfWork
-from safeenough.storage.tables import practices
+from safeenough.storage.tables import checkin_links, checkins, practices, sessions
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - the fictional demo practice, printed at start
 DEMO_PRACTICE_NAME = "Linden Street Counselling (fictional demo)"
@@ -205,3 +206,43 @@ DEMO_CHECKINS = (
     DemoCheckIn(DEMO_CASES[1].title, 2, 0, SAFETY, (6, 5, 6, 6, 6), "It felt like it was two against one."),
     DemoCheckIn(DEMO_CASES[1].title, 2, 1, SAFETY, (10, 10, 9, 10, 10)),
 )
+
+
+def backdate_demo_check_ins(work: UnitOfWork) -> None:
+    """Date the demo's links and answers as if each was sent after its session and answered that evening
+    (they are created at seeding time, which would show October's check-ins as returned today)."""
+    links = work.connection.execute(
+        select(checkin_links.c.id, sessions.c.held_on).join(
+            sessions, sessions.c.id == checkin_links.c.session_id
+        )
+    ).all()
+    for link_id, held_on in links:
+        sent = datetime.combine(held_on, time(17, 0), tzinfo=UTC)
+        returned = datetime.combine(held_on, time(20, 30), tzinfo=UTC)
+        work.connection.execute(
+            update(checkin_links)
+            .where(checkin_links.c.id == link_id)
+            .values(created_at=sent, expires_at=sent + timedelta(days=7), used_at=returned)
+        )
+        work.connection.execute(
+            update(checkins).where(checkins.c.link_id == link_id).values(submitted_at=returned)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTranscript:
+    """A fictional session transcript (in `storage/demo/`), analysed at seeding so that the demo shows a
+    session report."""
+
+    case_title: str
+    session_number: int
+    therapist: str
+    filename: str
+
+    def read(self) -> bytes:
+        return resources.files("safeenough.storage").joinpath("demo", self.filename).read_bytes()
+
+
+# Written for the demo: Ada suggests a sleep diary in a rush, Mara goes along with it and then goes
+# quiet; Ada notices, asks how it landed, owns her part and lets Mara shape the task (session 3's note).
+DEMO_TRANSCRIPTS = (DemoTranscript(DEMO_CASES[0].title, 3, "Ada", "mara-session-3.txt"),)
