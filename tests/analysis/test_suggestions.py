@@ -10,6 +10,7 @@ from safeenough.analysis.suggestions import (
     QUOTE_MAX_CHARACTERS,
     STRATEGIES,
     excerpt,
+    punctuated,
     suggest_check_ins,
 )
 from tests.builders import Labels, analysed
@@ -31,7 +32,8 @@ def test_unrepaired_defends_self_moment_gets_a_check_in_quoting_the_client() -> 
     assert first.purpose == NEXT_SESSION
     assert first.turn == 1
     assert first.strategy == "validate"
-    assert f"“{said}”" in first.text
+    assert f"“{said.removesuffix('.')}”," in first.text
+    assert first.quote == f"“{said}”"
     assert "judged" in first.text
     assert "what was it like to hear" in first.text.lower()
 
@@ -42,7 +44,7 @@ def test_deferential_moment_invites_disagreement_explicitly() -> None:
     )[0]
     assert first.strategy == "invite_disagreement"
     assert "disagree" in first.text
-    assert "“Sure, you know best.”" in first.text
+    assert "“Sure, you know best”," in first.text
 
 
 def test_minimal_response_gently_names_the_shift_and_leaves_room() -> None:
@@ -92,6 +94,16 @@ def test_the_quote_prefers_the_evidence_span_when_it_is_in_the_turn() -> None:
     assert first.quote == "“you never listen”"
 
 
+def test_a_quote_that_ends_a_clause_keeps_one_stop_not_two() -> None:
+    result = analysed(
+        ("C", "Okay.", {"marker": "withdrawal", "subtype": "deferential"}),
+        ("T", "Can I check how that landed?", {"repair": "metacommunication"}),
+    )
+    opening = suggest_check_ins(result)[-1]
+    assert "when you said “Okay”. How has that sat" in opening.text
+    assert punctuated("You said “Why are we here?”. What") == "You said “Why are we here?” What"
+
+
 def test_a_long_turn_is_quoted_short_and_cut_at_a_word_boundary() -> None:
     said = "I " + "really do not think that this is going anywhere at all " * 5
     first = suggest_check_ins(moment(said, {"marker": "confrontation", "subtype": "complaint_progress"}))[0]
@@ -122,7 +134,7 @@ def test_the_opening_suggestion_takes_up_an_unrepaired_confrontation_first() -> 
     suggestions = suggest_check_ins(result)
     assert [s.turn for s in suggestions] == [0, 2, 2]
     assert suggestions[-1].purpose == OPENING
-    assert "“This is a waste of my money.”" in suggestions[-1].text
+    assert "“This is a waste of my money”." in suggestions[-1].text
 
 
 def test_a_session_without_moments_still_gets_an_opening_that_invites_feedback() -> None:

@@ -259,6 +259,16 @@ def quote_of(moment: RuptureMoment, limit: int = QUOTE_MAX_CHARACTERS) -> str:
     return f"“{excerpt(words, limit)}”"
 
 
+QUOTE_THEN_PUNCTUATION = re.compile(r"\.”(?=[.,])")
+QUESTION_QUOTE_THEN_STOP = re.compile(r"(?<=[?!]”)\.")
+
+
+def punctuated(text: str) -> str:
+    """No doubled punctuation where a quote ends a clause: “Okay”. rather than “Okay.”. and
+    “Why this?” rather than “Why this?”."""
+    return QUESTION_QUOTE_THEN_STOP.sub("", QUOTE_THEN_PUNCTUATION.sub("”", text))
+
+
 def excerpt(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
     """Text shortened to at most `limit` characters at a word boundary, with "…" when cut."""
     flat = re.sub(r"\s+", " ", text).strip().strip('"“”')
@@ -291,7 +301,7 @@ def _for_moment(moment: RuptureMoment) -> Suggestion:
         strategy_name=strategy.name,
         why=strategy.why,
         quote=quote,
-        text=template.format(quote=quote),
+        text=punctuated(template.format(quote=quote)),
         self_reflection=reflection,
     )
 
@@ -308,7 +318,7 @@ def _opening(summary: RelationalSummary) -> Suggestion:
             f"Before we start, I've been thinking about last time, when you said {quote}. How did you "
             "feel after the session, and was there anything I said that didn't sit right?"
         )
-        return _opening_suggestion(moment, strategy, quote, text)
+        return _opening_suggestion(moment, strategy, quote, punctuated(text))
     if summary.moments:
         moment = summary.moments[0]
         quote = quote_of(moment)
@@ -316,7 +326,7 @@ def _opening(summary: RelationalSummary) -> Suggestion:
         text = (
             f"Last time we talked about what happened when you said {quote}. How has that sat with you since?"
         )
-        return _opening_suggestion(moment, strategy, quote, text)
+        return _opening_suggestion(moment, strategy, quote, punctuated(text))
     strategy = STRATEGIES["invite_feedback"]
     return Suggestion(
         id=OPENING,

@@ -18,6 +18,8 @@ from safeenough.domain.conversation import Conversation
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 EVIDENCE_CHARACTERS = 240
+#: a turn this short is quoted whole when no sentence of it holds a cue word
+SHORT_TURN_CHARACTERS = 120
 
 _override: list[Predictor] = []
 
@@ -42,14 +44,23 @@ def using_predictor(predictor: Predictor) -> Iterator[Predictor]:
 
 
 def evidence_span(text: str, cues: tuple[str, ...] = ()) -> str:
-    """The sentence of a turn that carries the moment: the first with a cue word, else the first one."""
+    """The words of a turn that carry the moment: the first sentence with a cue word; else the whole turn
+    when it is short (in "Okay. Sure. If you think it's best." no single sentence says it); else the
+    longest sentence."""
     sentences = [sentence.strip() for sentence in SENTENCE.split(text.strip()) if sentence.strip()]
     if not sentences:
         return ""
-    lowered = [sentence.lower() for sentence in sentences]
-    chosen = next(
-        (s for s, low in zip(sentences, lowered, strict=True) if any(c in low for c in cues)), sentences[0]
+    cue = (
+        re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b", re.IGNORECASE) if cues else None
     )
+    flat = " ".join(sentences)
+    cued = next((s for s in sentences if cue is not None and cue.search(s.replace("’", "'"))), None)
+    if cued is not None:
+        chosen = cued
+    elif len(flat) <= SHORT_TURN_CHARACTERS:
+        chosen = flat
+    else:
+        chosen = max(sentences, key=len)
     if len(chosen) <= EVIDENCE_CHARACTERS:
         return chosen
     return chosen[:EVIDENCE_CHARACTERS].rsplit(" ", 1)[0] + "…"
