@@ -9,7 +9,7 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "therapist_behaviour.v1",
     "client_talk.v1",
     "session_quality.v1",
-    "rupture_markers.v1",
+    "rupture_markers.v2",
     "anticipated_judgement.v1",
     "therapist_stance.v1",
     "check_in.v1",

@@ -13,14 +13,15 @@ MARKER_CUES = ("no", "don't", "not", "why", "whatever", "fine", "nothing", "poin
 
 @component(
     name="rupture_markers",
-    version=1,
+    version=2,
     produces=(keys.MARKER, keys.SUBTYPE, keys.EVIDENCE_SPAN),
 )
 def rupture_markers(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """Client turns that move away from (withdrawal) or against (confrontation) the therapist or the work.
 
-    Every client turn gets a marker ("none" for most); marked turns carry their subtype and the
-    sentence that shows it. The confidence is the model's probability that the turn is a marker at all.
+    Every client turn gets a marker ("none" for most); marked turns carry their subtype and the words
+    that show it. The confidence is the model's probability that the turn is a marker at all.
+    v2: cue words count only as whole words, and a short turn without one is quoted whole.
     """
     spec = rupture_markers.spec
     found: list[Annotation] = []
