@@ -155,6 +155,13 @@ def test_timeline_spec_is_vega_lite_with_one_point_per_event_and_no_client_words
     json.dumps(spec)  # serialisable as it is
 
 
+def test_every_timeline_event_is_drawn_with_a_shape_that_shows_when_filled() -> None:
+    spec = build_session_report(defensive_session()).timeline_spec
+    assert spec["mark"]["filled"] is True
+    # Vega's "stroke" and "arrow" shapes are lines without area: filled, they are invisible.
+    assert not {"stroke", "arrow"} & set(spec["encoding"]["shape"]["scale"]["range"])
+
+
 def test_high_check_in_with_unrepaired_rupture_is_flagged_as_possible_masking_with_both_evidence() -> None:
     report = build_session_report(defensive_session(), check_in(46))
     (flag,) = report.disagreements

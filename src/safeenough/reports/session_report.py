@@ -75,10 +75,11 @@ CATEGORY_SHAPES: Mapping[str, str] = {
     "anticipated judgement": "diamond",
     "check-in": "circle",
     "repair": "square",
-    "exploring": "stroke",
-    "neutral": "stroke",
-    "assuming": "stroke",
-    "pressing": "stroke",
+    # a filled "stroke" (a bare line) draws nothing, which left the stance lane empty
+    "exploring": "square",
+    "neutral": "square",
+    "assuming": "square",
+    "pressing": "square",
 }
 
 
