@@ -77,7 +77,8 @@ def _answer_one_check_in(cli_runner: CliRunner) -> None:
 
 def test_checkin_link_prints_a_url_for_the_client(cli_runner: CliRunner, env: Path) -> None:
     cli_runner.invoke(app, ["demo-reset", "--yes"])
-    result = cli_runner.invoke(app, ["checkin", "link", "5", "1", "--base-url", "https://therapy.example"])
+    # session 8: the couple's third, held last week with no check-ins yet (session 9 is booked ahead)
+    result = cli_runner.invoke(app, ["checkin", "link", "8", "2", "--base-url", "https://therapy.example"])
     assert result.exit_code == 0, result.output
     assert "https://therapy.example/c/" in result.output
 

@@ -384,3 +384,16 @@ def test_the_demo_check_ins_are_dated_the_evening_of_their_session(demo_practice
     for held_on, submitted_at, sent_at in rows:
         assert submitted_at.date() == held_on
         assert sent_at <= submitted_at
+
+
+def test_a_session_booked_ahead_gets_no_check_in_link_until_its_day(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    ahead = demo_practice.add_session(
+        ada, case.id, held_on=date.today() + timedelta(days=3), attendee_ids=[case.clients[0].id]
+    )
+    links_before = len(demo_practice.case_monitoring(ada, case.id).links)
+    with pytest.raises(InvalidInput, match="on that day or after"):
+        demo_practice.issue_checkin_link(ada, ahead.id, case.clients[0].id)
+    assert len(demo_practice.case_monitoring(ada, case.id).links) == links_before

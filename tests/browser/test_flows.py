@@ -49,7 +49,8 @@ def test_clinician_opens_a_case_and_adds_a_session(page: Page, live_server: str)
     expect(page.locator(".timeline__item")).to_have_count(count_before + 1)
     newest = page.locator(".timeline__item").first
     expect(newest).to_contain_text("6 May 2031")
-    expect(newest).to_contain_text("Attended: Jonah Reyes")
+    expect(newest).to_contain_text("Booked with: Jonah Reyes")  # a session ahead: nobody attended yet
+    expect(newest).to_contain_text("Check-ins open on 6 May 2031")
     expect(newest).to_contain_text("Jonah came alone; Priya was travelling (fictional).")
 
     page.reload()

@@ -3,7 +3,7 @@ problem, refuses reused, expired and tampered links kindly, and stores nothing w
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -18,14 +18,16 @@ SAFETY = "safeenough-safety"
 ITEMS = ("heard", "safe_to_speak", "goals", "approach", "overall")
 
 
-def latest_session(practice: Practice, owner: Clinician, case: Case) -> Session:
-    return max(practice.case_detail(owner, case.id).sessions, key=lambda session: session.number)
+def todays_session(practice: Practice, owner: Clinician, case: Case) -> Session:
+    """A session of today that everyone attended (the demo's own sessions are answered or still ahead)."""
+    attendees = [client.id for client in case.clients]
+    return practice.add_session(owner, case.id, held_on=date.today(), attendee_ids=attendees)
 
 
 def issue(
     practice: Practice, owner: Clinician, case: Case, client_index: int = 0, **kwargs: object
 ) -> IssuedLink:
-    session = latest_session(practice, owner, case)
+    session = todays_session(practice, owner, case)
     client_id = case.clients[client_index].id
     assert client_id in session.attendee_ids
     return practice.issue_checkin_link(owner, session.id, client_id, **kwargs)  # type: ignore[arg-type]
@@ -240,7 +242,7 @@ def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
     client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
 ) -> None:
     csrf = log_in(client, "ada")
-    session = latest_session(demo_practice, ada, couple_case)
+    session = todays_session(demo_practice, ada, couple_case)
     priya = couple_case.clients[1]
     start = client.post(
         f"/cases/{couple_case.id}/kiosk",
@@ -273,7 +275,7 @@ def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
 def test_kiosk_needs_a_login_and_the_csrf_token(
     client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
 ) -> None:
-    session = latest_session(demo_practice, ada, couple_case)
+    session = todays_session(demo_practice, ada, couple_case)
     data = {"session_id": str(session.id), "client_id": str(couple_case.clients[0].id)}
     assert client.post(f"/cases/{couple_case.id}/kiosk", data=data).status_code == 303  # to the login page
     page_csrf = log_in(client, "ada")

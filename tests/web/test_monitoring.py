@@ -21,7 +21,9 @@ HTMX = {"HX-Request": "true"}
 
 
 def latest_session(practice: Practice, owner: Clinician, case: Case) -> Session:
-    return max(practice.case_detail(owner, case.id).sessions, key=lambda session: session.number)
+    """The case's latest session held by today (the demo also books one for next week)."""
+    held = [s for s in practice.case_detail(owner, case.id).sessions if not s.is_upcoming(date.today())]
+    return max(held, key=lambda session: session.number)
 
 
 def answer(
@@ -110,6 +112,20 @@ def test_without_javascript_issuing_a_link_shows_the_case_page_with_the_link(
     assert response.text.count('class="issued-link"') == 1
 
 
+def test_a_session_booked_ahead_says_when_check_ins_open_instead_of_offering_a_link(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    ahead = max(demo_practice.case_detail(ada, couple_case.id).sessions, key=lambda s: s.held_on)
+    assert ahead.is_upcoming(date.today())
+    page = client.get(f"/cases/{couple_case.id}").text
+    slot = page[page.index(f'id="checkin-{ahead.id}-') :]
+    slot = slot[: slot.index("</div>")]
+    assert "Check-ins open on" in slot
+    assert "Check-in link" not in slot
+    assert "Booked with:" in page
+
+
 def test_each_partner_gets_their_own_link(
     client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
 ) -> None:
@@ -137,9 +153,7 @@ def test_links_are_only_for_clients_who_attended(
 ) -> None:
     csrf = log_in(client, "ada")
     jonah, priya = couple_case.clients
-    session = demo_practice.add_session(
-        ada, couple_case.id, held_on=date(2030, 3, 1), attendee_ids=[jonah.id]
-    )
+    session = demo_practice.add_session(ada, couple_case.id, held_on=date.today(), attendee_ids=[jonah.id])
     page = client.get(f"/cases/{couple_case.id}")
     assert f'id="checkin-{session.id}-{jonah.id}"' in page.text
     assert f'id="checkin-{session.id}-{priya.id}"' not in page.text

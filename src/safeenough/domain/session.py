@@ -24,6 +24,10 @@ class Session:
         if len(set(self.attendee_ids)) != len(self.attendee_ids):
             raise DomainError("a client can attend a session only once")
 
+    def is_upcoming(self, today: date) -> bool:
+        """Booked for a later day: nobody can check in about it yet."""
+        return self.held_on > today
+
     @property
     def has_transcript(self) -> bool:
         return bool(self.transcript)

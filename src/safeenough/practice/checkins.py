@@ -218,6 +218,11 @@ class CheckInsMixin(PracticeBase):
             catalogue.get(instrument_id)
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
+            if session.is_upcoming(date.today()):
+                raise InvalidInput(
+                    f"Session {session.number} is booked for {session.held_on:%d %b %Y}; its check-in link "
+                    "can be made on that day or after."
+                )
             if client_id not in session.attendee_ids:
                 raise InvalidInput("Check-in links are for clients who attended this session.")
             if any(work.checkins.exists(session.id, client_id, i) for i in instrument_ids):

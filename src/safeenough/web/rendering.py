@@ -33,6 +33,7 @@ def build_templates() -> Jinja2Templates:
     templates.env.filters["date"] = format_date
     templates.env.filters["datetime"] = format_datetime
     templates.env.globals["csrf_field"] = CSRF_FIELD
+    templates.env.globals["today"] = date.today
     return templates
 
 
