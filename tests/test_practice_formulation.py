@@ -15,6 +15,7 @@ from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
 from safeenough.practice.formulation import FormulationMixin
 from safeenough.stats.curiosity import PromptKind
+from safeenough.storage.fixtures import DEMO_MAP_ENTRIES, DEMO_PATTERN
 from safeenough.storage.tables import formulation_changes, formulation_entries
 from safeenough.storage.transcripts import StoredTranscript
 
@@ -89,15 +90,16 @@ def store_analysed_transcript(practice: Practice, session_id: int) -> None:
         work.transcripts.replace_annotations(session_id, ANNOTATIONS)
 
 
-def mara(clinic: FormulationPractice, ada: Clinician) -> tuple[Case, int]:
-    case = case_titled(clinic, ada, "Mara")
+def theo(clinic: FormulationPractice, ada: Clinician) -> tuple[Case, int]:
+    """Ada's case with Theo, whose map the demo leaves empty (Mara's holds the demo's own entries)."""
+    case = case_titled(clinic, ada, "Theo")
     return case, case.clients[0].id
 
 
 def test_a_hypothesis_is_prompted_three_sessions_later_then_disconfirmed_with_a_note_in_its_history(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    case, client_id = mara(clinic, ada)
+    case, client_id = theo(clinic, ada)
     today = date.today()
     hypothesis = clinic.add_entry(
         ada,
@@ -107,7 +109,7 @@ def test_a_hypothesis_is_prompted_three_sessions_later_then_disconfirmed_with_a_
         status=EpistemicStatus.THERAPIST_HYPOTHESIS,
     )
     assert hypothesis.provenance.kind is ProvenanceKind.THERAPIST
-    for days in (14, 21):  # the demo already has her next session in 7 days
+    for days in (14, 21):  # the demo already has his next session in 3 days
         clinic.add_session(ada, case.id, held_on=today + timedelta(days=days), attendee_ids=[client_id])
 
     def untested(on: date) -> list[int]:
@@ -135,7 +137,7 @@ def test_a_hypothesis_is_prompted_three_sessions_later_then_disconfirmed_with_a_
 def test_the_client_map_shows_entries_by_domain_coverage_and_open_hypotheses(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    _, client_id = mara(clinic, ada)
+    _, client_id = theo(clinic, ada)
     said = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
     guess = clinic.add_entry(
         ada, client_id, domain="values", text="Fairness matters a lot.", status="therapist_hypothesis"
@@ -153,7 +155,7 @@ def test_the_client_map_shows_entries_by_domain_coverage_and_open_hypotheses(
 def test_a_supervisor_reads_a_supervisees_client_map_and_the_read_is_audited(
     clinic: FormulationPractice, ada: Clinician, sol: Clinician
 ) -> None:
-    _, client_id = mara(clinic, ada)
+    _, client_id = theo(clinic, ada)
     entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
     seen = clinic.client_map(sol, client_id)
     assert seen.read_only
@@ -172,7 +174,7 @@ def test_a_supervisor_reads_a_supervisees_client_map_and_the_read_is_audited(
 def test_a_supervisor_cannot_change_a_supervisees_map(
     clinic: FormulationPractice, ada: Clinician, sol: Clinician
 ) -> None:
-    _, client_id = mara(clinic, ada)
+    _, client_id = theo(clinic, ada)
     entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
     with pytest.raises(PermissionDenied):
         clinic.add_entry(sol, client_id, domain="goals", text="More sleep.", status="client_said")
@@ -185,7 +187,7 @@ def test_a_supervisor_cannot_change_a_supervisees_map(
 def test_another_clinician_gets_not_found_and_an_admin_never_sees_the_map(
     clinic: FormulationPractice, ada: Clinician, ben: Clinician, admin: Clinician
 ) -> None:
-    _, client_id = mara(clinic, ada)
+    _, client_id = theo(clinic, ada)
     entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
     for outsider in (ben, admin):
         with pytest.raises(NotFound):
@@ -201,7 +203,7 @@ def test_another_clinician_gets_not_found_and_an_admin_never_sees_the_map(
 def test_map_entries_and_their_history_are_encrypted_at_rest(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    _, client_id = mara(clinic, ada)
+    _, client_id = theo(clinic, ada)
     entry = clinic.add_entry(
         ada, client_id, domain="family_history", text="Grew up with her grandmother.", status="client_said"
     )
@@ -220,8 +222,8 @@ def test_map_entries_and_their_history_are_encrypted_at_rest(
 def test_nonsense_entries_and_sources_from_another_case_are_refused(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    _, client_id = mara(clinic, ada)
-    other_session = clinic.case_detail(ada, case_titled(clinic, ada, "Theo").id).sessions[0].id
+    _, client_id = theo(clinic, ada)
+    other_session = clinic.case_detail(ada, case_titled(clinic, ada, "Mara").id).sessions[0].id
     with pytest.raises(InvalidInput, match="no map domain"):
         clinic.add_entry(ada, client_id, domain="horoscope", text="Leo.", status="client_said")
     with pytest.raises(InvalidInput, match="must not be empty"):
@@ -243,7 +245,7 @@ def test_nonsense_entries_and_sources_from_another_case_are_refused(
 def test_client_turns_are_suggested_for_the_map_and_an_accepted_one_keeps_its_quoted_turn(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    case, client_id = mara(clinic, ada)
+    case, client_id = theo(clinic, ada)
     session_id = clinic.case_detail(ada, case.id).sessions[0].id
     store_analysed_transcript(clinic, session_id)
     suggestions = clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier)
@@ -271,7 +273,7 @@ def test_client_turns_are_suggested_for_the_map_and_an_accepted_one_keeps_its_qu
 def test_a_dismissed_turn_is_not_suggested_again_and_a_therapist_turn_cannot_be_accepted(
     clinic: FormulationPractice, ada: Clinician, sol: Clinician
 ) -> None:
-    case, _ = mara(clinic, ada)
+    case, _ = theo(clinic, ada)
     session_id = clinic.case_detail(ada, case.id).sessions[0].id
     store_analysed_transcript(clinic, session_id)
     clinic.dismiss_suggestion(ada, session_id, 1)
@@ -286,7 +288,7 @@ def test_a_dismissed_turn_is_not_suggested_again_and_a_therapist_turn_cannot_be_
 def test_a_session_without_a_transcript_has_no_suggestions(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    case, _ = mara(clinic, ada)
+    case, _ = theo(clinic, ada)
     session_id = clinic.case_detail(ada, case.id).sessions[1].id
     assert clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier) == ()
 
@@ -294,7 +296,7 @@ def test_a_session_without_a_transcript_has_no_suggestions(
 def test_assuming_language_about_an_unspoken_domain_is_prompted_with_its_turn(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    case, client_id = mara(clinic, ada)
+    case, client_id = theo(clinic, ada)
     session = clinic.case_detail(ada, case.id).sessions[0]
     store_analysed_transcript(clinic, session.id)
     [prompt] = [
@@ -310,7 +312,7 @@ def test_assuming_language_about_an_unspoken_domain_is_prompted_with_its_turn(
 def test_enactment_candidates_come_from_stored_annotations_and_a_linked_one_shows_on_the_timeline(
     clinic: FormulationPractice, ada: Clinician, sol: Clinician
 ) -> None:
-    case, client_id = mara(clinic, ada)
+    case, client_id = theo(clinic, ada)
     session = clinic.case_detail(ada, case.id).sessions[0]
     store_analysed_transcript(clinic, session.id)
     pattern = clinic.add_pattern(
@@ -348,7 +350,7 @@ def test_enactment_candidates_come_from_stored_annotations_and_a_linked_one_show
 def test_a_dismissed_candidate_is_not_offered_again_and_an_unlinked_enactment_leaves_the_timeline(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    case, client_id = mara(clinic, ada)
+    case, client_id = theo(clinic, ada)
     session = clinic.case_detail(ada, case.id).sessions[0]
     store_analysed_transcript(clinic, session.id)
     pattern = clinic.add_pattern(ada, client_id, "to be accepted", "criticism", "defends")
@@ -425,8 +427,22 @@ def test_the_supervision_summary_names_clients_by_code_only(
 def test_the_analysis_domain_classifier_is_used_when_none_is_given(
     clinic: FormulationPractice, ada: Clinician
 ) -> None:
-    case, _ = mara(clinic, ada)
+    case, _ = theo(clinic, ada)
     session_id = clinic.case_detail(ada, case.id).sessions[0].id
     store_analysed_transcript(clinic, session_id)
     suggestions = clinic.transcript_suggestions(ada, session_id)
     assert (1, FormulationDomain.FAMILY_HISTORY) in {(s.turn_index, s.domain) for s in suggestions}
+
+
+def test_the_demo_map_of_mara_quotes_her_session_and_holds_a_pattern(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Mara")
+    mara_map = clinic.client_map(ada, case.clients[0].id)
+    assert len(mara_map.entries) == len(DEMO_MAP_ENTRIES)
+    quoted = [entry for entry in mara_map.entries if entry.provenance.kind is ProvenanceKind.SESSION_TURN]
+    assert quoted
+    assert all(entry.provenance.quote for entry in quoted)
+    assert [entry.status for entry in mara_map.open_hypotheses] == [EpistemicStatus.THERAPIST_HYPOTHESIS]
+    (pattern,) = mara_map.patterns
+    assert pattern.pattern.wish == DEMO_PATTERN.wish

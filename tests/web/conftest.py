@@ -26,6 +26,12 @@ def ada_case(demo_practice: Practice, ada: Clinician) -> Case:
 
 
 @pytest.fixture
+def theo_case(demo_practice: Practice, ada: Clinician) -> Case:
+    """Ada's individual case with Theo: the demo leaves his map empty."""
+    return case_titled(demo_practice, ada, "Theo")
+
+
+@pytest.fixture
 def couple_case(demo_practice: Practice, ada: Clinician) -> Case:
     return case_titled(demo_practice, ada, "Jonah & Priya")
 

@@ -50,7 +50,8 @@ class Reply(Protocol):
     def headers(self) -> Mapping[str, str]: ...
 
 
-def mara_id(case: Case) -> int:
+def only_client_id(case: Case) -> int:
+    """The client of an individual case."""
     return case.clients[0].id
 
 
@@ -78,15 +79,15 @@ def visible_text(html: str) -> str:
 
 
 def test_the_map_shows_all_nine_domains_with_an_invitation_where_nothing_is_known(
-    client: TestClient, ada_case: Case
+    client: TestClient, theo_case: Case
 ) -> None:
     log_in(client, "ada")
-    html = map_page(client, mara_id(ada_case)).text
+    html = map_page(client, only_client_id(theo_case)).text
     for label in DOMAIN_LABELS:
         assert f">{label} " in html or f">{label}<" in html, label
     assert html.count("Not explored yet.") == len(DOMAIN_LABELS)
     assert "Curiosity prompts" in html
-    assert f'action="/clients/{mara_id(ada_case)}/entries"' in html
+    assert f'action="/clients/{only_client_id(theo_case)}/entries"' in html
     assert "Relational patterns" in html
     assert "Suggestions from transcripts" in html
 
@@ -104,9 +105,9 @@ def test_the_case_page_links_each_clients_map_the_shared_map_and_the_downloads(
     assert 'href="/export/scores.csv"' in html
 
 
-def test_adding_a_hypothesis_shows_it_marked_as_one(client: TestClient, ada_case: Case) -> None:
+def test_adding_a_hypothesis_shows_it_marked_as_one(client: TestClient, theo_case: Case) -> None:
     csrf = log_in(client, "ada")
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     response = client.post(
         f"/clients/{client_id}/entries",
         data={
@@ -129,11 +130,11 @@ def test_adding_a_hypothesis_shows_it_marked_as_one(client: TestClient, ada_case
 
 
 def test_an_entry_without_text_is_refused_with_what_was_typed_kept(
-    client: TestClient, ada_case: Case
+    client: TestClient, theo_case: Case
 ) -> None:
     csrf = log_in(client, "ada")
     response = client.post(
-        f"/clients/{mara_id(ada_case)}/entries",
+        f"/clients/{only_client_id(theo_case)}/entries",
         data={"csrf_token": csrf, "domain": "goals", "text": "   ", "status": "client_said"},
     )
     assert response.status_code == 422
@@ -142,10 +143,10 @@ def test_an_entry_without_text_is_refused_with_what_was_typed_kept(
 
 
 def test_marking_a_hypothesis_disconfirmed_with_a_note_shows_in_its_history(
-    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
 ) -> None:
     csrf = log_in(client, "ada")
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     entry = demo_practice.add_entry(
         ada, client_id, domain="values", text="Independence matters most.", status="therapist_hypothesis"
     )
@@ -183,10 +184,10 @@ def test_marking_a_hypothesis_disconfirmed_with_a_note_shows_in_its_history(
 
 
 def test_an_entry_change_that_changes_nothing_is_refused(
-    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
 ) -> None:
     csrf = log_in(client, "ada")
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     entry = demo_practice.add_entry(
         ada, client_id, domain="goals", text="Evenings back.", status="client_said"
     )
@@ -204,10 +205,10 @@ def test_an_entry_change_that_changes_nothing_is_refused(
 
 
 def test_posts_without_the_form_token_change_nothing(
-    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
 ) -> None:
     log_in(client, "ada")
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     response = client.post(
         f"/clients/{client_id}/entries", data={"domain": "goals", "text": "x", "status": "client_said"}
     )
@@ -216,12 +217,12 @@ def test_posts_without_the_form_token_change_nothing(
 
 
 def test_a_transcript_suggestion_is_accepted_with_its_quoted_turn_or_dismissed(
-    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
 ) -> None:
-    session = first_session(demo_practice, ada, ada_case)
+    session = first_session(demo_practice, ada, theo_case)
     store_analysed_transcript(demo_practice, session.id)
     csrf = log_in(client, "ada")
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     html = map_page(client, client_id).text
     assert f'id="suggestions-session-{session.id}"' in html
     assert "My father never once said he was proud of me" in html
@@ -260,12 +261,12 @@ def test_a_transcript_suggestion_is_accepted_with_its_quoted_turn_or_dismissed(
 
 
 def test_a_pattern_is_recorded_and_an_anticipated_judgement_linked_to_it(
-    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
 ) -> None:
-    session = first_session(demo_practice, ada, ada_case)
+    session = first_session(demo_practice, ada, theo_case)
     store_analysed_transcript(demo_practice, session.id)
     csrf = log_in(client, "ada")
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     response = client.post(
         f"/clients/{client_id}/patterns",
         data={
@@ -308,13 +309,13 @@ def test_a_supervisor_reads_the_map_without_forms_cannot_post_and_the_read_is_au
     ada: Clinician,
     sol: Clinician,
     admin: Clinician,
-    ada_case: Case,
+    theo_case: Case,
 ) -> None:
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     entry = demo_practice.add_entry(
         ada, client_id, domain="values", text="Independence matters most.", status="therapist_hypothesis"
     )
-    session = first_session(demo_practice, ada, ada_case)
+    session = first_session(demo_practice, ada, theo_case)
     store_analysed_transcript(demo_practice, session.id)
     pattern = demo_practice.add_pattern(ada, client_id, "To be accepted", "Criticism", "Withdraws")
     csrf = log_in(client, "sol")
@@ -354,9 +355,9 @@ def test_a_supervisor_reads_the_map_without_forms_cannot_post_and_the_read_is_au
 
 
 def test_another_clinician_and_an_admin_get_404(
-    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case, couple_case: Case
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case, couple_case: Case
 ) -> None:
-    client_id = mara_id(ada_case)
+    client_id = only_client_id(theo_case)
     entry = demo_practice.add_entry(
         ada, client_id, domain="goals", text="Evenings back.", status="client_said"
     )
@@ -411,9 +412,9 @@ def test_the_shared_map_sets_the_partners_side_by_side_with_their_shared_goals(
     assert "They met at university." in client.get(f"/cases/{couple_case.id}/shared-map").text
 
 
-def test_an_individual_case_has_no_shared_map(client: TestClient, ada_case: Case) -> None:
+def test_an_individual_case_has_no_shared_map(client: TestClient, theo_case: Case) -> None:
     log_in(client, "ada")
-    response = client.get(f"/cases/{ada_case.id}/shared-map")
+    response = client.get(f"/cases/{theo_case.id}/shared-map")
     assert response.status_code == 404
     assert "A shared map is for a couple or a family" in response.text
 

@@ -3,8 +3,12 @@
 from datetime import date
 from pathlib import Path
 
+from safeenough.analysis.relational import relational_summary_from
 from safeenough.domain.alert import AlertStatus
+from safeenough.domain.case import Case
 from safeenough.domain.checkin import Answer
+from safeenough.domain.clinician import Clinician
+from safeenough.domain.formulation import Provenance
 from safeenough.practice.accounts import AccountsMixin
 from safeenough.practice.cases import CasesMixin
 from safeenough.practice.exports import ExportsMixin
@@ -109,6 +113,40 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
                 data=demo.read(),
                 therapist=demo.therapist,
             )
+        mara_transcript = fixtures.DEMO_TRANSCRIPTS[0]
+        mara = cases[mara_transcript.case_title]
+        self._seed_demo_map(
+            owners[mara.clinician_id], mara, sessions[mara.id][mara_transcript.session_number - 1].id
+        )
+
+    def _seed_demo_map(self, owner: Clinician, case: Case, session_id: int) -> None:
+        """Mara's map and relational pattern, pointing at her words in the demo transcript, and the
+        moment of session 3 where the pattern showed up in the room."""
+        client_id = case.clients[0].id
+        turns = self.session_analysis(owner, session_id).result
+        assert turns is not None
+        for entry in fixtures.DEMO_MAP_ENTRIES:
+            provenance = None
+            if entry.turn is not None:
+                said = turns.conversation.turns[entry.turn].text
+                provenance = Provenance.session_turn(session_id, entry.turn, said)
+            self.add_entry(
+                owner,
+                client_id,
+                domain=entry.domain,
+                text=entry.text,
+                status=entry.status,
+                provenance=provenance,
+            )
+        demo = fixtures.DEMO_PATTERN
+        pattern = self.add_pattern(
+            owner, client_id, demo.wish, demo.response_of_other, demo.response_of_self, demo.examples
+        )
+        # The moment comes from the model, so it is looked up rather than assumed.
+        summary = relational_summary_from(turns.conversation, turns.annotations)
+        enacted = next((m for m in summary.moments if m.subtype == demo.enacted_as), None)
+        if enacted is not None:
+            self.link_enactment(owner, pattern.id, session_id, enacted.turn)
 
     def signing_key(self, purpose: str) -> bytes:
         """A secret shared by every worker on this database, derived from the encryption key (HKDF)."""

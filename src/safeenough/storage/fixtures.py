@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 
 from safeenough.domain.case import CaseKind
 from safeenough.domain.clinician import Role
+from safeenough.domain.formulation import EpistemicStatus, FormulationDomain
 from safeenough.storage.store import UnitOfWork
 from safeenough.storage.tables import checkin_links, checkins, practices, sessions
 
@@ -246,3 +247,69 @@ class DemoTranscript:
 # Written for the demo: Ada suggests a sleep diary in a rush, Mara goes along with it and then goes
 # quiet; Ada notices, asks how it landed, owns her part and lets Mara shape the task (session 3's note).
 DEMO_TRANSCRIPTS = (DemoTranscript(DEMO_CASES[0].title, 3, "Ada", "mara-session-3.txt"),)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoMapEntry:
+    """What the demo therapist knows about Mara: said by her (`turn` of the demo transcript, if she said
+    it there) or only assumed so far."""
+
+    domain: FormulationDomain
+    text: str
+    status: EpistemicStatus
+    turn: int | None = None
+
+
+DEMO_MAP_ENTRIES = (
+    DemoMapEntry(
+        FormulationDomain.PRESENTING_CONCERNS,
+        "Months of poor sleep since a new manager arrived; lies awake going over his messages.",
+        EpistemicStatus.CLIENT_SAID,
+        turn=1,
+    ),
+    DemoMapEntry(FormulationDomain.GOALS, "Wants her evenings back.", EpistemicStatus.CLIENT_SAID),
+    DemoMapEntry(
+        FormulationDomain.RELATIONSHIPS,
+        "Reads short messages from her manager as a sign she has done something wrong.",
+        EpistemicStatus.CLIENT_SAID,
+        turn=5,
+    ),
+    DemoMapEntry(
+        FormulationDomain.SAFETY_MEANING,
+        "Not being checked on or marked; being asked rather than handed tasks.",
+        EpistemicStatus.CLIENT_SAID,
+        turn=21,
+    ),
+    DemoMapEntry(
+        FormulationDomain.STRENGTHS_RESOURCES,
+        "Shapes a task so it fits her when invited to: chose a two-line evening note over the diary.",
+        EpistemicStatus.CLIENT_SAID,
+        turn=25,
+    ),
+    DemoMapEntry(
+        FormulationDomain.VALUES,
+        "Doing things properly matters a great deal to her, which may be why feeling marked stings.",
+        EpistemicStatus.THERAPIST_HYPOTHESIS,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPattern:
+    """A relational pattern (wish → response of others → response of self) and the subtype of the moment
+    in the demo transcript where it showed up in the room."""
+
+    wish: str
+    response_of_other: str
+    response_of_self: str
+    examples: tuple[str, ...]
+    enacted_as: str
+
+
+DEMO_PATTERN = DemoPattern(
+    wish="To be trusted to manage her own work and life",
+    response_of_other="People in authority check on her and find fault",
+    response_of_self="Goes along quietly and keeps her objection to herself",
+    examples=("A one-line email from her manager kept her awake until three.",),
+    enacted_as="deferential",
+)
