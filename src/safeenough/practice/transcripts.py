@@ -159,7 +159,8 @@ class TranscriptsMixin(PracticeBase):
                 names = tuple(sorted({annotation.produced_by for annotation in annotations}))
                 result = AnalysisResult(stored.conversation, annotations, names)
                 check_in = self._session_check_in(work, session, catalogue)
-                report = build_session_report(result, check_in, title=f"Session {session.number}")
+                title = f"Session {session.number} · {session.held_on.day} {session.held_on:%b %Y}"
+                report = build_session_report(result, check_in, title=title)
             work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
             return SessionAnalysis(case, session, owner.id != actor.id, stored, result, report)
 
