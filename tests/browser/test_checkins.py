@@ -138,6 +138,10 @@ def test_a_couple_checks_in_on_their_phones_and_the_dashboard_shows_scores_and_a
     alerts = page.locator("#alerts")
     split = alerts.locator(".alert-card").filter(has_text="Split alliance: Jonah Reyes and Priya Reyes")
     expect(split.first).to_be_visible()
+    # The other alerts about the same session are folded under the most pressing one, a click away.
+    more = alerts.locator(".alert-group-more summary").filter(has_text=f"about session {session}")
+    expect(more).to_contain_text("low item")
+    more.click()
     low_item = alerts.locator(".alert-card").filter(has_text=re.compile(r"Low item: Priya Reyes")).first
     expect(low_item).to_contain_text("Suggested next step")
     expect(low_item.locator(".suggestion__text")).to_contain_text("harder to speak")

@@ -126,6 +126,21 @@ def test_a_session_booked_ahead_says_when_check_ins_open_instead_of_offering_a_l
     assert "Booked with:" in page
 
 
+def test_alerts_about_one_session_read_as_one_card_with_the_others_folded_beneath(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    page = client.get(f"/cases/{couple_case.id}").text
+    panel = page[page.index('id="alerts"') :]
+    panel = panel.split('class="resolved-alerts"')[0]
+    open_alerts = [a for a in demo_practice.case_monitoring(ada, couple_case.id).alerts if a.is_open]
+    assert len(open_alerts) > 1
+    assert panel.count('class="alert-group-more"') == 1
+    folded = panel[panel.index('class="alert-group-more"') :]
+    assert f"{len(open_alerts) - 1} more alerts about session 2:" in folded
+    assert folded.count('class="alert-card ') == len(open_alerts) - 1
+
+
 def test_each_partner_gets_their_own_link(
     client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
 ) -> None:

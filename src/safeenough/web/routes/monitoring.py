@@ -164,6 +164,32 @@ class AlertView:
         }[self.record.status]
 
 
+@dataclass(frozen=True, slots=True)
+class AlertGroup:
+    """The active alerts raised about one session, most pressing first.
+
+    One low check-in can break several rules at once (below the cut-off, a reliable drop, a low item, a
+    comment); shown as one card with the others a click away, it reads as one event, not five."""
+
+    session_number: int | None
+    alerts: tuple[AlertView, ...]
+
+    @property
+    def first(self) -> AlertView:
+        return self.alerts[0]
+
+    @property
+    def rest(self) -> tuple[AlertView, ...]:
+        return self.alerts[1:]
+
+    @property
+    def rest_summary(self) -> str:
+        kinds = ", ".join(dict.fromkeys(alert.kind_label.lower() for alert in self.rest))
+        about = f"session {self.session_number}" if self.session_number is not None else "this case"
+        more = "1 more alert" if len(self.rest) == 1 else f"{len(self.rest)} more alerts"
+        return f"{more} about {about}: {kinds}"
+
+
 @dataclass(slots=True)
 class MonitoringView:
     case: Case
@@ -181,6 +207,14 @@ class MonitoringView:
     @property
     def active_alerts(self) -> tuple[AlertView, ...]:
         return tuple(alert for alert in self.alerts if alert.record.status is not AlertStatus.RESOLVED)
+
+    @property
+    def active_alert_groups(self) -> tuple[AlertGroup, ...]:
+        """Active alerts by session, each group where its most pressing alert would be."""
+        groups: dict[int | None, list[AlertView]] = {}
+        for alert in self.active_alerts:
+            groups.setdefault(alert.session_number, []).append(alert)
+        return tuple(AlertGroup(number, tuple(alerts)) for number, alerts in groups.items())
 
     @property
     def resolved_alerts(self) -> tuple[AlertView, ...]:
