@@ -31,6 +31,22 @@ def test_unknown_pages_get_the_404_page(client: TestClient) -> None:
     assert "Not found" in response.text
 
 
+def test_a_logged_in_visitor_keeps_the_navigation_on_the_404_page(client: TestClient) -> None:
+    log_in(client, "ada")
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Log out" in response.text
+    assert "Ada Quill" in response.text
+
+
+def test_a_stale_login_cookie_still_gets_a_plain_404_page(client: TestClient) -> None:
+    client.cookies.set("safeenough_session", "not-a-real-login")
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+    assert "Log out" not in response.text
+
+
 def test_a_get_only_page_refuses_a_post_with_a_clear_page(client: TestClient) -> None:
     response = client.post("/admin/audit")
     assert response.status_code in (303, 405)

@@ -14,7 +14,14 @@ from safeenough.errors import (
     NotFound,
     PermissionDenied,
 )
-from safeenough.web.auth import LoginRequiredError, clear_session_cookie, login_url
+from safeenough.web.auth import (
+    SESSION_COOKIE,
+    LoginRequiredError,
+    clear_session_cookie,
+    current_visitor,
+    login_url,
+    visitor_if_known,
+)
 from safeenough.web.rendering import is_htmx, render_error
 from safeenough.web.security import CsrfError
 
@@ -44,7 +51,15 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return render_error(request, 404, "Not found", NOT_FOUND_MESSAGE)
+    # An address no route matched never resumed the login; do so here, so that a logged-in visitor keeps
+    # the navigation on the way back (a failure just shows the page without it).
+    visitor = visitor_if_known(request)
+    if visitor is None and request.cookies.get(SESSION_COOKIE):
+        try:
+            visitor = current_visitor(request)
+        except Exception:  # a 404 page must render whatever state the login is in
+            visitor = None
+    return render_error(request, 404, "Not found", NOT_FOUND_MESSAGE, visitor=visitor)
 
 
 async def _permission_denied(request: Request, exc: Exception) -> Response:
