@@ -1,8 +1,10 @@
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from safeenough.errors import InvalidInput, KeyMismatch, KeyMissing
 from safeenough.practice import Practice
@@ -137,3 +139,50 @@ def test_a_transaction_opened_inside_another_on_the_same_thread_can_still_read(p
         with store.transaction() as inner:
             assert inner.clinicians.all() == []
     assert store.setting("note") == "kept"
+
+
+def test_a_long_read_neither_holds_up_a_writer_nor_sees_what_it_writes(practice: Practice) -> None:
+    store = practice.store
+    with store.transaction() as work:
+        store.set_setting(work.connection, "note", "before")
+    reading = threading.Event()
+    done_reading = threading.Event()
+    seen: list[str] = []
+
+    def long_read() -> None:
+        with store.reading() as work:
+            seen.append(
+                work.connection.execute(
+                    select(settings_table.c.value).where(settings_table.c.key == "note")
+                ).scalar_one()
+            )
+            reading.set()
+            done_reading.wait(10)
+            seen.append(
+                work.connection.execute(
+                    select(settings_table.c.value).where(settings_table.c.key == "note")
+                ).scalar_one()
+            )
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    assert reading.wait(10)
+    started = time.monotonic()
+    with store.transaction() as work:  # the read is still open
+        store.set_setting(work.connection, "note", "after")
+    waited = time.monotonic() - started
+    done_reading.set()
+    reader.join()
+    assert waited < 1.0
+    assert seen == ["before", "before"]  # one snapshot from start to end
+    assert store.setting("note") == "after"
+
+
+def test_writing_through_a_reading_unit_of_work_is_refused_and_changes_nothing(practice: Practice) -> None:
+    store = practice.store
+    with pytest.raises(DBAPIError), store.reading() as work:
+        store.set_setting(work.connection, "note", "sneaked in")
+    assert store.setting("note") is None
+    with store.transaction() as work:  # the pooled connection can write again afterwards
+        store.set_setting(work.connection, "note", "written")
+    assert store.setting("note") == "written"

@@ -115,6 +115,26 @@ class Store:
             finally:
                 self._depth.value = depth
 
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """A unit of work that only reads, from one consistent snapshot, and does not take turns with
+        writers: on SQLite (WAL) a long read such as a practice-wide export neither waits for nor holds
+        up a check-in being stored. Writing through it is refused by the database."""
+        cipher = self.cipher
+        with self.engine.connect() as connection:
+            if not self._serialise:
+                with connection.begin():
+                    connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    yield self._unit_of_work(connection, cipher)
+                return
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+            try:
+                connection.exec_driver_sql("BEGIN")  # deferred: the snapshot is taken at the first read
+                yield self._unit_of_work(connection, cipher)
+            finally:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA query_only = OFF")  # before it goes back to the pool
+
     @staticmethod
     def _unit_of_work(connection: Connection, cipher: FieldCipher) -> UnitOfWork:
         return UnitOfWork(
