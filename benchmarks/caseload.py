@@ -9,6 +9,7 @@ import json
 import re
 import statistics
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,12 @@ from safeenough.settings import Settings
 
 CASES = 300
 ROUNDS = 30
+
+
+SUBMISSIONS_DURING_EXPORT = 3
+SAFETY_FORM = {
+    f"safeenough-safety.{item}": "9" for item in ("heard", "safe_to_speak", "goals", "approach", "overall")
+}
 
 
 def _fill(data_dir: Path, sessions_per_case: int) -> None:
@@ -68,6 +75,62 @@ def _fill(data_dir: Path, sessions_per_case: int) -> None:
     practice.close()
 
 
+def _links_for_today(data_dir: Path, count: int) -> list[str]:
+    """Check-in links for sessions held today, to be answered while the export runs."""
+    practice = Practice.open(Settings(data_dir=data_dir))
+    ada = practice.authenticate("ada", "demo-password-1", client_address="bench")
+    with practice.store.transaction() as work:  # not the caseload: its first render is measured later
+        case = next(c for c in work.cases.many(work.cases.all_ids()) if c.title == "Bench client 0")
+    tokens = []
+    for _ in range(count):
+        session = practice.add_session(ada, case.id, held_on=date.today(), attendee_ids=[case.clients[0].id])
+        tokens.append(practice.issue_checkin_link(ada, session.id, case.clients[0].id).token)
+    practice.close()
+    return tokens
+
+
+def _logged_in(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, follow_redirects=True, timeout=60)
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    client.post(
+        "/login",
+        data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    return client
+
+
+def _checkins_during_export_ms(base: str, tokens: list[str]) -> tuple[float, float]:
+    """(export seconds, slowest check-in submitted while the practice-wide score export runs, in ms)."""
+    export_seconds: list[float] = []
+
+    def export() -> None:
+        client = _logged_in(base)
+        try:
+            began = time.perf_counter()
+            response = client.get("/export/scores.csv")
+            export_seconds.append(time.perf_counter() - began)
+            assert response.status_code == 200
+        finally:
+            client.close()
+
+    exporter = threading.Thread(target=export)
+    exporter.start()
+    latencies = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for token in tokens:
+            time.sleep(0.5)
+            began = time.perf_counter()
+            response = client.post(f"/c/{token}", data=SAFETY_FORM)
+            latencies.append(time.perf_counter() - began)
+            assert response.status_code == 303, response.status_code
+    exporter.join()
+    assert export_seconds[0] > 0.5 * len(tokens), "the check-ins must be sent while the export runs"
+    return round(export_seconds[0], 2), round(max(latencies) * 1000, 1)
+
+
 def _render_ms(base: str) -> tuple[float, float]:
     """(first render, median of the next renders): the first evaluates alerts for every new check-in."""
     with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
@@ -91,22 +154,31 @@ def _render_ms(base: str) -> tuple[float, float]:
 
 def run() -> dict[str, Any]:
     results = {}
+    during_export = (0.0, 0.0)
     for sessions_per_case in (30, 60):
         with tempfile.TemporaryDirectory() as folder:
             _fill(Path(folder), sessions_per_case)
+            tokens = _links_for_today(Path(folder), SUBMISSIONS_DURING_EXPORT)
             with running_server(Path(folder)) as base:
                 results[sessions_per_case] = _render_ms(base)
+                if sessions_per_case == 30:
+                    during_export = _checkins_during_export_ms(base, tokens)
     return {
         "description": (
             f"GET / for a clinician with {CASES} cases, each with 30 sessions and 2 instruments "
             f"(18,000 check-ins), median of {ROUNDS} renders over HTTP; then with 60 sessions per case "
             "(36,000 check-ins) to show render time does not grow with past check-ins. The first render "
-            "after the import evaluates the alerts of all 300 cases once (caseload_first_render_ms)."
+            "after the import evaluates the alerts of all 300 cases once (caseload_first_render_ms). "
+            f"While that clinician downloads the practice-wide score export (18,000 check-ins), "
+            f"{SUBMISSIONS_DURING_EXPORT} clients submit check-ins, one every 0.5 s: the slowest of them "
+            "(checkin_during_export_ms) shows whether a long read holds up the check-in path."
         ),
         "caseload_median_ms": results[30][1],
         "caseload_median_ms_twice_the_history": results[60][1],
         "caseload_growth_ratio": round(results[60][1] / results[30][1], 2),
         "caseload_first_render_ms": results[30][0],
+        "scores_export_s": during_export[0],
+        "checkin_during_export_ms": during_export[1],
     }
 
 
