@@ -11,6 +11,8 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,17 +91,19 @@ def _links_for_today(data_dir: Path, count: int) -> list[str]:
     return tokens
 
 
-def _logged_in(base: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, follow_redirects=True, timeout=60)
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    client.post(
-        "/login",
-        data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
-    return client
+@contextmanager
+def _logged_in(base: str) -> Iterator[httpx.Client]:
+    """An HTTP client logged in as the demo clinician who holds the bench caseload."""
+    with httpx.Client(base_url=base, follow_redirects=True, timeout=60) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        client.post(
+            "/login",
+            data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        yield client
 
 
 def _checkins_during_export_ms(base: str, tokens: list[str]) -> tuple[float, float]:
@@ -107,14 +111,11 @@ def _checkins_during_export_ms(base: str, tokens: list[str]) -> tuple[float, flo
     export_seconds: list[float] = []
 
     def export() -> None:
-        client = _logged_in(base)
-        try:
+        with _logged_in(base) as client:
             began = time.perf_counter()
             response = client.get("/export/scores.csv")
             export_seconds.append(time.perf_counter() - began)
             assert response.status_code == 200
-        finally:
-            client.close()
 
     exporter = threading.Thread(target=export)
     exporter.start()
@@ -133,15 +134,7 @@ def _checkins_during_export_ms(base: str, tokens: list[str]) -> tuple[float, flo
 
 def _render_ms(base: str) -> tuple[float, float]:
     """(first render, median of the next renders): the first evaluates alerts for every new check-in."""
-    with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
-        client.post(
-            "/login",
-            data={"username": "ada", "password": "demo-password-1", "csrf_token": token.group(1)},
-            follow_redirects=False,
-        )
+    with _logged_in(base) as client:
         samples = []
         for _ in range(ROUNDS + 1):
             began = time.perf_counter()

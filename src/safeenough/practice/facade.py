@@ -9,6 +9,7 @@ from safeenough.domain.case import Case
 from safeenough.domain.checkin import Answer
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.formulation import Provenance
+from safeenough.domain.session import Session
 from safeenough.practice.accounts import AccountsMixin
 from safeenough.practice.cases import CasesMixin
 from safeenough.practice.exports import ExportsMixin
@@ -69,13 +70,17 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
         self._seed_demo_transcripts()
         return credentials
 
-    def _seed_demo_check_ins(self) -> None:
-        """The demo's check-ins go through the same links and scoring as real ones."""
-        catalogue = self.instruments()
+    def _demo_cast(self) -> tuple[dict[int, Clinician], dict[str, Case], dict[int, list[Session]]]:
+        """The demo's clinicians by id, cases by title and sessions by case, to seed the rest by name."""
         with self.store.transaction() as work:
             owners = {clinician.id: clinician for clinician in work.clinicians.all()}
             cases = {case.title: case for case in work.cases.many(work.cases.all_ids())}
-            sessions = work.sessions.for_cases([case.id for case in cases.values()])
+            return owners, cases, work.sessions.for_cases([case.id for case in cases.values()])
+
+    def _seed_demo_check_ins(self) -> None:
+        """The demo's check-ins go through the same links and scoring as real ones."""
+        catalogue = self.instruments()
+        owners, cases, sessions = self._demo_cast()
         for demo in fixtures.DEMO_CHECKINS:
             case = cases[demo.case_title]
             session = sessions[case.id][demo.session_number - 1]
@@ -100,10 +105,7 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
 
     def _seed_demo_transcripts(self) -> None:
         """The demo's transcripts go through the same reader and analysis as an upload."""
-        with self.store.transaction() as work:
-            owners = {clinician.id: clinician for clinician in work.clinicians.all()}
-            cases = {case.title: case for case in work.cases.many(work.cases.all_ids())}
-            sessions = work.sessions.for_cases([case.id for case in cases.values()])
+        owners, cases, sessions = self._demo_cast()
         for demo in fixtures.DEMO_TRANSCRIPTS:
             case = cases[demo.case_title]
             self.import_transcript(
