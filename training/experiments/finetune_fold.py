@@ -117,6 +117,32 @@ def bucketed_batches(lengths: np.ndarray, rng: np.random.RandomState) -> list[np
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def weighted_loss(
+    outputs: tuple[torch.Tensor, ...] | list[torch.Tensor],
+    targets: list[torch.Tensor],
+    weights: list[torch.Tensor],
+) -> torch.Tensor:
+    """Class-weighted cross-entropy summed over the heads, per row of the batch; target -1: no label."""
+    loss = torch.zeros(())
+    for logits, target, weight in zip(outputs, targets, weights, strict=True):
+        m = target >= 0
+        if m.any():
+            ce = torch.nn.functional.cross_entropy(logits[m], target[m], reduction="none")
+            loss = loss + (ce * weight[target[m]]).sum()
+    return loss / len(targets[0])
+
+
+def optimiser_step(
+    model: torch.nn.Module, opt: torch.optim.Optimizer, sched: object, loss: torch.Tensor
+) -> float:
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()  # type: ignore[attr-defined]
+    return float(loss.detach())
+
+
 # -- model --------------------------------------------------------------------------------------------
 
 
@@ -333,20 +359,9 @@ def main() -> None:
             idx = tr_idx[local]
             _, lb, lt = model(collate(encs, idx))
             hb, yb = head_t[idx], y_t[idx]
-            loss = torch.zeros(())
-            for h, logits in enumerate((lb, lt)):
-                m = hb == h
-                if m.any():
-                    ce = torch.nn.functional.cross_entropy(logits[m], yb[m], reduction="none")
-                    loss = loss + (ce * weights[h][yb[m]]).sum()
-            loss = loss / len(idx)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            targets = [torch.where(hb == h, yb, -1) for h in range(2)]
+            run_loss += optimiser_step(model, opt, sched, weighted_loss((lb, lt), targets, weights))
             step += 1
-            run_loss += float(loss.detach())
             if (b + 1) % 20 == 0:
                 el = time.perf_counter() - t0
                 print(

@@ -38,7 +38,13 @@ from training import heads as H
 from training import pipeline as P
 from training import stack as TS
 from training.data import CACHE
-from training.experiments.finetune_fold import bucketed_batches, collate, model_dir
+from training.experiments.finetune_fold import (
+    bucketed_batches,
+    collate,
+    model_dir,
+    optimiser_step,
+    weighted_loss,
+)
 
 SEED = 13
 MAX_TOKENS = 128
@@ -142,20 +148,8 @@ def train_fold(fold: int, epochs: int, lr: float) -> None:
         for local in bucketed_batches(lengths[train], rng):
             idx = train[local]
             outputs = model(collate(encs, idx))
-            loss = torch.zeros(())
-            for k, logits in enumerate(outputs):
-                target = y_t[idx, k]
-                m = target >= 0
-                if m.any():
-                    ce = torch.nn.functional.cross_entropy(logits[m], target[m], reduction="none")
-                    loss = loss + (ce * weights[k][target[m]]).sum()
-            loss = loss / len(idx)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach())
+            targets = [y_t[idx, k] for k in range(len(outputs))]
+            total += optimiser_step(model, opt, sched, weighted_loss(outputs, targets, weights))
         P.log(
             f"fold {fold} epoch {epoch}: loss {total / math.ceil(len(train) / 32):.3f}, {time.perf_counter() - t0:.0f}s"
         )
