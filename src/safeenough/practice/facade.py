@@ -125,12 +125,12 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
         """Mara's map and relational pattern, pointing at her words in the demo transcript, and the
         moment of session 3 where the pattern showed up in the room."""
         client_id = case.clients[0].id
-        turns = self.session_analysis(owner, session_id).result
-        assert turns is not None
+        analysed = self.session_analysis(owner, session_id).result
+        assert analysed is not None
         for entry in fixtures.DEMO_MAP_ENTRIES:
             provenance = None
             if entry.turn is not None:
-                said = turns.conversation.turns[entry.turn].text
+                said = analysed.conversation.turns[entry.turn].text
                 provenance = Provenance.session_turn(session_id, entry.turn, said)
             self.add_entry(
                 owner,
@@ -145,7 +145,7 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
             owner, client_id, demo.wish, demo.response_of_other, demo.response_of_self, demo.examples
         )
         # The moment comes from the model, so it is looked up rather than assumed.
-        summary = relational_summary_from(turns.conversation, turns.annotations)
+        summary = relational_summary_from(analysed.conversation, analysed.annotations)
         enacted = next((m for m in summary.moments if m.subtype == demo.enacted_as), None)
         if enacted is not None:
             self.link_enactment(owner, pattern.id, session_id, enacted.turn)

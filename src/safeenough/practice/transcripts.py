@@ -21,6 +21,7 @@ from safeenough.errors import (
 from safeenough.instruments.catalogue import Catalogue
 from safeenough.practice.base import PracticeBase
 from safeenough.reports.session_report import CheckInItem, CheckInSummary, SessionReport, build_session_report
+from safeenough.reports.supervision import day
 from safeenough.stats.scoring import score_checkin
 from safeenough.storage.store import UnitOfWork
 from safeenough.storage.transcripts import StoredTranscript
@@ -159,7 +160,7 @@ class TranscriptsMixin(PracticeBase):
                 names = tuple(sorted({annotation.produced_by for annotation in annotations}))
                 result = AnalysisResult(stored.conversation, annotations, names)
                 check_in = self._session_check_in(work, session, catalogue)
-                title = f"Session {session.number} · {session.held_on.day} {session.held_on:%b %Y}"
+                title = f"Session {session.number} · {day(session.held_on)}"
                 report = build_session_report(result, check_in, title=title)
             work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
             return SessionAnalysis(case, session, owner.id != actor.id, stored, result, report)
