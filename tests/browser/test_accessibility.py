@@ -61,6 +61,13 @@ def test_the_login_page_and_the_administrators_pages_pass_them_too(page: Page, l
     check(page, live_server + "/admin/audit")
 
 
+def test_a_supervisors_read_only_views_pass_them(page: Page, live_server: str) -> None:
+    log_in(page, live_server, "sol")
+    check(page, live_server + "/")
+    check(page, live_server + "/cases/2")  # a supervisee's couple case, without forms
+    check(page, live_server + "/clients/1/map")
+
+
 def test_the_clients_check_in_form_passes_them_empty_and_with_its_problems_shown(
     page: Page, live_server: str, console: ConsoleWatch
 ) -> None:
