@@ -125,7 +125,7 @@ def test_a_couple_checks_in_on_their_phones_and_the_dashboard_shows_scores_and_a
 
     page.reload()
     monitoring = page.locator("#monitoring")
-    expect(monitoring.get_by_role("heading", name="safeenough Safety Check-in")).to_be_visible()
+    expect(monitoring.get_by_role("heading", name="safeenough Safety Check-in", level=3)).to_be_visible()
     chart = monitoring.locator("#chart-safeenough-safety")
     expect(chart.locator("svg")).to_be_visible()
     expect(chart.locator("svg path").first).to_be_attached()
