@@ -14,6 +14,7 @@ from safeenough.errors import (
     TooManyAttempts,
 )
 from safeenough.practice import Practice
+from safeenough.practice.cases import CASELOAD_TREND_SESSIONS
 from safeenough.storage.tables import audit_events, sessions
 from tests.builders import login
 
@@ -226,3 +227,38 @@ def test_a_supervisor_must_be_a_supervisor(demo_practice: Practice) -> None:
 
 def test_seeding_the_demo_twice_does_nothing_the_second_time(demo_practice: Practice) -> None:
     assert demo_practice.seed_demo() is None
+
+
+def test_the_caseload_carries_each_clients_recent_alliance_totals_for_a_sparkline(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    by_title = {summary.case.title.split(" — ")[0]: summary for summary in demo_practice.caseload(ada)}
+    (mara,) = by_title["Mara"].alliance
+    client, trend = mara
+    assert client.display_name == "Mara Ellison"
+    assert [point.total for point in trend.points] == [46, 48, 33, 49]  # her dip at session 3
+    assert [point.beyond_cutoff for point in trend.points] == [False, False, True, False]
+    assert [c.display_name for c, _ in by_title["Jonah & Priya"].alliance] == ["Jonah Reyes", "Priya Reyes"]
+    assert by_title["Theo"].alliance == ()  # no check-in yet
+
+
+def test_the_caseload_sparkline_covers_the_last_sessions_only(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Theo"))
+    client_id = case.clients[0].id
+    start = case.opened_on
+    for week in range(CASELOAD_TREND_SESSIONS + 3):
+        session = demo_practice.add_session(
+            ada, case.id, held_on=start + timedelta(days=week), attendee_ids=[client_id]
+        )
+        if session.is_upcoming(date.today()):
+            break
+        link = demo_practice.issue_checkin_link(ada, session.id, client_id)
+        instrument = demo_practice.open_checkin(link.token).instruments[0]
+        demo_practice.submit_checkin(
+            link.token, {instrument.id: dict.fromkeys((item.id for item in instrument.items), 8)}, {}
+        )
+    (pair,) = next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).alliance
+    numbers = [point.session_number for point in pair[1].points]
+    assert numbers == list(range(session.number - CASELOAD_TREND_SESSIONS + 1, session.number + 1))

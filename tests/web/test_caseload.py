@@ -40,3 +40,18 @@ def test_admin_is_sent_to_accounts_and_never_sees_clinical_content(client: TestC
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/users"
     assert "Mara" not in response.text
+
+
+def test_the_caseload_draws_each_clients_recent_alliance_as_a_labelled_sparkline(client: TestClient) -> None:
+    log_in(client, "ada")
+    page = client.get("/").text
+    mara_row = page[page.index("Mara — work stress and sleep") :].split("</tr>")[0]
+    assert mara_row.count('<svg class="sv-spark"') == 1
+    assert 'role="img"' in mara_row
+    assert "totals for" in mara_row  # the label a screen reader reads, with every total
+    assert "46, 48, 33, 49" in mara_row
+    couple_row = page[page.index("Jonah &amp; Priya") :].split("</tr>")[0]
+    assert couple_row.count('<svg class="sv-spark"') == 2
+    assert '<span class="trend__who">Jonah</span>' in couple_row
+    theo_row = page[page.index("Theo — grief") :].split("</tr>")[0]
+    assert "no check-ins yet" in theo_row

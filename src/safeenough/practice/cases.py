@@ -5,8 +5,11 @@ from datetime import UTC, date, datetime
 
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case, CaseKind
+from safeenough.domain.client import Client
 from safeenough.domain.clinician import Clinician
+from safeenough.domain.instrument import InstrumentKind
 from safeenough.domain.session import Session
+from safeenough.domain.supervision import AlliancePoint, AllianceTrend
 from safeenough.domain.validation import DomainError, require_text
 from safeenough.errors import (
     InvalidInput,
@@ -14,6 +17,10 @@ from safeenough.errors import (
 )
 from safeenough.practice.checkins import CheckInsMixin, PracticeTrajectories
 from safeenough.storage import fixtures
+from safeenough.storage.store import UnitOfWork
+
+#: sessions back that the caseload's alliance sparkline covers
+CASELOAD_TREND_SESSIONS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,8 @@ class CaseSummary:
     last_session: date | None
     next_session: date | None
     open_alerts: int = 0
+    alliance: tuple[tuple[Client, AllianceTrend], ...] = ()
+    """Each client's recent alliance check-in totals (the default alliance instrument), for a sparkline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,7 @@ class CasesMixin(CheckInsMixin):
                         self._refresh_alerts(work, case, catalogue, trajectories)
             dates = work.sessions.summaries([case.id for case in cases], today)
             open_alerts = work.alerts.open_counts([case.id for case in cases])
+            alliance = self._recent_alliance(work, cases)
             work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, f"{len(cases)} cases")
         summaries = [
             CaseSummary(
@@ -61,6 +71,7 @@ class CasesMixin(CheckInsMixin):
                 next_session=dates[case.id][1],
                 session_count=dates[case.id][2],
                 open_alerts=open_alerts[case.id],
+                alliance=alliance.get(case.id, ()),
             )
             for case in cases
         ]
@@ -69,6 +80,54 @@ class CasesMixin(CheckInsMixin):
             summaries,
             key=lambda summary: (summary.read_only, -summary.open_alerts, summary.case.title.lower()),
         )
+
+    def _recent_alliance(
+        self, work: UnitOfWork, cases: list[Case]
+    ) -> dict[int, tuple[tuple[Client, AllianceTrend], ...]]:
+        """Per case, each client's totals over the case's last sessions on the first alliance instrument of
+        the default check-in (one query for the whole caseload)."""
+        catalogue = self.instruments()
+        instrument = next(
+            (
+                catalogue.get(instrument_id)
+                for instrument_id in self.default_checkin_instruments()
+                if instrument_id in catalogue and catalogue.get(instrument_id).kind is InstrumentKind.ALLIANCE
+            ),
+            None,
+        )
+        if instrument is None:
+            return {}
+        totals = work.checkins.recent_totals(
+            [case.id for case in cases], [instrument.id], CASELOAD_TREND_SESSIONS
+        )
+        found: dict[int, tuple[tuple[Client, AllianceTrend], ...]] = {}
+        for case in cases:
+            trends = tuple(
+                (
+                    client,
+                    AllianceTrend(
+                        client_code=client.code,
+                        instrument_id=instrument.id,
+                        instrument_title=instrument.title,
+                        maximum=instrument.total_range[1],
+                        cutoff=instrument.cutoff.value if instrument.cutoff else None,
+                        points=tuple(
+                            AlliancePoint(
+                                session_number=number,
+                                held_on=held_on,
+                                total=total,
+                                beyond_cutoff=total is not None and instrument.beyond_cutoff(total),
+                            )
+                            for number, held_on, total in totals[(client.id, instrument.id)]
+                        ),
+                    ),
+                )
+                for client in case.clients
+                if (client.id, instrument.id) in totals
+            )
+            if trends:
+                found[case.id] = trends
+        return found
 
     def case_detail(self, actor: Clinician, case_id: int) -> CaseDetail:
         with self.store.transaction() as work:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from safeenough.domain.formulation import FormulationDomain
 from safeenough.domain.supervision import (
@@ -107,6 +107,20 @@ def render_supervision_html(summary: SupervisionSummary) -> str:
     )
 
 
+def render_sparkline_svg(trend: AllianceTrend, width: int = 120, height: int = 30) -> str:
+    """One client's alliance trend as a small inline SVG sparkline, for pages outside the summary (the
+    caseload). The same drawing as in the summary."""
+    return str(_sparkline_template().render(spark=sparkline(trend, width, height)))
+
+
+@cache
+def _sparkline_template() -> Template:
+    # compiled once: the caseload draws one sparkline per client
+    return _environment().from_string(
+        '{% from "_sparkline.html" import sparkline_svg %}{{ sparkline_svg(spark) }}'
+    )
+
+
 def render_supervision_pdf(summary: SupervisionSummary) -> bytes:
     """The case summary as PDF bytes. Raises `PdfUnavailable` when WeasyPrint or Pango is missing."""
     return html_to_pdf(render_supervision_html(summary))
@@ -158,7 +172,7 @@ def trend_reading(trend: AllianceTrend) -> str:
     )
 
 
-def sparkline(trend: AllianceTrend) -> Sparkline:
+def sparkline(trend: AllianceTrend, width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT) -> Sparkline:
     """The trend's geometry, scaled from just below the lowest total (or the cut-off) up to the maximum.
 
     Points are spaced by position in the series, so every session has its place; a check-in that could
@@ -173,7 +187,7 @@ def sparkline(trend: AllianceTrend) -> Sparkline:
     low = float(math.floor(low))
     if high <= low:
         high = low + 1.0
-    width, height, pad = SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD
+    pad = SPARK_PAD
     count = len(trend.points)
 
     def x_of(i: int) -> float:

@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.responses import Response
 
+from safeenough.domain.supervision import AllianceTrend
+from safeenough.reports.supervision import render_sparkline_svg
 from safeenough.web.auth import CSRF_FIELD, Visitor, visitor_if_known
 from safeenough.web.context import web_context
 
@@ -28,12 +31,18 @@ def format_datetime(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y %H:%M}"
 
 
+def sparkline_markup(trend: AllianceTrend) -> Markup:
+    """A client's alliance trend as inline SVG (drawn by the reports package, which escapes its text)."""
+    return Markup(render_sparkline_svg(trend))  # noqa: S704 - rendered by an autoescaping Jinja template
+
+
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
     templates.env.filters["date"] = format_date
     templates.env.filters["datetime"] = format_datetime
     templates.env.globals["csrf_field"] = CSRF_FIELD
     templates.env.globals["today"] = date.today
+    templates.env.filters["sparkline"] = sparkline_markup
     return templates
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from safeenough.practice.cases import CASELOAD_TREND_SESSIONS
 from safeenough.web.auth import Visitor, current_visitor
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render
@@ -20,4 +21,5 @@ def caseload(request: Request, visitor: Annotated[Visitor, Depends(current_visit
     summaries = web_context(request).practice.caseload(visitor.clinician)
     own = [summary for summary in summaries if not summary.read_only]
     supervised = [summary for summary in summaries if summary.read_only]
-    return render(request, "caseload.html", {"own": own, "supervised": supervised}, visitor=visitor)
+    context = {"own": own, "supervised": supervised, "trend_sessions": CASELOAD_TREND_SESSIONS}
+    return render(request, "caseload.html", context, visitor=visitor)
