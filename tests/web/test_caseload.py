@@ -48,7 +48,7 @@ def test_the_caseload_draws_each_clients_recent_alliance_as_a_labelled_sparkline
     mara_row = page[page.index("Mara — work stress and sleep") :].split("</tr>")[0]
     assert mara_row.count('<svg class="sv-spark"') == 1
     assert 'role="img"' in mara_row
-    assert "totals for" in mara_row  # the label a screen reader reads, with every total
+    assert "totals for Mara Ellison" in mara_row  # the label a screen reader reads, with every total
     assert "46, 48, 33, 49" in mara_row
     couple_row = page[page.index("Jonah &amp; Priya") :].split("</tr>")[0]
     assert couple_row.count('<svg class="sv-spark"') == 2

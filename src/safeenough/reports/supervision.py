@@ -107,10 +107,10 @@ def render_supervision_html(summary: SupervisionSummary) -> str:
     )
 
 
-def render_sparkline_svg(trend: AllianceTrend, width: int = 120, height: int = 30) -> str:
+def render_sparkline_svg(trend: AllianceTrend, who: str, width: int = 120, height: int = 30) -> str:
     """One client's alliance trend as a small inline SVG sparkline, for pages outside the summary (the
-    caseload). The same drawing as in the summary."""
-    return str(_sparkline_template().render(spark=sparkline(trend, width, height)))
+    caseload, where `who` names the client in the label read aloud). The same drawing as the summary's."""
+    return str(_sparkline_template().render(spark=sparkline(trend, width, height, who)))
 
 
 @cache
@@ -172,7 +172,9 @@ def trend_reading(trend: AllianceTrend) -> str:
     )
 
 
-def sparkline(trend: AllianceTrend, width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT) -> Sparkline:
+def sparkline(
+    trend: AllianceTrend, width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT, who: str | None = None
+) -> Sparkline:
     """The trend's geometry, scaled from just below the lowest total (or the cut-off) up to the maximum.
 
     Points are spaced by position in the series, so every session has its place; a check-in that could
@@ -220,7 +222,7 @@ def sparkline(trend: AllianceTrend, width: int = SPARK_WIDTH, height: int = SPAR
     if len(current) > 1:
         segments.append(" ".join(current))
     cutoff_y = None if trend.cutoff is None else round(y_of(trend.cutoff), 1)
-    label = f"{trend.instrument_title} totals for {trend.client_code}, session by session: " + (
+    label = f"{trend.instrument_title} totals for {who or trend.client_code}, session by session: " + (
         ", ".join(number(v) for v in values) if values else "none scored"
     )
     if trend.cutoff is not None:

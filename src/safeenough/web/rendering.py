@@ -31,9 +31,9 @@ def format_datetime(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y %H:%M}"
 
 
-def sparkline_markup(trend: AllianceTrend) -> Markup:
+def sparkline_markup(trend: AllianceTrend, who: str) -> Markup:
     """A client's alliance trend as inline SVG (drawn by the reports package, which escapes its text)."""
-    return Markup(render_sparkline_svg(trend))  # noqa: S704 - rendered by an autoescaping Jinja template
+    return Markup(render_sparkline_svg(trend, who))  # noqa: S704 - rendered by an autoescaping Jinja template
 
 
 def build_templates() -> Jinja2Templates:
