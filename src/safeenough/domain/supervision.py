@@ -5,10 +5,12 @@ often names the client) is left out. Free text the therapist wrote (hypotheses) 
 replaced by their codes before it gets here.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from safeenough.domain.client import CLIENT_CODE
+from safeenough.domain.instrument import Instrument
 from safeenough.domain.validation import DomainError
 
 
@@ -39,6 +41,28 @@ class AllianceTrend:
 
     def __post_init__(self) -> None:
         _check_code(self.client_code)
+
+    @classmethod
+    def of(
+        cls, client_code: str, instrument: Instrument, totals: Iterable[tuple[int, date, float | None]]
+    ) -> "AllianceTrend":
+        """The trend of one client on one instrument from (session number, held on, total), in order."""
+        return cls(
+            client_code=client_code,
+            instrument_id=instrument.id,
+            instrument_title=instrument.title,
+            maximum=instrument.total_range[1],
+            cutoff=instrument.cutoff.value if instrument.cutoff else None,
+            points=tuple(
+                AlliancePoint(
+                    session_number=number,
+                    held_on=held_on,
+                    total=total,
+                    beyond_cutoff=total is not None and instrument.beyond_cutoff(total),
+                )
+                for number, held_on, total in totals
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

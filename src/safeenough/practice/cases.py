@@ -9,7 +9,7 @@ from safeenough.domain.client import Client
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.instrument import InstrumentKind
 from safeenough.domain.session import Session
-from safeenough.domain.supervision import AlliancePoint, AllianceTrend
+from safeenough.domain.supervision import AllianceTrend
 from safeenough.domain.validation import DomainError, require_text
 from safeenough.errors import (
     InvalidInput,
@@ -87,14 +87,12 @@ class CasesMixin(CheckInsMixin):
         """Per case, each client's totals over the case's last sessions on the first alliance instrument of
         the default check-in (one query for the whole caseload)."""
         catalogue = self.instruments()
-        instrument = next(
-            (
-                catalogue.get(instrument_id)
-                for instrument_id in self.default_checkin_instruments()
-                if instrument_id in catalogue and catalogue.get(instrument_id).kind is InstrumentKind.ALLIANCE
-            ),
-            None,
-        )
+        offered = [
+            catalogue.get(instrument_id)
+            for instrument_id in self.default_checkin_instruments()
+            if instrument_id in catalogue
+        ]
+        instrument = next((i for i in offered if i.kind is InstrumentKind.ALLIANCE), None)
         if instrument is None:
             return {}
         totals = work.checkins.recent_totals(
@@ -103,25 +101,7 @@ class CasesMixin(CheckInsMixin):
         found: dict[int, tuple[tuple[Client, AllianceTrend], ...]] = {}
         for case in cases:
             trends = tuple(
-                (
-                    client,
-                    AllianceTrend(
-                        client_code=client.code,
-                        instrument_id=instrument.id,
-                        instrument_title=instrument.title,
-                        maximum=instrument.total_range[1],
-                        cutoff=instrument.cutoff.value if instrument.cutoff else None,
-                        points=tuple(
-                            AlliancePoint(
-                                session_number=number,
-                                held_on=held_on,
-                                total=total,
-                                beyond_cutoff=total is not None and instrument.beyond_cutoff(total),
-                            )
-                            for number, held_on, total in totals[(client.id, instrument.id)]
-                        ),
-                    ),
-                )
+                (client, AllianceTrend.of(client.code, instrument, totals[(client.id, instrument.id)]))
                 for client in case.clients
                 if (client.id, instrument.id) in totals
             )

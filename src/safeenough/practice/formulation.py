@@ -48,7 +48,6 @@ from safeenough.domain.relational_pattern import (
 )
 from safeenough.domain.session import Session
 from safeenough.domain.supervision import (
-    AlliancePoint,
     AllianceTrend,
     MapSummary,
     OpenAlert,
@@ -868,20 +867,11 @@ class FormulationMixin(CheckInsMixin):
             sessions = {session.id: session for session in monitoring.sessions}
             codes = {client.id: client.code for client in case.clients}
             alliance = tuple(
-                AllianceTrend(
-                    client_code=track.client.code,
-                    instrument_id=track.instrument.id,
-                    instrument_title=track.instrument.title,
-                    maximum=track.instrument.total_range[1],
-                    cutoff=track.instrument.cutoff.value if track.instrument.cutoff else None,
-                    points=tuple(
-                        AlliancePoint(
-                            session_number=point.session_number,
-                            held_on=sessions[point.session_id].held_on,
-                            total=point.total,
-                            beyond_cutoff=point.total is not None
-                            and track.instrument.beyond_cutoff(point.total),
-                        )
+                AllianceTrend.of(
+                    track.client.code,
+                    track.instrument,
+                    (
+                        (point.session_number, sessions[point.session_id].held_on, point.total)
                         for point in track.history
                     ),
                 )
