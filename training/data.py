@@ -123,7 +123,12 @@ def cached_embeddings(sessions: list[Session]) -> list[np.ndarray]:
 
     texts = [t.text for s in sessions for t in s.conversation.turns]
     key = hashlib.sha256(
-        ("\x00".join(texts) + encoder.MODEL_SHA256 + str(encoder.MAX_TOKENS)).encode()
+        (
+            "\x00".join(texts)
+            + encoder.MODEL_SHA256
+            + str(encoder.MAX_TOKENS)
+            + f"layers{encoder.TURN_LAYERS}"
+        ).encode()
     ).hexdigest()[:16]
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"emb-{key}.npy"

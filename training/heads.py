@@ -27,6 +27,8 @@ class HeadSpec:
     label: Label  # gold class for a turn, or None when the turn is not used for this head
     C: float = 2.0
     balanced: bool = True
+    #: the dense expert reads the middle-layer embeddings (how turns are said); off for the client heads
+    form: bool = True
 
 
 def _field(key: str, role: str) -> Label:
@@ -86,6 +88,7 @@ CONFRONTATION = (
     "pressures_therapist",
 )
 
+FORM_ON_CLIENT_HEADS = False
 HEADS: tuple[HeadSpec, ...] = (
     HeadSpec(
         "behaviour", ("reflection", "question", "therapist_input", "other"), _field("behaviour", "therapist")
@@ -93,10 +96,25 @@ HEADS: tuple[HeadSpec, ...] = (
     HeadSpec("reflection", ("simple", "complex"), _sub("reflection", "reflection")),
     HeadSpec("question", ("open", "closed"), _sub("question", "question")),
     HeadSpec("input", ("information", "advice", "negotiation", "options"), _sub("input", "therapist_input")),
-    HeadSpec("talk_type", ("change", "neutral", "sustain"), _field("talk_type", "client")),
-    HeadSpec("marker", ("none", "withdrawal", "confrontation"), _field("marker", "client")),
-    HeadSpec("subtype", WITHDRAWAL + CONFRONTATION, _subtype, C=4.0),
-    HeadSpec("anticipates_judgement", ("no", "yes"), _flag("anticipates_judgement", "client")),
+    HeadSpec(
+        "talk_type",
+        ("change", "neutral", "sustain"),
+        _field("talk_type", "client"),
+        form=FORM_ON_CLIENT_HEADS,
+    ),
+    HeadSpec(
+        "marker",
+        ("none", "withdrawal", "confrontation"),
+        _field("marker", "client"),
+        form=FORM_ON_CLIENT_HEADS,
+    ),
+    HeadSpec("subtype", WITHDRAWAL + CONFRONTATION, _subtype, C=4.0, form=FORM_ON_CLIENT_HEADS),
+    HeadSpec(
+        "anticipates_judgement",
+        ("no", "yes"),
+        _flag("anticipates_judgement", "client"),
+        form=FORM_ON_CLIENT_HEADS,
+    ),
     HeadSpec("stance", ("exploring", "neutral", "assuming", "pressing"), _field("stance", "therapist")),
     HeadSpec("check_in", ("no", "yes"), _flag("check_in", "therapist")),
     HeadSpec("repair", ("no", "yes"), _repair),
@@ -203,7 +221,11 @@ def fit(spec: HeadSpec, M: Matrix, y: list[str | None], seed: int = 0) -> Fitted
     target = np.array([spec.classes.index(str(y[i])) for i in idx])
     k = len(spec.classes)
     scale = spec.C / 2.0
-    Wd, bd = _lr(M.D[idx], target, k, C_DENSE * scale, spec.balanced, seed)
+    dense = M.D[idx]
+    if not spec.form:
+        dense = dense.copy()
+        dense[:, F.FORM_COLUMNS] = 0.0  # standardised columns held at zero get zero weight
+    Wd, bd = _lr(dense, target, k, C_DENSE * scale, spec.balanced, seed)
     Ws, bs = _lr(M.S[idx], target, k, C_SPARSE * scale, spec.balanced, seed)
     return Fitted(spec.classes, Wd, bd, Ws, bs)
 

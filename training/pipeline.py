@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from safeenough.analysis.models import encoder
 from safeenough.analysis.models import features as F
 from safeenough.analysis.models.predictor import Predictor
 from training import heads as H
 from training.data import CACHE, Session, cached_embeddings, folds, load_examples, load_sessions
 
-VERSION = "2025.4"
+VERSION = "2025.5"
 #: add our own labelled mini-conversations (training/examples/) as training rows of every fold; they
 #: are never test rows and are left out of calibration, the stacked expert and the quality model
 USE_EXAMPLES = True
@@ -60,7 +61,8 @@ class Data:
 POSITION = slice(F.DENSE_DIM - 3, F.DENSE_DIM)
 
 
-def load(use_examples: bool | None = None) -> Data:
+def load(use_examples: bool | None = None, fold_seed: int = SEED) -> Data:
+    """The training data, its features and its cross-validation folds (drawn with `fold_seed`)."""
     if use_examples is None:
         use_examples = USE_EXAMPLES
     sessions = load_sessions()
@@ -80,7 +82,7 @@ def load(use_examples: bool | None = None) -> Data:
     M.S = M.S[:, used].tocsr()
     mu, sd = H.standardiser(raw[real])
     M.D = ((raw - mu) / sd).astype(np.float32)
-    fold_of = np.array(folds(sessions))
+    fold_of = np.array(folds(sessions, seed=fold_seed))
     row_fold = np.concatenate([[fold_of[i]] * len(s.conversation.turns) for i, s in enumerate(sessions)])
     gold = {spec.name: H.gold(spec, sessions) for spec in H.HEADS}
     return Data(
@@ -99,9 +101,11 @@ def load(use_examples: bool | None = None) -> Data:
 
 
 def _key(data: Data) -> str:
-    """Cache key: the feature/head recipe version and the data (bump CV_RECIPE when heads change)."""
-    src = f"{CV_RECIPE}:{H.C_DENSE}:{H.C_SPARSE}:{F.HASH_BITS}:{F.DENSE_DIM}".encode()
-    return hashlib.sha256(src + data.M.D.tobytes() + data.M.S.data.tobytes()).hexdigest()[:12]
+    """Cache key: the feature/head recipe version, the data and the folds (bump CV_RECIPE when heads change)."""
+    forms = "".join("f" if spec.form else "-" for spec in H.HEADS)
+    src = f"{CV_RECIPE}:{H.C_DENSE}:{H.C_SPARSE}:{F.HASH_BITS}:{F.DENSE_DIM}:{forms}".encode()
+    folds = data.row_fold.astype(np.int64).tobytes()
+    return hashlib.sha256(src + data.M.D.tobytes() + data.M.S.data.tobytes() + folds).hexdigest()[:12]
 
 
 def fit_heads(data: Data, train_rows: np.ndarray) -> dict[str, H.Fitted]:
@@ -261,6 +265,7 @@ def write_weights(
         "version": VERSION,
         "hash_bits": F.HASH_BITS,
         "dense_dim": F.DENSE_DIM,
+        "encoder": encoder.description(),
         "heads": calib,
         "quality": quality,
     }

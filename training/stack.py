@@ -66,8 +66,10 @@ def stack_oof(data: Data, X: np.ndarray, k: int = 5) -> tuple[list[Stack], dict[
     """Fold stackers and out-of-fold stack log-probabilities (fold k's stacker never sees fold k's labels).
 
     Our own examples have no out-of-fold base predictions, so the stackers are standardised and fitted on
-    AnnoMI turns only. Cached under training/.cache/ (key: the stacking features, the rows and C_STACK)."""
-    key = hashlib.sha256(X.tobytes() + data.real.tobytes() + f"{C_STACK}".encode()).hexdigest()[:12]
+    AnnoMI turns only. Cached under training/.cache/ (key: the stacking features, the rows, the folds and
+    C_STACK)."""
+    folds = data.row_fold.astype(np.int64).tobytes()
+    key = hashlib.sha256(X.tobytes() + data.real.tobytes() + folds + f"{C_STACK}".encode()).hexdigest()[:12]
     path = CACHE / f"stack-{key}.pkl"
     if path.exists():
         with path.open("rb") as fh:

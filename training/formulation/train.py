@@ -141,7 +141,7 @@ def main() -> None:
     texts, y = load(TRAIN)
     small = np.array([fm.is_small_talk(t) for t in texts])
     log(f"{len(texts)} training statements, {int((~y.any(axis=1)).sum())} without a domain")
-    embeddings = encoder.embed(texts).astype(np.float64)
+    embeddings = encoder.embed(texts, layers=encoder.SENTENCE_LAYERS).astype(np.float64)
     fold = stratified_folds(y)
     best: tuple[float, float, float, float] | None = None  # (f1, lam, scale, threshold)
     for scale in LEX_SCALES:

@@ -406,7 +406,7 @@ def _embed(texts: list[str]) -> FloatArray | None:
     try:
         from safeenough.analysis.models import encoder
 
-        return encoder.embed(texts)
+        return encoder.embed(texts, layers=encoder.SENTENCE_LAYERS)
     except Exception as exc:  # the encoder is optional here: any failure falls back to the lexicon
         logger.warning("formulation domains: lexicon only, the encoder failed (%s)", exc)
         if isinstance(exc, ImportError | OSError) or type(exc).__name__ == "ModelUnavailable":

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,10 +131,36 @@ def test_empty_conversation() -> None:
     assert pred.turns == ()
 
 
-def test_embeddings_normalised() -> None:
+def test_each_layer_of_a_turn_embedding_is_normalised_on_its_own() -> None:
     emb = encoder.embed(["hello there", "", "How are you feeling about that?"])
-    assert emb.shape == (3, encoder.EMBEDDING_DIM)
-    assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-4)
+    layers = len(encoder.TURN_LAYERS)
+    assert emb.shape == (3, encoder.EMBEDDING_DIM * layers)
+    blocks = emb.reshape(3, layers, encoder.EMBEDDING_DIM)
+    assert np.allclose(np.linalg.norm(blocks, axis=2), 1.0, atol=1e-4)
+
+
+def test_a_turn_embedding_starts_with_the_sentence_embedding() -> None:
+    texts = ["Okay. Sure. Whatever you think.", "What brings you here today?"]
+    sentence = encoder.embed(texts, layers=encoder.SENTENCE_LAYERS)
+    assert sentence.shape == (2, encoder.EMBEDDING_DIM)
+    assert np.allclose(encoder.embed(texts)[:, : encoder.EMBEDDING_DIM], sentence, atol=1e-5)
+
+
+def test_the_middle_layer_says_something_the_sentence_embedding_does_not() -> None:
+    emb = encoder.embed(["Okay. Sure. Whatever you think."])
+    sentence, middle = emb[0, : encoder.EMBEDDING_DIM], emb[0, encoder.EMBEDDING_DIM :]
+    assert middle.size and float(sentence @ middle) < 0.99
+
+
+def test_weights_fitted_on_other_embeddings_are_refused(tmp_path: Path) -> None:
+    for path in encoder.weights_dir().iterdir():
+        if path.is_file():
+            shutil.copy(path, tmp_path / path.name)
+    config = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    config["encoder"] = {**config["encoder"], "pooled_layers": [3]}
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(encoder.ModelUnavailable, match="make train"):
+        Predictor(tmp_path)
 
 
 def test_runtime_does_not_import_torch() -> None:

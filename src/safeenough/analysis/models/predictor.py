@@ -74,6 +74,14 @@ def _log_softmax(z: FloatArray) -> FloatArray:
     return out
 
 
+#: weights written before the encoder was recorded (up to 2025.4) were fitted on the last layer
+_LAST_LAYER_ENCODER = {
+    "model_sha256": encoder.MODEL_SHA256,
+    "pooled_layers": [6],
+    "max_tokens": encoder.MAX_TOKENS,
+}
+
+
 class Predictor:
     """Loaded heads from one weights directory (the committed one by default)."""
 
@@ -88,6 +96,12 @@ class Predictor:
                 f"The trained model weights in {directory} cannot be read: {exc}"
             ) from exc
         self.version = str(self.config["version"])
+        trained_on = self.config.get("encoder", _LAST_LAYER_ENCODER)
+        if trained_on != encoder.description():
+            raise encoder.ModelUnavailable(
+                f"The trained model weights in {directory} were fitted on other embeddings ({trained_on}) "
+                f"than this encoder gives ({encoder.description()}); retrain them with `make train`."
+            )
         self.mu = self.arrays["mu"].astype(np.float32)
         self.sd = self.arrays["sd"].astype(np.float32)
         self.hash_cols = self.arrays["hash_cols"].astype(np.int64)
