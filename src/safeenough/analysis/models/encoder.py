@@ -7,7 +7,7 @@ Turns are embedded twice in one pass: the model's own sentence embedding (its la
 semantic similarity: what a turn is about) and the mean of a middle layer's token states, which keeps
 more of how a turn is said (a question or a statement, hedged or flat, a short yielding reply). Probing
 studies of frozen encoders find such features strongest in the middle layers (Tenney, Das & Pavlick
-2019; Liu et al. 2019). The graph is cut after the highest layer asked for.
+2019; Liu et al. 2019). The middle layer's output is added to the graph's outputs when the model loads.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _load(layers: tuple[int, ...]) -> tuple[Any, Any]:
 
             options = ort.SessionOptions()
             options.log_severity_level = 3
-            graph = _graph_up_to(_model_path(), layers)
+            graph = _graph_with_outputs(_model_path(), layers)
             _state[key] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         return _state[key], _state["tokenizer"]
 
@@ -105,15 +105,20 @@ def _layer_output(layer: int) -> str:
     return "last_hidden_state" if layer == 6 else f"layer_norm_{2 * layer}"
 
 
-def _graph_up_to(path: Path, layers: tuple[int, ...]) -> bytes:
-    """The model's graph with the outputs of `layers`, cut after the highest, serialised for onnxruntime."""
+def _graph_with_outputs(path: Path, layers: tuple[int, ...]) -> str | bytes:
+    """The model file itself when it already gives `layers`, else its graph with their outputs added."""
+    names = [_layer_output(layer) for layer in layers]
+    if names == ["last_hidden_state"]:
+        return str(path)
     import onnx
-    import onnx.utils
+    import onnx.helper
 
     model = onnx.load(str(path))
-    inputs = [i.name for i in model.graph.input]
-    cut = onnx.utils.Extractor(model).extract_model(inputs, [_layer_output(layer) for layer in layers])
-    return bytes(cut.SerializeToString())
+    given = {output.name for output in model.graph.output}
+    for name in names:
+        if name not in given:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    return bytes(model.SerializeToString())
 
 
 # Embeddings computed ahead by `prime` for a batch of conversations: text -> vector. Derived data only,
@@ -169,7 +174,7 @@ def _embed_distinct(texts: list[str], layers: tuple[int, ...]) -> npt.NDArray[np
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
         outputs = session.run(
-            None,
+            [_layer_output(layer) for layer in layers],
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )
         m = mask[:, :, None].astype(np.float32)
