@@ -4,7 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from safeenough.analysis import keys
+from safeenough.analysis.pipeline import AnalysisResult
 from safeenough.analysis.relational import summarise_relational
+from safeenough.domain.annotation import Annotation, AnnotationSet
 from tests.builders import Labels, analysed
 
 ADVICE: Labels = {"behaviour": "therapist_input", "input": "advice", "stance": "pressing"}
@@ -192,3 +195,38 @@ def test_stance_shares_sum_to_one_and_repaired_never_exceeds_ruptures(
     assert figures["repaired"] <= len(summary.ruptures) == figures["ruptures"]
     assert len(summary.repaired) + len(summary.unrepaired) == len(summary.moments)
     assert all(sentence.endswith(".") for sentence in summary.reading)
+
+
+def _flagged_by(component: str, confidence: float) -> AnalysisResult:
+    """A withdrawal marked by `component` with `confidence`, the way a stored analysis carries it."""
+    conversation = analysed(
+        ("T", "Would you try a sleep diary?", {"stance": "neutral"}),
+        ("C", "Okay. Sure.", {}),
+    ).conversation
+    annotations = AnnotationSet(
+        (
+            Annotation(1, keys.MARKER, "withdrawal", confidence, (), component),
+            Annotation(1, keys.SUBTYPE, "deferential", None, (), component),
+        )
+    )
+    return AnalysisResult(conversation, annotations, (component,))
+
+
+def test_a_moment_carries_its_calibrated_confidence_as_about_n_in_ten() -> None:
+    moment = summarise_relational(_flagged_by("rupture_markers.v3", 0.34)).moments[0]
+    assert moment.confidence == 0.34
+    assert moment.confidence_in_ten == 3
+
+
+def test_an_analysis_from_before_calibration_shows_no_confidence() -> None:
+    moment = summarise_relational(_flagged_by("rupture_markers.v2", 0.71)).moments[0]
+    assert moment.confidence is None
+    assert moment.confidence_in_ten is None
+
+
+@pytest.mark.parametrize(("confidence", "in_ten"), [(0.01, 1), (0.5, 5), (0.99, 9)])
+def test_about_n_in_ten_is_never_none_in_ten_nor_ten_in_ten(confidence: float, in_ten: int) -> None:
+    assert (
+        summarise_relational(_flagged_by("rupture_markers.v3", confidence)).moments[0].confidence_in_ten
+        == in_ten
+    )

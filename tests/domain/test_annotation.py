@@ -67,3 +67,10 @@ def test_annotation_set_looks_up_by_key_turn_and_producer():
     assert len(items.produced_by("quality.v1")) == 1
     assert items.keys() == ("behaviour", "quality")
     assert len(items.for_turn(0) + items.session_level()) == 2
+
+
+def test_annotation_set_gives_whole_annotations_by_turn_so_their_confidence_can_be_read():
+    first = annotation(target_turn=0, confidence=0.3)
+    items = AnnotationSet((first, annotation(target_turn=0, confidence=0.8), annotation(target_turn=None)))
+
+    assert items.annotations_by_turn("behaviour") == {0: first}

@@ -251,6 +251,19 @@ def test_html_reads_summary_then_moments_then_indicators_then_transcript() -> No
     assert outline.headings[:4] == ["Summary", "Moments", "Counselling indicators", "Transcript"]
 
 
+def test_a_moment_says_how_sure_the_model_is_when_its_confidence_is_calibrated() -> None:
+    session = defensive_session()
+    # turn 3's marker as the calibrated component stores it; the other moment keeps a hand-made label
+    calibrated = Annotation(3, "marker", "confrontation", 0.42, (), "rupture_markers.v3")
+    others = tuple(a for a in session.annotations if not (a.key == "marker" and a.target_turn == 3))
+    result = AnalysisResult(
+        session.conversation, AnnotationSet((calibrated, *others)), ("rupture_markers.v3",)
+    )
+    html = render_session_report_html(build_session_report(result, None), standalone=True)
+    assert "How sure: about 4 in 10." in html
+    assert html.count("How sure:") == 1
+
+
 def test_html_escapes_client_text_so_an_injected_script_shows_as_text() -> None:
     injected = "<script>alert('x')</script> & <b>bold</b>"
     report = build_session_report(

@@ -9,11 +9,11 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "therapist_behaviour.v1",
     "client_talk.v1",
     "session_quality.v1",
-    "rupture_markers.v2",
-    "anticipated_judgement.v1",
+    "rupture_markers.v3",
+    "anticipated_judgement.v2",
     "therapist_stance.v1",
-    "check_in.v1",
-    "repair.v3",
+    "check_in.v2",
+    "repair.v4",
 )
 
 

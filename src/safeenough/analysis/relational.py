@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from safeenough.analysis import keys
 from safeenough.analysis.pipeline import AnalysisResult
-from safeenough.domain.annotation import AnnotationSet, AnnotationValue
+from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 
 REPAIR_WINDOW = 2
@@ -85,6 +85,16 @@ class RuptureMoment:
     """The last therapist turn before the moment, if any."""
     preceded_by: tuple[str, ...]
     """Keys of ANTECEDENT_LABELS that describe the preceding therapist turn."""
+    confidence: float | None = None
+    """How likely a trained annotator would flag this turn too (calibrated on turns the model never saw);
+    None for analyses made before the confidences were calibrated."""
+
+    @property
+    def confidence_in_ten(self) -> int | None:
+        """The confidence as "about N in 10" (1–9: never certain, never nothing)."""
+        if self.confidence is None:
+            return None
+        return min(9, max(1, round(self.confidence * 10)))
 
     @property
     def is_rupture(self) -> bool:
@@ -176,8 +186,10 @@ def summarise_relational(result: AnalysisResult) -> RelationalSummary:
 def relational_summary_from(conversation: Conversation, annotations: AnnotationSet) -> RelationalSummary:
     turns = conversation.turns
     marker = annotations.by_turn(keys.MARKER)
+    marker_found = annotations.annotations_by_turn(keys.MARKER)
     subtype = annotations.by_turn(keys.SUBTYPE)
     anticipates = annotations.by_turn(keys.ANTICIPATES_JUDGEMENT)
+    anticipates_found = annotations.annotations_by_turn(keys.ANTICIPATES_JUDGEMENT)
     evidence = annotations.by_turn(keys.EVIDENCE_SPAN)
     repair = annotations.by_turn(keys.REPAIR)
     check_in = annotations.by_turn(keys.CHECK_IN)
@@ -209,6 +221,9 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
                 repair_strategy=strategy,
                 preceding_turn=preceding,
                 preceded_by=_antecedents(preceding, stance, behaviour, given_input),
+                confidence=_calibrated_confidence(
+                    marker_found.get(turn.index) if marked != "none" else anticipates_found.get(turn.index)
+                ),
             )
         )
 
@@ -238,6 +253,20 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
         stance_shares=stance_shares,
         reading=_reading(moments_tuple, check_ins, stance_shares),
     )
+
+
+#: the first version of each component whose confidences are calibrated
+_CALIBRATED_FROM = {"rupture_markers": 3, "anticipated_judgement": 2}
+
+
+def _calibrated_confidence(annotation: Annotation | None) -> float | None:
+    """The annotation's confidence if its component calibrates it (older analyses stored raw scores)."""
+    if annotation is None or annotation.confidence is None:
+        return None
+    name, _, version = annotation.produced_by.rpartition(".v")
+    if not version.isdigit() or int(version) < _CALIBRATED_FROM.get(name, 1_000):
+        return None
+    return annotation.confidence
 
 
 def _text(value: AnnotationValue) -> str:

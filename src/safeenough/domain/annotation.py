@@ -121,6 +121,14 @@ class AnnotationSet:
                 values.setdefault(item.target_turn, item.value)
         return values
 
+    def annotations_by_turn(self, key: str) -> dict[int, Annotation]:
+        """Turn index → the annotation for one key (the first wins if a turn has several)."""
+        found: dict[int, Annotation] = {}
+        for item in self.items:
+            if item.key == key and item.target_turn is not None:
+                found.setdefault(item.target_turn, item)
+        return found
+
     def keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(item.key for item in self.items))
 

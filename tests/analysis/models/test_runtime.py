@@ -79,6 +79,20 @@ def test_obvious_labels(session: tuple[Conversation, ConversationPrediction]) ->
     assert (pred.turns[8].check_in_prob or 0) > 5 * (pred.turns[2].check_in_prob or 0)
 
 
+def test_the_confidence_shown_rises_with_the_models_probability_and_is_never_certain() -> None:
+    predictor = Predictor()
+    for head in ("marker", "anticipates_judgement", "check_in", "repair"):
+        shown = [predictor.confidence(head, float(p)) for p in np.linspace(0.01, 0.99, 50)]
+        assert shown == sorted(shown)
+        assert shown[0] > 0.0 and shown[-1] < 1.0
+
+
+def test_marker_confidence_is_below_the_balanced_heads_probability() -> None:
+    # a class-balanced head overstates a rare class; the calibrated confidence says how often it was right
+    predictor = Predictor()
+    assert predictor.confidence("marker", 0.6) < 0.6
+
+
 def test_repair_only_after_marker(session: tuple[Conversation, ConversationPrediction]) -> None:
     _, pred = session
     assert pred.turns[0].repair == "n/a"

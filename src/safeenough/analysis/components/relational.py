@@ -13,15 +13,18 @@ MARKER_CUES = ("no", "don't", "not", "why", "whatever", "fine", "nothing", "poin
 
 @component(
     name="rupture_markers",
-    version=2,
+    version=3,
     produces=(keys.MARKER, keys.SUBTYPE, keys.EVIDENCE_SPAN),
 )
 def rupture_markers(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """Client turns that move away from (withdrawal) or against (confrontation) the therapist or the work.
 
     Every client turn gets a marker ("none" for most); marked turns carry their subtype and the words
-    that show it. The confidence is the model's probability that the turn is a marker at all.
+    that show it. The confidence is how likely the turn is a marker at all, calibrated on data the model
+    did not see.
     v2: cue words count only as whole words, and a short turn without one is quoted whole.
+    v3: the confidence is calibrated (Platt); before, it was the class-balanced head's probability,
+    which overstated it.
     """
     spec = rupture_markers.spec
     found: list[Annotation] = []
@@ -36,9 +39,11 @@ def rupture_markers(conversation: Conversation, annotations: AnnotationSet) -> l
     return found
 
 
-@component(name="anticipated_judgement", version=1, produces=(keys.ANTICIPATES_JUDGEMENT,))
+@component(name="anticipated_judgement", version=2, produces=(keys.ANTICIPATES_JUDGEMENT,))
 def anticipated_judgement(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
-    """Client turns that pre-empt criticism ("you probably think I'm…")."""
+    """Client turns that pre-empt criticism ("you probably think I'm…").
+
+    v2: the confidence is calibrated (Platt)."""
     spec = anticipated_judgement.spec
     return [
         spec.annotate(
@@ -65,9 +70,11 @@ def therapist_stance(conversation: Conversation, annotations: AnnotationSet) -> 
     ]
 
 
-@component(name="check_in", version=1, produces=(keys.CHECK_IN,))
+@component(name="check_in", version=2, produces=(keys.CHECK_IN,))
 def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
-    """The therapist explicitly attends to how the session is landing ("how is this for you to hear?")."""
+    """The therapist explicitly attends to how the session is landing ("how is this for you to hear?").
+
+    v2: the confidence is calibrated (Platt)."""
     spec = check_in.spec
     return [
         spec.annotate(turn.index, keys.CHECK_IN, bool(turn.check_in), confidence=turn.check_in_prob)
@@ -76,7 +83,7 @@ def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Ann
     ]
 
 
-@component(name="repair", version=3, requires=(keys.MARKER, keys.STANCE), produces=(keys.REPAIR,))
+@component(name="repair", version=4, requires=(keys.MARKER, keys.STANCE), produces=(keys.REPAIR,))
 def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """For therapist turns after a marked client turn: the repair strategy, or none.
 
@@ -84,6 +91,7 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
     or one of the two client turns before it, carries a marker; other therapist turns get "n/a". A turn
     that presses (argues, lectures, warns) is not a repair whatever its words: the guide's "none" is
     "continues, argues, repeats".
+    v4: the confidence is calibrated (Platt).
     """
     spec = repair.spec
     markers = annotations.by_turn(keys.MARKER)

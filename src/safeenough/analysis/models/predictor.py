@@ -47,7 +47,9 @@ class TurnPrediction:
     talk_type: str | None = None
     talk_type_probs: dict[str, float] | None = None
     marker: str | None = None  # client turns: none / withdrawal / confrontation
-    marker_prob: float | None = None  # probability of any marker
+    # the *_prob of a yes/no output is a calibrated confidence: about how often such a turn matched the
+    # annotator out of fold (Platt-scaled); the decision itself uses the head's raw probability
+    marker_prob: float | None = None  # that the turn carries any marker
     subtype: str | None = None
     subtype_prob: float | None = None
     anticipates_judgement: bool | None = None
@@ -158,6 +160,13 @@ class Predictor:
     def _threshold(self, head: str) -> float:
         return float(self.config["heads"][head]["threshold"])
 
+    def confidence(self, head: str, p: float) -> float:
+        """How often a turn with raw probability `p` was right out of fold (Platt; decisions use `p`)."""
+        slope, intercept = self.config["heads"][head].get("platt", (1.0, 0.0))
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        z = float(slope) * math.log(p / (1 - p)) + float(intercept)
+        return round(1.0 / (1.0 + math.exp(-z)), 4)
+
     def _classes(self, head: str) -> list[str]:
         return list(self.config["heads"][head]["classes"])
 
@@ -241,7 +250,7 @@ class Predictor:
         for j, i in enumerate(rows):
             rec = out[int(i)]
             p_any = float(1.0 - p[j, 0])
-            rec["marker_prob"] = round(p_any, 4)
+            rec["marker_prob"] = self.confidence("marker", p_any)
             if p_any >= thr:
                 kind = "withdrawal" if p[j, 1] >= p[j, 2] else "confrontation"
                 allowed = WITHDRAWAL if kind == "withdrawal" else CONFRONTATION
@@ -253,7 +262,7 @@ class Predictor:
             else:
                 rec["marker"] = "none"
                 rec["subtype"] = None
-            rec["anticipates_judgement_prob"] = round(float(aj[j, 1]), 4)
+            rec["anticipates_judgement_prob"] = self.confidence("anticipates_judgement", float(aj[j, 1]))
             rec["anticipates_judgement"] = bool(aj[j, 1] >= thr_aj)
         # therapist stance, check-ins, repair
         rows, p = run("stance", th)
@@ -269,11 +278,11 @@ class Predictor:
             rec = out[int(i)]
             rec["stance"] = classes[int(choice[j])]
             rec["stance_probs"] = {c: round(float(v), 4) for c, v in zip(classes, p[j], strict=True)}
-            rec["check_in_prob"] = round(float(ci[j, 1]), 4)
+            rec["check_in_prob"] = self.confidence("check_in", float(ci[j, 1]))
             rec["check_in"] = bool(ci[j, 1] >= thr_ci)
             previous_clients = [k for k in range(int(i)) if turns[k].role == SpeakerRole.CLIENT][-3:]
             if any(out[k].get("marker") not in (None, "none") for k in previous_clients):
-                rec["repair_prob"] = round(float(rp[j, 1]), 4)
+                rec["repair_prob"] = self.confidence("repair", float(rp[j, 1]))
                 rec["repair"] = st_classes[int(st[j].argmax())] if rp[j, 1] >= thr_rp else "none"
             else:
                 rec["repair"] = "n/a"
