@@ -1,9 +1,12 @@
 """Suggested check-ins, matched to the moment and quoting the client, from labels built by hand."""
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from safeenough.analysis import AnalysisResult
+from safeenough.analysis.relational import RelationalSummary, summarise_relational
 from safeenough.analysis.suggestions import (
     NEXT_SESSION,
     OPENING,
@@ -12,6 +15,7 @@ from safeenough.analysis.suggestions import (
     excerpt,
     punctuated,
     suggest_check_ins,
+    suggestions_from,
 )
 from tests.builders import Labels, analysed
 
@@ -135,6 +139,43 @@ def test_the_opening_suggestion_takes_up_an_unrepaired_confrontation_first() -> 
     assert [s.turn for s in suggestions] == [0, 2, 2]
     assert suggestions[-1].purpose == OPENING
     assert "“This is a waste of my money”." in suggestions[-1].text
+
+
+def _with_confidence(result: AnalysisResult, by_turn: dict[int, float]) -> RelationalSummary:
+    summary = summarise_relational(result)
+    moments = tuple(replace(m, confidence=by_turn.get(m.turn)) for m in summary.moments)
+    return replace(summary, moments=moments)
+
+
+def test_the_opening_takes_up_the_unrepaired_moment_the_model_is_surest_of_within_a_kind() -> None:
+    result = analysed(
+        ("C", "Mm.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+        ("T", "OK.", {}),
+        ("C", "Sure, whatever you think.", {"marker": "withdrawal", "subtype": "deferential"}),
+    )
+    opening = suggestions_from(_with_confidence(result, {0: 0.2, 2: 0.7}))[-1]
+    assert opening.purpose == OPENING
+    assert opening.turn == 2
+
+
+def test_a_confrontation_still_comes_before_a_surer_withdrawal() -> None:
+    result = analysed(
+        ("C", "Mm.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+        ("T", "OK.", {}),
+        ("C", "This is a waste of my money.", {"marker": "confrontation", "subtype": "complaint_parameters"}),
+    )
+    assert suggestions_from(_with_confidence(result, {0: 0.9, 2: 0.3}))[-1].turn == 2
+
+
+def test_when_every_moment_was_repaired_the_opening_recalls_the_surest_one() -> None:
+    result = analysed(
+        ("C", "Fine.", {"marker": "withdrawal", "subtype": "denial"}),
+        ("T", "It sounds like it isn't, quite.", {"repair": "validation"}),
+        ("C", "You're not helping.", {"marker": "confrontation", "subtype": "complaint_therapist"}),
+        ("T", "I think I pushed too hard; I'm sorry.", {"repair": "own_part"}),
+    )
+    assert suggestions_from(_with_confidence(result, {0: 0.25, 2: 0.6}))[-1].turn == 2
+    assert suggestions_from(_with_confidence(result, {}))[-1].turn == 0  # no confidences: the earliest
 
 
 def test_a_session_without_moments_still_gets_an_opening_that_invites_feedback() -> None:

@@ -309,8 +309,9 @@ def _for_moment(moment: RuptureMoment) -> Suggestion:
 def _opening(summary: RelationalSummary) -> Suggestion:
     unrepaired = summary.unrepaired
     if unrepaired:
-        # Confrontation first (it predicts dropout: d = .74, Eubanks et al. 2019), then the earliest.
-        ranked = sorted(unrepaired, key=lambda m: (m.kind != "confrontation", m.turn))
+        # Confrontation first (it predicts dropout: d = .74, Eubanks et al. 2019), then the moment the
+        # model is surest of (an opening spent on a false alarm costs the most), then the earliest.
+        ranked = sorted(unrepaired, key=lambda m: (m.kind != "confrontation", *_surest_first(m)))
         moment = ranked[0]
         quote = quote_of(moment)
         strategy = STRATEGIES["metacommunicate"]
@@ -320,7 +321,7 @@ def _opening(summary: RelationalSummary) -> Suggestion:
         )
         return _opening_suggestion(moment, strategy, quote, punctuated(text))
     if summary.moments:
-        moment = summary.moments[0]
+        moment = min(summary.moments, key=_surest_first)
         quote = quote_of(moment)
         strategy = STRATEGIES["metacommunicate"]
         text = (
@@ -344,6 +345,11 @@ def _opening(summary: RelationalSummary) -> Suggestion:
         ),
         self_reflection="Before the session: what might the client not have felt able to say?",
     )
+
+
+def _surest_first(moment: RuptureMoment) -> tuple[float, int]:
+    """Sort key: the higher the calibrated confidence the earlier (none counts as zero), then by turn."""
+    return (-(moment.confidence or 0.0), moment.turn)
 
 
 def _opening_suggestion(moment: RuptureMoment, strategy: Strategy, quote: str, text: str) -> Suggestion:

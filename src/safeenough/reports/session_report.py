@@ -39,7 +39,7 @@ VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 CAVEATS = (
     "The labels are estimates by models trained on counselling transcripts; read them beside the "
     "transcript and your own memory of the session. They describe the talk, not the client.",
-    "\"How sure\" under a moment says how often turns flagged that confidently matched a trained "
+    '"How sure" under a moment says how often turns flagged that confidently matched a trained '
     "annotator when the model was tested on transcripts it had not seen; most flags are a reason to look "
     "again, not a finding.",
     "Clients report strains less often than observers see them (clients 19–42% of sessions, observers "
