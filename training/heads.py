@@ -88,6 +88,8 @@ CONFRONTATION = (
     "pressures_therapist",
 )
 
+#: 2025.5: with the middle-layer block, client talk type fell under every CV seed while the therapist
+#: heads gained (docs/model-card.md, "2025.5"), so the client heads' dense expert does without it
 FORM_ON_CLIENT_HEADS = False
 HEADS: tuple[HeadSpec, ...] = (
     HeadSpec(
