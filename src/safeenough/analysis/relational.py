@@ -221,7 +221,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
                 repair_strategy=strategy,
                 preceding_turn=preceding,
                 preceded_by=_antecedents(preceding, stance, behaviour, given_input),
-                confidence=_calibrated_confidence(
+                confidence=calibrated_confidence(
                     marker_found.get(turn.index) if marked != "none" else anticipates_found.get(turn.index)
                 ),
             )
@@ -256,10 +256,10 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
 
 
 #: the first version of each component whose confidences are calibrated
-_CALIBRATED_FROM = {"rupture_markers": 3, "anticipated_judgement": 2}
+_CALIBRATED_FROM = {"rupture_markers": 3, "anticipated_judgement": 2, "check_in": 2, "repair": 4}
 
 
-def _calibrated_confidence(annotation: Annotation | None) -> float | None:
+def calibrated_confidence(annotation: Annotation | None) -> float | None:
     """The annotation's confidence if its component calibrates it (older analyses stored raw scores)."""
     if annotation is None or annotation.confidence is None:
         return None

@@ -11,7 +11,7 @@ from typing import IO, Any
 from safeenough.analysis import keys
 from safeenough.analysis.indicators import compute_indicators
 from safeenough.analysis.pipeline import AnalysisResult
-from safeenough.analysis.relational import summarise_relational
+from safeenough.analysis.relational import calibrated_confidence, summarise_relational
 from safeenough.domain.conversation import SpeakerRole
 
 SUB_LABEL_KEY = {"reflection": keys.REFLECTION, "question": keys.QUESTION, "therapist_input": keys.INPUT}
@@ -34,6 +34,14 @@ def turn_records(result: AnalysisResult) -> Iterator[dict[str, Any]]:
             keys.REPAIR,
         )
     }
+    found = {
+        key: result.annotations.annotations_by_turn(key)
+        for key in (keys.MARKER, keys.ANTICIPATES_JUDGEMENT, keys.CHECK_IN, keys.REPAIR)
+    }
+
+    def confidence(key: str, turn: int) -> float | None:
+        return calibrated_confidence(found[key].get(turn))
+
     for turn in result.conversation.turns:
         therapist = turn.role is SpeakerRole.THERAPIST
         client = turn.role is SpeakerRole.CLIENT
@@ -57,6 +65,12 @@ def turn_records(result: AnalysisResult) -> Iterator[dict[str, Any]]:
             "stance": labels[keys.STANCE].get(turn.index) if therapist else None,
             "check_in": bool(labels[keys.CHECK_IN].get(turn.index)) if therapist else None,
             "repair": (labels[keys.REPAIR].get(turn.index) or "n/a") if therapist else None,
+            "marker_confidence": confidence(keys.MARKER, turn.index) if client else None,
+            "anticipates_judgement_confidence": confidence(keys.ANTICIPATES_JUDGEMENT, turn.index)
+            if client
+            else None,
+            "check_in_confidence": confidence(keys.CHECK_IN, turn.index) if therapist else None,
+            "repair_confidence": confidence(keys.REPAIR, turn.index) if therapist else None,
         }
         sub_key = SUB_LABEL_KEY.get(str(behaviour))
         if sub_key is not None:

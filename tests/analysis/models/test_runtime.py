@@ -123,6 +123,8 @@ def test_export_contract(session: tuple[Conversation, ConversationPrediction]) -
     }
     client = objs[1]
     assert client["behaviour"] is None and client["stance"] is None and client["talk_type"] is not None
+    assert 0.0 <= client["marker_confidence"] <= 1.0
+    assert first["check_in_confidence"] is not None and first["repair_confidence"] is None
     summary = objs[-1]["summary"]
     assert summary["turns"] == len(conv.turns)
     assert set(summary) >= {
