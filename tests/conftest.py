@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -20,6 +21,11 @@ from safeenough.domain.clinician import Clinician
 from safeenough.practice import Practice
 from safeenough.settings import Settings
 from tests.builders import login
+
+# Property tests check behaviour, not speed (speed is measured in `make bench`): on a busy 2-core machine
+# an example can take longer than Hypothesis's default 200 ms deadline without anything being wrong.
+hypothesis_settings.register_profile("safeenough", deadline=None)
+hypothesis_settings.load_profile("safeenough")
 
 POSTGRES_URL = os.environ.get("SAFEENOUGH_TEST_POSTGRES_URL")
 # `make test` sets this: there, a missing PostgreSQL or Chromium is a failure, never a skip.
