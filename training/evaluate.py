@@ -65,8 +65,9 @@ PREVIOUS = {
 REPEAT_SEEDS = (7, 29)
 CHANGES = (
     "2025.5: the encoder also returns the mean of MiniLM's layer 4 (of 6) for every turn; the dense expert "
-    "of the therapist heads reads it for turns i-1 and i (768 more columns; the client heads do not). "
-    "Everything else as 2025.4. The CV is repeated with three fold seeds (13, 7, 29)"
+    "of the therapist heads reads it for turns i-1, i and i+1 (1,152 more columns; the client heads do "
+    "not). Yes/no confidences are Platt-scaled (decisions unchanged). Everything else as 2025.4. The CV "
+    "is repeated with three fold seeds (13, 7, 29)"
 )
 
 

@@ -1,7 +1,7 @@
 """Turn features with dialogue context, shared by training and run time.
 
 For turn i: the sentence embeddings of turns i-2, i-1, i, i+1 (zero where absent), the roles of those
-turns, the middle-layer embeddings of turns i-1 and i (how they are said), a few cheap lexical cues, and
+turns, the middle-layer embeddings of turns i-1, i and i+1 (how they are said), a few cheap lexical cues, and
 hashed word n-grams of the turn itself and of its neighbours.
 The hashed n-grams are returned as (row, column, value) triplets so the linear heads can use them
 without a sparse-matrix library.
@@ -26,7 +26,8 @@ HASH_BITS = 18
 CUE_WEIGHT = 0.5
 HASH_DIM = 1 << HASH_BITS
 CONTEXT = (-2, -1, 0, 1)  # offsets whose sentence embeddings are used
-FORM_CONTEXT = (-1, 0)  # offsets whose middle-layer embeddings are used
+# offsets whose middle-layer embeddings are used; the reply (i+1) shows how a therapist turn landed
+FORM_CONTEXT = (-1, 0, 1)
 _ROLES = (SpeakerRole.THERAPIST, SpeakerRole.CLIENT, SpeakerRole.OTHER)
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
 _WH = frozenset(["what", "how", "why", "when", "where", "who", "which", "tell", "describe"])
