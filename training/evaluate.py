@@ -124,7 +124,17 @@ def cross_validated(fold_seed: int) -> dict[str, object]:
     fieldnames = list(rows_all[0].keys())
     rel_all = [json.loads(line) for line in RELATIONAL.open(encoding="utf-8") if line.strip()]
     labels = np.array([s.quality == "high" for s in data.sessions], dtype=int)
-    results: dict[str, object] = {"fold_seed": fold_seed, "folds": []}
+    results: dict[str, object] = {
+        "fold_seed": fold_seed,
+        "folds": [],
+        "own_examples": {
+            "used": bool((~data.real_sessions).any()),
+            "conversations": int((~data.real_sessions).sum()),
+            "turns": int((~data.real).sum()),
+            "note": "training/examples/: training rows of every fold only; never test rows, calibration, "
+            "stackers or quality",
+        },
+    }
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         pooled = tmp / "pooled.jsonl"
@@ -224,13 +234,6 @@ def main(argv: list[str] | None = None) -> None:
     }
     results["model_version"] = P.VERSION
     results["changes"] = CHANGES
-    data = P.load()
-    results["own_examples"] = {
-        "used": bool((~data.real_sessions).any()),
-        "conversations": int((~data.real_sessions).sum()),
-        "turns": int((~data.real).sum()),
-        "note": "training/examples/: training rows of every fold only; never test rows, calibration, stackers or quality",
-    }
     results["previous_pooled"] = PREVIOUS
     results["command"] = "python -m training.evaluate   (scorer: ../shared/tools/score_export.py)"
     results["seconds"] = round(time.time() - start)

@@ -6,7 +6,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from safeenough.analysis import AnalysisResult
@@ -360,7 +360,6 @@ labels_for_client = st.fixed_dictionaries(
     ),
     st.one_of(st.none(), st.floats(min_value=0, max_value=50)),
 )
-@settings(deadline=None)  # the first example compiles the templates
 def test_any_labelled_session_renders_and_shares_sum_to_one(
     turns: list[tuple[str, str, Labels]], total: float | None
 ) -> None:
