@@ -67,7 +67,8 @@ CHANGES = (
     "2025.5: the encoder also returns the mean of MiniLM's layer 4 (of 6) for every turn; the dense expert "
     "of the therapist heads reads it for turns i-1, i and i+1 (1,152 more columns; the client heads do "
     "not). Yes/no confidences are Platt-scaled (decisions unchanged). Everything else as 2025.4. The CV "
-    "is repeated with three fold seeds (13, 7, 29)"
+    "is repeated with three fold seeds (13, 7, 29). repair.v5 (same weights): a turn that carries on with the task "
+    "(therapist_input in a neutral stance) is not called a validation"
 )
 
 

@@ -1,6 +1,7 @@
 """Experiment: the issue's "plain bag-of-words reference", measured on our own grouped CV.
 
-`python -m training.experiments.bow_reference [--fold-seeds 13 7 29]`   (about a minute on 2 cores)
+`python -m training.experiments.bow_reference [--fold-seeds 13 7 29] [--learning-curve]`
+(about 1.5 minutes on 2 cores; `--learning-curve`: the balanced reference learning from 2, 3 or 4 folds)
 
 The issues give, beside each target, what a plain bag-of-words logistic regression reaches on the
 held-out gold (therapist behaviour 0.71, client talk type 0.54, quality AUC 0.92; any-marker 0.15,
@@ -131,13 +132,17 @@ def export_fold(train: list[Session], test: list[Session], balanced: bool) -> li
     return lines
 
 
-def cross_validated(sessions: list[Session], fold_seed: int, balanced: bool) -> dict[str, float]:
+def cross_validated(
+    sessions: list[Session], fold_seed: int, balanced: bool, train_folds: int = 4
+) -> dict[str, float]:
+    """Pooled figures of the reference; each fold's models learn from `train_folds` of the other folds."""
     fold_of = np.array(folds(sessions, seed=fold_seed))
     with tempfile.TemporaryDirectory() as tmpdir:
         pooled = Path(tmpdir) / "pooled.jsonl"
         with pooled.open("w", encoding="utf-8") as fh:
             for fold in range(5):
-                train = [s for s, f in zip(sessions, fold_of, strict=True) if f != fold]
+                learn_from = {(fold + step) % 5 for step in range(1, train_folds + 1)}
+                train = [s for s, f in zip(sessions, fold_of, strict=True) if f in learn_from]
                 test = [s for s, f in zip(sessions, fold_of, strict=True) if f == fold]
                 for line in export_fold(train, test, balanced):
                     fh.write(json.dumps(line) + "\n")
@@ -148,11 +153,22 @@ def cross_validated(sessions: list[Session], fold_seed: int, balanced: bool) -> 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fold-seeds", type=int, nargs="+", default=[13, 7, 29])
+    parser.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="the balanced reference learning from 2, 3 and 4 of the other folds (does more data help?)",
+    )
     args = parser.parse_args(argv)
     sessions = load_sessions()
     keys = list(HELD_OUT_REFERENCE)
     print("variant          " + " ".join(f"{k[:14]:>14}" for k in keys))
     print("held-out (issue) " + " ".join(f"{HELD_OUT_REFERENCE[k]:>14.2f}" for k in keys))
+    if args.learning_curve:
+        for train_folds in (2, 3, 4):
+            runs = [cross_validated(sessions, seed, True, train_folds) for seed in args.fold_seeds]
+            name = f"balanced, {train_folds} folds"
+            print(f"{name:<16} " + " ".join(f"{np.mean([r[k] for r in runs]):>14.3f}" for k in keys))
+        return
     for balanced in (False, True):
         runs = [cross_validated(sessions, seed, balanced) for seed in args.fold_seeds]
         for seed, run in zip(args.fold_seeds, runs, strict=True):

@@ -83,7 +83,9 @@ def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Ann
     ]
 
 
-@component(name="repair", version=4, requires=(keys.MARKER, keys.STANCE), produces=(keys.REPAIR,))
+@component(
+    name="repair", version=5, requires=(keys.BEHAVIOUR, keys.MARKER, keys.STANCE), produces=(keys.REPAIR,)
+)
 def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """For therapist turns after a marked client turn: the repair strategy, or none.
 
@@ -92,10 +94,16 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
     that presses (argues, lectures, warns) is not a repair whatever its words: the guide's "none" is
     "continues, argues, repeats".
     v4: the confidence is calibrated (Platt).
+    v5: carrying on with the task (information, advice, negotiation in a neutral stance) is not a
+    validation either. The repair head called turns like "Good, I'll print the form and you can start
+    tonight", right after a deferential "Okay, if you think it's best", a validation, which told the
+    therapist the moment was repaired when it was passed over. In the development data 2 of the 25
+    such turns after a marker are validations.
     """
     spec = repair.spec
     markers = annotations.by_turn(keys.MARKER)
     stances = annotations.by_turn(keys.STANCE)
+    behaviours = annotations.by_turn(keys.BEHAVIOUR)
     found: list[Annotation] = []
     recent_clients: list[int] = []
     predictions = {turn.index: turn for turn in prediction(conversation).turns}
@@ -111,9 +119,19 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
             continue
         predicted = predictions[turn.index]
         value = predicted.repair if predicted.repair not in (None, "n/a") else "none"
-        if stances.get(turn.index) == "pressing":
+        if stances.get(turn.index) == "pressing" or _carries_on_with_the_task(
+            value, behaviours.get(turn.index), stances.get(turn.index)
+        ):
             value = "none"
         found.append(
             spec.annotate(turn.index, keys.REPAIR, value, confidence=predicted.repair_prob, evidence=marked)
         )
     return found
+
+
+def _carries_on_with_the_task(strategy: object, behaviour: object, stance: object) -> bool:
+    """A "validation" that only continues the task: information, advice or negotiation, neutrally put.
+
+    Validating means empathising with the client's stance (the guide's wording); a turn that goes on
+    with the plan without exploring has not done that, whatever the repair head read into it."""
+    return strategy == "validation" and behaviour == "therapist_input" and stance == "neutral"

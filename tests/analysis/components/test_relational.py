@@ -1,0 +1,35 @@
+"""The relational components on the demo's session 3, read with the committed models."""
+
+from functools import cache
+
+from safeenough.analysis import keys
+from safeenough.analysis.defaults import default_pipeline
+from safeenough.analysis.pipeline import AnalysisResult
+from safeenough.storage.fixtures import DEMO_TRANSCRIPTS
+from safeenough.transcripts.reader import read_transcript
+
+# Mara, session 3: after advice about a sleep diary (turn 10) Mara defers, "Okay. Sure. If you think
+# it's best, I'll do it." (turn 11). The therapist goes on with the plan (turns 12 and 14) and only later
+# stops to ask how it landed (turn 20).
+DEFERS, PRINTS_THE_FORM, KEEP_TO_THE_TIMES, STOPS_TO_ASK = 11, 12, 14, 20
+
+
+@cache
+def mara_session_3() -> AnalysisResult:
+    demo = DEMO_TRANSCRIPTS[0]
+    (conversation,) = read_transcript(demo.read(), demo.filename, therapist=demo.therapist)
+    return default_pipeline().run(conversation)
+
+
+def repair_at(turn: int) -> object:
+    return mara_session_3().annotations.by_turn(keys.REPAIR)[turn]
+
+
+def test_going_on_with_the_plan_after_a_deferential_yes_is_not_a_repair() -> None:
+    assert mara_session_3().annotations.by_turn(keys.MARKER)[DEFERS] == "withdrawal"
+    assert repair_at(PRINTS_THE_FORM) == "none"
+    assert repair_at(KEEP_TO_THE_TIMES) == "none"
+
+
+def test_stopping_to_ask_how_the_suggestion_landed_is_still_a_repair() -> None:
+    assert repair_at(STOPS_TO_ASK) == "metacommunication"
