@@ -21,7 +21,7 @@ from safeenough.analysis.models.predictor import Predictor
 from training import heads as H
 from training.data import CACHE, Session, cached_embeddings, folds, load_examples, load_sessions
 
-VERSION = "2025.5"
+VERSION = "2025.6"
 #: add our own labelled mini-conversations (training/examples/) as training rows of every fold; they
 #: are never test rows and are left out of calibration, the stacked expert and the quality model
 USE_EXAMPLES = True
@@ -31,6 +31,12 @@ SEED = 13
 # 0.204, any-marker 0.338 -> 0.362 and repair 0.25 -> 0.30 in CV; it now also flags appeasing compliance
 # such as "Fine. Whatever you say.", which the guide calls deferential withdrawal)
 BINARY_BETA = {"marker": 1.0, "anticipates_judgement": 1.0, "check_in": 1.0, "repair": 1.0}
+# The issue asks for thresholds tuned for precision (a therapist who sees false alarms stops looking).
+# For these heads the threshold is the highest whose out-of-fold F1 is within this much of the best:
+# out of fold (3 fold seeds) precision rose 0.30 -> 0.39 (anticipated judgement) and 0.64 -> 0.74
+# (check-in) for F1 -0.001 and -0.005. For markers and repair a higher threshold did not raise precision
+# out of fold (0.34 -> 0.33, 0.59 -> 0.58) and cost F1 (-0.02, -0.09), so they stay at the F1 optimum.
+PRECISION_TOLERANCE = {"anticipates_judgement": 0.02, "check_in": 0.02}
 MACRO_HEADS = ("behaviour", "reflection", "question", "input", "talk_type", "stance")
 # MI-consistent (exploring stance, reflections) vs MI-inconsistent signals (therapist input, pressing
 # stance, client rupture markers); all 13 session features together overfit the 16 low-quality sessions.
@@ -226,6 +232,10 @@ def calibrate(
         scores = [(_fbeta(g, p_pos >= t, BINARY_BETA[spec.name]), -t) for t in cands if t > 0.02]
         if scores:
             cfg["threshold"] = float(-max(scores)[1])
+            tolerance = PRECISION_TOLERANCE.get(spec.name, 0.0)
+            if tolerance:
+                best_f = max(scores)[0]
+                cfg["threshold"] = float(max(-t for f, t in scores if f >= best_f - tolerance))
         cfg["platt"] = _platt(p_pos, g)
     return cfg
 
