@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,8 @@ CHANGES = (
     "2025.6: the thresholds of anticipated judgement and check-in are the highest whose out-of-fold F1 is "
     "within 0.02 of the best (tuned for precision, as the issue asks); the flags' precision and recall are "
     "reported under flags_pooled. Weights as 2025.5. The repair component (repair.v5) no longer calls a "
-    "turn that carries on with the task (therapist_input in a neutral stance) a validation"
+    "turn that carries on with the task (therapist_input in a neutral stance) a validation. A marker's "
+    "confidence also reads the session's quality estimate (platt_session; decisions unchanged)"
 )
 
 
@@ -110,8 +112,10 @@ RUPTURE_KEYS = (
 )
 
 
-def cross_validated(fold_seed: int) -> dict[str, object]:
-    """One grouped 5-fold cross-validation with folds drawn by `fold_seed`, scored fold by fold and pooled."""
+def cross_validated(fold_seed: int, keep_export: Path | None = None) -> dict[str, object]:
+    """One grouped 5-fold cross-validation with folds drawn by `fold_seed`, scored fold by fold and pooled.
+
+    `keep_export`: also write the pooled out-of-fold research export there (for reading errors)."""
     data = P.load(fold_seed=fold_seed)
     models, oof = P.cross_validate(data)
     X = TS.stack_matrix(data, oof)
@@ -146,6 +150,7 @@ def cross_validated(fold_seed: int) -> dict[str, object]:
             calib = P.calibrate_all(data, oof, others)
             train_sessions = (data.fold_of != fold) & data.real_sessions
             quality = P.fit_quality(feats[train_sessions], labels[train_sessions])
+            P.session_platt(data, oof, calib, P.quality_oof(data, feats, labels, exclude_fold=fold), others)
             wdir = tmp / f"fold{fold}"
             P.write_weights(wdir, data, models[fold], calib, quality, stack_arrays[fold])
             predictor = Predictor(wdir)
@@ -186,6 +191,8 @@ def cross_validated(fold_seed: int) -> dict[str, object]:
             "rupture": score("rupture", RELATIONAL, pooled),
         }
         results["flags_pooled"] = flag_precision_recall(RELATIONAL, pooled)
+        if keep_export is not None:
+            keep_export.write_text(pooled.read_text(encoding="utf-8"), encoding="utf-8")
         results["sub_labels_macro_f1_oof"] = _sub_label_f1(data, oof, global_calib)
         folds = results["folds"]
         results["fold_mean"] = {
@@ -199,13 +206,16 @@ def flag_precision_recall(gold_path: Path, pred_path: Path) -> dict[str, dict[st
     """Precision and recall of each yes/no flag, on the turns (and with the matching) the scorer uses.
 
     A clinician reads F1 less easily than "of the moments it flags, how many would an annotator flag"
-    (precision) and "of the annotator's moments, how many does it flag" (recall)."""
+    (precision) and "of the annotator's moments, how many does it flag" (recall). Among the flagged
+    turns, also the mean confidence shown ("how sure") and how well it tells the flags that match from
+    those that do not (AUC: 0.5 = no better than chance, 1 = perfectly)."""
     pred: dict[tuple[str, str], dict[str, object]] = {}
     for line in pred_path.open(encoding="utf-8"):
         obj = json.loads(line)
         if "summary" not in obj:
             pred[(str(obj["conversation"]), str(obj.get("source_id")))] = obj
-    pairs: dict[str, list[tuple[bool, bool]]] = {
+    # per flag: (annotated, flagged, confidence shown) for every turn the scorer reads
+    found: dict[str, list[tuple[bool, bool, float | None]]] = {
         "marker": [],
         "anticipates_judgement": [],
         "check_in": [],
@@ -215,23 +225,39 @@ def flag_precision_recall(gold_path: Path, pred_path: Path) -> dict[str, dict[st
         if not line.strip():
             continue
         gold = json.loads(line)
-        turn = pred.get((str(gold["transcript_id"]), str(gold["utterance_id"])), {})
+        turn: dict[str, Any] = pred.get((str(gold["transcript_id"]), str(gold["utterance_id"])), {})
         if gold["role"] == "client":
-            pairs["marker"].append((gold["marker"] != "none", (turn.get("marker") or "none") != "none"))
-            pairs["anticipates_judgement"].append(
-                (bool(gold["anticipates_judgement"]), bool(turn.get("anticipates_judgement")))
+            found["marker"].append(
+                (
+                    gold["marker"] != "none",
+                    (turn.get("marker") or "none") != "none",
+                    turn.get("marker_confidence"),
+                )
+            )
+            found["anticipates_judgement"].append(
+                (
+                    bool(gold["anticipates_judgement"]),
+                    bool(turn.get("anticipates_judgement")),
+                    turn.get("anticipates_judgement_confidence"),
+                )
             )
         else:
-            pairs["check_in"].append((bool(gold["check_in"]), bool(turn.get("check_in"))))
+            found["check_in"].append(
+                (bool(gold["check_in"]), bool(turn.get("check_in")), turn.get("check_in_confidence"))
+            )
             if gold.get("repair") not in (None, "n/a"):
-                pairs["repair"].append(
-                    (gold["repair"] != "none", turn.get("repair") not in (None, "none", "n/a"))
+                found["repair"].append(
+                    (
+                        gold["repair"] != "none",
+                        turn.get("repair") not in (None, "none", "n/a"),
+                        turn.get("repair_confidence"),
+                    )
                 )
     out: dict[str, dict[str, float | int]] = {}
-    for flag, found in pairs.items():
-        hits = sum(g and p for g, p in found)
-        flagged = sum(p for _, p in found)
-        annotated = sum(g for g, _ in found)
+    for flag, turns in found.items():
+        hits = sum(g and p for g, p, _ in turns)
+        flagged = sum(p for _, p, _ in turns)
+        annotated = sum(g for g, _, _ in turns)
         out[flag] = {
             "flagged": flagged,
             "annotated": annotated,
@@ -239,6 +265,16 @@ def flag_precision_recall(gold_path: Path, pred_path: Path) -> dict[str, dict[st
             "precision": round(hits / flagged, 3) if flagged else 0.0,
             "recall": round(hits / annotated, 3) if annotated else 0.0,
         }
+        right = [c for g, p, c in turns if p and g and c is not None]
+        wrong = [c for g, p, c in turns if p and not g and c is not None]
+        if right or wrong:
+            out[flag]["mean_confidence_flagged"] = round(float(np.mean(right + wrong)), 3)
+        if right and wrong:
+            wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
+            out[flag]["confidence_auc_flagged"] = round(wins / (len(right) * len(wrong)), 3)
+        surer = [g for g, p, c in turns if p and c is not None and c >= 0.5]
+        out[flag]["flagged_at_least_5_in_10"] = len(surer)
+        out[flag]["precision_at_least_5_in_10"] = round(sum(surer) / len(surer), 3) if surer else 0.0
     return out
 
 
@@ -260,9 +296,17 @@ def main(argv: list[str] | None = None) -> None:
         default=[P.SEED, *REPEAT_SEEDS],
         help="draw the five folds with each seed in turn; the first is reported fold by fold",
     )
+    parser.add_argument(
+        "--keep-export",
+        type=Path,
+        metavar="JSONL",
+        help="write the first seed's pooled out-of-fold research export to this file (outside the repository)",
+    )
     args = parser.parse_args(argv)
     start = time.time()
-    runs = [cross_validated(seed) for seed in args.fold_seeds]
+    runs = [
+        cross_validated(seed, args.keep_export if n == 0 else None) for n, seed in enumerate(args.fold_seeds)
+    ]
     results = runs[0]
     by_seed = {str(run["fold_seed"]): headline(run) for run in runs}
     results["repeated"] = {

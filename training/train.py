@@ -40,6 +40,9 @@ def main() -> None:
         feats = P.session_features_oof(data, models, calib, Path(tmp), [s.arrays() for s in stacks])
     labels = np.array([s.quality == "high" for s in data.sessions], dtype=int)
     quality = P.fit_quality(feats[data.real_sessions], labels[data.real_sessions])
+    P.session_platt(
+        data, oof, calib, P.quality_oof(data, feats, labels), np.ones(len(data.row_fold), dtype=bool)
+    )
     P.log("fitting final heads on all transcripts (and our own examples, if used)")
     fitted = P.fit_heads(data, np.ones(len(data.row_fold), dtype=bool))
     stack = TS.fit_final(data, X)

@@ -230,3 +230,57 @@ def test_about_n_in_ten_is_never_none_in_ten_nor_ten_in_ten(confidence: float, i
         summarise_relational(_flagged_by("rupture_markers.v3", confidence)).moments[0].confidence_in_ten
         == in_ten
     )
+
+
+def _moments_with(*confidences: float) -> AnalysisResult:
+    """Withdrawals at turns 1, 3, 5… flagged by the calibrated component with these confidences."""
+    rows: list[tuple[str, str, Labels]] = []
+    for _ in confidences:
+        rows += [("T", "Would you try a sleep diary?", {"stance": "neutral"}), ("C", "Okay. Sure.", {})]
+    conversation = analysed(*rows).conversation
+    annotations = AnnotationSet(
+        tuple(
+            Annotation(2 * n + 1, keys.MARKER, "withdrawal", confidence, (), "rupture_markers.v4")
+            for n, confidence in enumerate(confidences)
+        )
+    )
+    return AnalysisResult(conversation, annotations, ("rupture_markers.v4",))
+
+
+def test_reading_says_which_moment_to_start_with_when_the_model_is_surer_of_some() -> None:
+    reading = summarise_relational(_moments_with(0.22, 0.71, 0.38)).reading
+    assert (
+        "The model is surer of turn 3 (about 7 in 10) than of the others (about 2 to 4 in 10): start there."
+        in reading
+    )
+
+
+def test_reading_says_when_the_model_is_sure_of_none_of_the_moments() -> None:
+    reading = summarise_relational(_moments_with(0.22, 0.31)).reading
+    assert (
+        "The model is not sure of any of these moments (about 2 to 3 in 10 each): read them as places to "
+        "look, not findings." in reading
+    )
+
+
+@pytest.mark.parametrize("confidences", [(0.3,), (0.6, 0.8)])
+def test_reading_adds_nothing_about_sureness_for_one_moment_or_when_all_are_sure(
+    confidences: tuple[float, ...],
+) -> None:
+    reading = summarise_relational(_moments_with(*confidences)).reading
+    assert not any("The model is" in sentence for sentence in reading)
+
+
+def test_reading_adds_nothing_about_sureness_for_analyses_without_confidences() -> None:
+    result = _moments_with(0.2, 0.8)
+    old = AnalysisResult(
+        result.conversation,
+        AnnotationSet(
+            tuple(
+                Annotation(a.target_turn, a.key, a.value, a.confidence, a.evidence, "rupture_markers.v2")
+                for a in result.annotations
+            )
+        ),
+        ("rupture_markers.v2",),
+    )
+    assert not any("The model is" in sentence for sentence in summarise_relational(old).reading)

@@ -9,7 +9,7 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "therapist_behaviour.v1",
     "client_talk.v1",
     "session_quality.v1",
-    "rupture_markers.v3",
+    "rupture_markers.v4",
     "anticipated_judgement.v2",
     "therapist_stance.v1",
     "check_in.v2",

@@ -40,8 +40,9 @@ CAVEATS = (
     "The labels are estimates by models trained on counselling transcripts; read them beside the "
     "transcript and your own memory of the session. They describe the talk, not the client.",
     '"How sure" under a moment says how often turns flagged that confidently matched a trained '
-    "annotator when the model was tested on transcripts it had not seen; most flags are a reason to look "
-    "again, not a finding.",
+    "annotator when the model was tested on transcripts it had not seen. For ruptures it weighs the whole "
+    "session: in sessions that otherwise look like good counselling, flags matched less often. Most flags "
+    "are a reason to look again, not a finding.",
     "Clients report strains less often than observers see them (clients 19–42% of sessions, observers "
     "41–100%; Eubanks et al. 2018), and text alone predicts the alliance weakly (ρ = .15; Goldberg et "
     "al. 2020): the client's own check-in is the other half of the picture.",

@@ -93,6 +93,28 @@ def test_marker_confidence_is_below_the_balanced_heads_probability() -> None:
     assert predictor.confidence("marker", 0.6) < 0.6
 
 
+def test_a_marker_in_a_session_that_looks_like_good_counselling_is_shown_as_less_likely() -> None:
+    # out of fold, flags in sessions that looked like good counselling matched the annotator far less often
+    predictor = Predictor()
+    in_good_session = predictor.session_confidence("marker", 0.6, quality=0.9)
+    in_poor_session = predictor.session_confidence("marker", 0.6, quality=0.1)
+    assert in_good_session is not None and in_poor_session is not None
+    assert in_good_session < in_poor_session
+
+
+def test_the_session_aware_confidence_still_rises_with_the_models_probability() -> None:
+    predictor = Predictor()
+    for quality in (0.1, 0.5, 0.9):
+        shown = [
+            predictor.session_confidence("marker", float(p), quality) for p in np.linspace(0.01, 0.99, 50)
+        ]
+        assert shown == sorted(shown)  # type: ignore[type-var]
+
+
+def test_heads_without_the_session_step_have_no_session_aware_confidence() -> None:
+    assert Predictor().session_confidence("check_in", 0.6, quality=0.5) is None
+
+
 def test_repair_only_after_marker(session: tuple[Conversation, ConversationPrediction]) -> None:
     _, pred = session
     assert pred.turns[0].repair == "n/a"

@@ -49,6 +49,7 @@ class TurnPrediction:
     marker: str | None = None  # client turns: none / withdrawal / confrontation
     # the *_prob of a yes/no output is a calibrated confidence: about how often such a turn matched the
     # annotator out of fold (Platt-scaled); the decision itself uses the head's raw probability
+    # (for markers it also reads the session's quality estimate, when the weights have that step)
     marker_prob: float | None = None  # that the turn carries any marker
     subtype: str | None = None
     subtype_prob: float | None = None
@@ -167,6 +168,20 @@ class Predictor:
         z = float(slope) * math.log(p / (1 - p)) + float(intercept)
         return round(1.0 / (1.0 + math.exp(-z)), 4)
 
+    def session_confidence(self, head: str, p: float, quality: float) -> float | None:
+        """Like `confidence`, also reading the session's quality estimate; None if not fitted for `head`.
+
+        Out of fold, flagged markers in sessions that looked like good counselling matched the annotator
+        far less often than those in sessions that did not (see training/pipeline.py, session_platt)."""
+        fitted = self.config["heads"][head].get("platt_session")
+        if not fitted:
+            return None
+        slope, quality_slope, intercept = (float(v) for v in fitted)
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        low = min(max(1.0 - quality, 1e-6), 1 - 1e-6)
+        z = slope * math.log(p / (1 - p)) + quality_slope * math.log(low / (1 - low)) + intercept
+        return round(1.0 / (1.0 + math.exp(-z)), 4)
+
     def _classes(self, head: str) -> list[str]:
         return list(self.config["heads"][head]["classes"])
 
@@ -247,6 +262,7 @@ class Predictor:
         thr = self._threshold("marker")
         thr_aj = self._threshold("anticipates_judgement")
         marker_p = 1.0 - p[:, 0] if len(rows) else np.zeros(0, dtype=np.float32)
+        marker_rows = rows
         for j, i in enumerate(rows):
             rec = out[int(i)]
             p_any = float(1.0 - p[j, 0])
@@ -290,6 +306,10 @@ class Predictor:
         values = session_features(conversation, out, talk_p, marker_p, stance_p, th, cl)
         values.update(_sub_shares(out, sub_p, self._classes("reflection"), self._classes("question")))
         quality = self._quality(values)
+        for j, i in enumerate(marker_rows):
+            in_session = self.session_confidence("marker", float(marker_p[j]), quality)
+            if in_session is not None:
+                out[int(i)]["marker_prob"] = in_session
         preds = tuple(TurnPrediction(index=i, role=turns[i].role, **out[i]) for i in range(n))
         return ConversationPrediction(conversation.id, preds, quality, self.version), values
 
