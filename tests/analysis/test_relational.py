@@ -250,8 +250,16 @@ def _moments_with(*confidences: float) -> AnalysisResult:
 def test_reading_says_which_moment_to_start_with_when_the_model_is_surer_of_some() -> None:
     reading = summarise_relational(_moments_with(0.22, 0.71, 0.38)).reading
     assert (
-        "The model is surer of turn 3 (about 7 in 10) than of the others (about 2 to 4 in 10): start there."
-        in reading
+        "The model is surer of turn 3 (about 7 in 10) than of the others (about 2 to 4 in 10): read that one "
+        "first." in reading
+    )
+
+
+def test_reading_names_every_surer_moment_and_a_single_other() -> None:
+    reading = summarise_relational(_moments_with(0.62, 0.81, 0.3)).reading
+    assert (
+        "The model is surer of turns 1 and 3 (about 6 to 8 in 10) than of the other (about 3 in 10): read "
+        "those first." in reading
     )
 
 

@@ -409,7 +409,8 @@ def _where_to_start(moments: Sequence[RuptureMoment]) -> list[str]:
         return []
     return [
         f"The model is surer of {_turn_list([m.turn for m in surer])} (about {_in_ten(surer)} in 10) than "
-        f"of the {'other' if len(others) == 1 else 'others'} (about {_in_ten(others)} in 10): start there."
+        f"of the {'other' if len(others) == 1 else 'others'} (about {_in_ten(others)} in 10): read "
+        f"{'that one' if len(surer) == 1 else 'those'} first."
     ]
 
 
