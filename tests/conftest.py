@@ -25,7 +25,9 @@ from tests.builders import login
 # Property tests check behaviour, not speed (speed is measured in `make bench`): on a busy 2-core machine
 # an example can take longer than Hypothesis's default 200 ms deadline without anything being wrong.
 hypothesis_settings.register_profile("safeenough", deadline=None)
-hypothesis_settings.load_profile("safeenough")
+# `HYPOTHESIS_PROFILE=thorough` tries 20 times as many examples, to hunt for rare failures before CI does.
+hypothesis_settings.register_profile("thorough", deadline=None, max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "safeenough"))
 
 POSTGRES_URL = os.environ.get("SAFEENOUGH_TEST_POSTGRES_URL")
 # `make test` sets this: there, a missing PostgreSQL or Chromium is a failure, never a skip.
