@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from safeenough.analysis import research_export
 from safeenough.analysis.components._shared import using_predictor
@@ -270,8 +271,8 @@ def flag_precision_recall(gold_path: Path, pred_path: Path) -> dict[str, dict[st
         if right or wrong:
             out[flag]["mean_confidence_flagged"] = round(float(np.mean(right + wrong)), 3)
         if right and wrong:
-            wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
-            out[flag]["confidence_auc_flagged"] = round(wins / (len(right) * len(wrong)), 3)
+            auc = roc_auc_score([True] * len(right) + [False] * len(wrong), right + wrong)
+            out[flag]["confidence_auc_flagged"] = round(float(auc), 3)
         surer = [g for g, p, c in turns if p and c is not None and c >= 0.5]
         out[flag]["flagged_at_least_5_in_10"] = len(surer)
         out[flag]["precision_at_least_5_in_10"] = round(sum(surer) / len(surer), 3) if surer else 0.0

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 
 from safeenough.analysis.models import encoder
 from safeenough.analysis.models import features as F
-from safeenough.analysis.models.predictor import Predictor
+from safeenough.analysis.models.predictor import Predictor, quality_estimate
 from training import heads as H
 from training.data import CACHE, Session, cached_embeddings, folds, load_examples, load_sessions
 
@@ -212,7 +212,7 @@ def calibrate(
     _, ws, temp = best
     weights = [round(float(x), 3) for x in ws] + [0.0] * (3 - len(ws))
     cfg["weight"], cfg["weights"], cfg["temperature"] = weights[0], weights, temp
-    logp = H.log_softmax(np.tensordot(np.asarray(ws), lps, axes=1) / temp)
+    logp = _mixed_logp(oof, cfg, idx)
     if spec.name in MACRO_HEADS:
         bias = np.zeros(k)
         score = _macro_f1(target, (logp + bias).argmax(1), k)
@@ -238,6 +238,14 @@ def calibrate(
                 cfg["threshold"] = float(max(-t for f, t in scores if f >= best_f - tolerance))
         cfg["platt"] = _platt(p_pos, g)
     return cfg
+
+
+def _mixed_logp(oof_head: dict[str, np.ndarray], cfg: dict[str, object], idx: np.ndarray) -> np.ndarray:
+    """The experts' log-probabilities of rows `idx` mixed with the calibrated weights and temperature."""
+    experts = [e for e in (*H.EXPERTS, "stack") if e in oof_head]
+    weights = np.asarray(cfg["weights"], dtype=float)[: len(experts)]  # type: ignore[arg-type]
+    lps = np.stack([oof_head[e][idx] for e in experts])  # experts x rows x classes
+    return np.asarray(H.log_softmax(np.tensordot(weights, lps, axes=1) / float(cfg["temperature"])))  # type: ignore[arg-type]
 
 
 def _platt(p_pos: np.ndarray, gold: np.ndarray) -> list[float]:
@@ -270,21 +278,9 @@ def calibrate_all(
 SESSION_AWARE = ("marker",)
 
 
-def _p_positive(
-    spec: H.HeadSpec, oof_head: dict[str, np.ndarray], cfg: dict[str, object], idx: np.ndarray
-) -> np.ndarray:
+def _p_positive(oof_head: dict[str, np.ndarray], cfg: dict[str, object], idx: np.ndarray) -> np.ndarray:
     """The calibrated probability of the positive class (not the first), as the predictor computes it."""
-    experts = [e for e in (*H.EXPERTS, "stack") if e in oof_head]
-    weights = np.asarray(cfg["weights"], dtype=float)[: len(experts)]  # type: ignore[arg-type]
-    lps = np.stack([oof_head[e][idx] for e in experts])
-    logp = H.log_softmax(np.tensordot(weights, lps, axes=1) / float(cfg["temperature"]))  # type: ignore[arg-type]
-    return np.asarray(1.0 - np.exp(logp[:, 0]))
-
-
-def quality_of(quality: dict[str, object], feats: np.ndarray) -> np.ndarray:
-    """The session-quality estimate of a fitted quality model (the predictor's formula)."""
-    z = (feats - np.asarray(quality["mu"])) / np.asarray(quality["sd"]) @ np.asarray(quality["coef"])
-    return np.asarray(1.0 / (1.0 + np.exp(-(z + float(quality["intercept"])))))  # type: ignore[arg-type]
+    return np.asarray(1.0 - np.exp(_mixed_logp(oof_head, cfg, idx)[:, 0]))
 
 
 def quality_oof(
@@ -295,7 +291,7 @@ def quality_oof(
     for fold in sorted(set(data.fold_of.tolist()) - {-1, exclude_fold}):
         train = data.real_sessions & (data.fold_of != fold) & (data.fold_of != exclude_fold)
         held = data.fold_of == fold
-        estimate[held] = quality_of(fit_quality(feats[train], labels[train]), feats[held])
+        estimate[held] = quality_estimate(fit_quality(feats[train], labels[train]), feats[held])
     return estimate
 
 
@@ -327,7 +323,7 @@ def session_platt(
         target = np.array([spec.classes.index(str(gold[i])) != 0 for i in idx])
         if len(idx) == 0 or target.all() or not target.any():
             continue
-        z = np.column_stack([_logit(_p_positive(spec, oof[name], calib[name], idx)), _logit(1.0 - q)])
+        z = np.column_stack([_logit(_p_positive(oof[name], calib[name], idx)), _logit(1.0 - q)])
         fit = LogisticRegression(C=1e4, max_iter=1000).fit(z, target)
         calib[name]["platt_session"] = [
             round(float(fit.coef_[0, 0]), 4),

@@ -266,7 +266,6 @@ class Predictor:
         for j, i in enumerate(rows):
             rec = out[int(i)]
             p_any = float(1.0 - p[j, 0])
-            rec["marker_prob"] = self.confidence("marker", p_any)
             if p_any >= thr:
                 kind = "withdrawal" if p[j, 1] >= p[j, 2] else "confrontation"
                 allowed = WITHDRAWAL if kind == "withdrawal" else CONFRONTATION
@@ -306,10 +305,13 @@ class Predictor:
         values = session_features(conversation, out, talk_p, marker_p, stance_p, th, cl)
         values.update(_sub_shares(out, sub_p, self._classes("reflection"), self._classes("question")))
         quality = self._quality(values)
+        # a marker's confidence reads the session's quality estimate where the weights have that step
         for j, i in enumerate(marker_rows):
-            in_session = self.session_confidence("marker", float(marker_p[j]), quality)
-            if in_session is not None:
-                out[int(i)]["marker_prob"] = in_session
+            p_any = float(marker_p[j])
+            in_session = self.session_confidence("marker", p_any, quality)
+            out[int(i)]["marker_prob"] = (
+                in_session if in_session is not None else self.confidence("marker", p_any)
+            )
         preds = tuple(TurnPrediction(index=i, role=turns[i].role, **out[i]) for i in range(n))
         return ConversationPrediction(conversation.id, preds, quality, self.version), values
 
@@ -317,9 +319,14 @@ class Predictor:
         q = self.config["quality"]
         if not q.get("coef"):
             return 0.5
-        x = np.array([values[k] for k in q["features"]], dtype=np.float64)
-        z = float(((x - np.array(q["mu"])) / np.array(q["sd"])) @ np.array(q["coef"]) + float(q["intercept"]))
-        return round(1.0 / (1.0 + math.exp(-z)), 4)
+        x = np.array([[values[k] for k in q["features"]]], dtype=np.float64)
+        return round(float(quality_estimate(q, x)[0]), 4)
+
+
+def quality_estimate(quality: dict[str, Any], features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The session-quality model's estimate for each row of session features (training uses it too)."""
+    z = ((features - np.asarray(quality["mu"])) / np.asarray(quality["sd"])) @ np.asarray(quality["coef"])
+    return np.asarray(1.0 / (1.0 + np.exp(-(z + float(quality["intercept"])))), dtype=np.float64)
 
 
 def _sub_shares(
