@@ -200,6 +200,20 @@ def test_recomputing_alerts_does_not_duplicate_them_or_reset_their_status(
     assert acknowledged.status_note == "Will raise it"
 
 
+def test_a_low_check_in_still_raises_its_alert_when_a_better_one_arrives_before_the_therapist_looks(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Theo"))
+    low_session = new_session(demo_practice, ada, case)
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case, session_id=low_session), 2)
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case), 10)
+    alerts = demo_practice.case_monitoring(ada, case.id).alerts
+    assert any(
+        record.alert.kind is AlertKind.BELOW_CUTOFF and record.alert.session_id == low_session
+        for record in alerts
+    )
+
+
 def test_the_clients_comment_is_kept_and_raises_an_alert(demo_practice: Practice, ada: Clinician) -> None:
     case = couple(demo_practice, ada)
     answer_all(demo_practice, first_session_link(demo_practice, ada, case), 9, comment="You cut me off")

@@ -287,6 +287,19 @@ def test_latest_only_alerts_are_the_full_historys_alerts_for_the_last_check_in(t
     assert latest == tuple(a for a in everything if a.session_id == len(totals))
 
 
+@given(totals=safety_totals, data=st.data())
+def test_alerts_since_a_check_in_are_the_full_historys_alerts_for_every_later_one(
+    totals: list[int], data: st.DataObject
+) -> None:
+    entries = history(SAFETY, totals)
+    seen = data.draw(st.integers(0, len(entries)), label="check-ins already evaluated")
+    new_after = entries[seen - 1].id if seen else 0
+    everything = client_alerts(entries, SAFETY, latest_only=False)
+    assert client_alerts(entries, SAFETY, new_after=new_after) == tuple(
+        a for a in everything if a.session_id > seen
+    )
+
+
 @given(a=st.integers(0, 50), b=st.integers(0, 50))
 def test_a_split_alliance_alert_is_symmetric_in_the_partners(a: int, b: int) -> None:
     first = check_in(SAFETY, even_answers(SAFETY, a), session=4, client_id=1)

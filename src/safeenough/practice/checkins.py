@@ -409,7 +409,9 @@ class CheckInsMixin(PracticeBase):
         catalogue: Catalogue,
         trajectories: PracticeTrajectories | None = None,
     ) -> None:
-        """Evaluate every alert rule for the case's latest check-ins and store the ones not seen before.
+        """Evaluate every alert rule for each check-in that arrived since the case was last evaluated,
+        and store the alerts not seen before. Every such check-in is evaluated, not only the newest: a
+        low check-in followed by a better one before the therapist looks must still raise its alert.
 
         Pass one `PracticeTrajectories` when evaluating many cases in one unit of work."""
         trajectories = trajectories or PracticeTrajectories(work)
@@ -418,6 +420,7 @@ class CheckInsMixin(PracticeBase):
         check_ins = work.checkins.for_clients([client.id for client in case.clients])
         links = work.checkin_links.for_sessions([session.id for session in sessions])
         now = datetime.now(UTC)
+        checked_through = work.cases.alerts_checked_through(case.id)
         for instrument_id in {c.instrument_id for c in check_ins} | {
             i for link in links for i in link.instrument_ids
         }:
@@ -450,6 +453,7 @@ class CheckInsMixin(PracticeBase):
                 instrument,
                 sessions=closed,
                 reference=reference,
+                new_after=checked_through,
             )
             work.alerts.add_new(case.id, list(found))
         through = max((check_in.id for check_in in check_ins), default=0)

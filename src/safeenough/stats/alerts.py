@@ -19,8 +19,11 @@ Rules, in the instrument's own direction ("worse" is lower for alliance, higher 
 - client_comment: the free-text answer is not empty.
 
 `latest_only=True` (the default) evaluates the newest check-in (or session), as when an answer has
-just arrived; `latest_only=False` evaluates every point of the history, as for a recomputation. The
-same input always gives the same alerts with the same `key`, so storage can de-duplicate.
+just arrived; `latest_only=False` evaluates every point of the history, as for a recomputation;
+`new_after=ID` evaluates every check-in with an id above ID, i.e. all that arrived since the last
+evaluation (the practice evaluates when the therapist next looks, so several may have arrived, and an
+alert on one must not be lost because another came after it). The same input always gives the same
+alerts with the same `key`, so storage can de-duplicate.
 """
 
 from collections import defaultdict
@@ -259,6 +262,7 @@ def client_alerts(
     *,
     reference: PracticeReference | None = None,
     latest_only: bool = True,
+    new_after: int | None = None,
 ) -> tuple[Alert, ...]:
     """Alerts for one client's check-ins on one instrument (any order; sorted by session here).
 
@@ -277,7 +281,10 @@ def client_alerts(
         etr = expected_response(
             instrument, intake_total, reference, horizon=max(DEFAULT_HORIZON, len(scorable))
         )
-    indices = [len(entries) - 1] if latest_only else list(range(len(entries)))
+    if new_after is not None:
+        indices = [index for index, entry in enumerate(entries) if entry.id > new_after]
+    else:
+        indices = [len(entries) - 1] if latest_only else list(range(len(entries)))
     alerts: list[Alert] = []
     for index in indices:
         entry = entries[index]
@@ -352,12 +359,17 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
 
 
 def couple_alerts(
-    histories: Iterable[Sequence[ScoredCheckIn]], instrument: Instrument, *, latest_only: bool = True
+    histories: Iterable[Sequence[ScoredCheckIn]],
+    instrument: Instrument,
+    *,
+    latest_only: bool = True,
+    new_after: int | None = None,
 ) -> tuple[Alert, ...]:
     """Split-alliance alerts for a couple (or family): each partner's history on one instrument.
 
     Sessions are compared where at least two partners returned a scorable check-in; `latest_only`
-    looks at the most recent such session only.
+    looks at the most recent such session only, `new_after` at the sessions with a check-in whose id
+    is above it.
     """
     by_session: dict[int, list[ScoredCheckIn]] = defaultdict(list)
     for history in histories:
@@ -369,7 +381,9 @@ def couple_alerts(
         if len({e.client_id for e in entries if e.total is not None}) >= 2
     ]
     shared.sort(key=lambda entries: (max(e.session_number for e in entries), entries[0].session_id))
-    if latest_only:
+    if new_after is not None:
+        shared = [entries for entries in shared if any(e.id > new_after for e in entries)]
+    elif latest_only:
         shared = shared[-1:]
     alerts = [split_alliance_alert(entries, instrument) for entries in shared]
     return tuple(alert for alert in alerts if alert is not None)
@@ -447,22 +461,35 @@ def case_alerts(
     sessions: Mapping[int, Sequence[SessionReturn]] | None = None,
     reference: PracticeReference | None = None,
     latest_only: bool = True,
+    new_after: int | None = None,
 ) -> tuple[Alert, ...]:
     """Every rule for one case on one instrument: each client's alerts, the couple's split alliance
     (two or more clients), and missing check-ins (`sessions`: client id → sessions they attended).
+
+    `new_after` (a check-in id) evaluates every check-in that arrived after it; missing check-ins are
+    then judged as `latest_only` does (a run still going).
 
     Sorted most urgent first (severity, then kind), then by session.
     """
     alerts: list[Alert] = []
     for client_id in sorted(histories):
         alerts.extend(
-            client_alerts(histories[client_id], instrument, reference=reference, latest_only=latest_only)
+            client_alerts(
+                histories[client_id],
+                instrument,
+                reference=reference,
+                latest_only=latest_only,
+                new_after=new_after,
+            )
         )
     if len(histories) >= 2:
-        alerts.extend(couple_alerts(histories.values(), instrument, latest_only=latest_only))
+        alerts.extend(
+            couple_alerts(histories.values(), instrument, latest_only=latest_only, new_after=new_after)
+        )
+    only_ongoing = latest_only or new_after is not None
     for client_id, attended in sorted((sessions or {}).items()):
         alerts.extend(
-            missing_checkin_alerts(client_id, attended, instrument_id=instrument.id, latest_only=latest_only)
+            missing_checkin_alerts(client_id, attended, instrument_id=instrument.id, latest_only=only_ongoing)
         )
     order = list(AlertKind)
     return tuple(

@@ -111,6 +111,13 @@ class CaseRepository:
         rows = self.connection.execute(union(with_new_check_ins, with_lapsed_links))
         return sorted(set(rows.scalars()))
 
+    def alerts_checked_through(self, case_id: int) -> int:
+        """The newest check-in id the case's alerts were evaluated against (0: none yet)."""
+        value = self.connection.execute(
+            select(cases.c.alerts_checked_through).where(cases.c.id == case_id)
+        ).scalar_one_or_none()
+        return int(value or 0)
+
     def mark_alerts_checked(self, case_id: int, through_check_in_id: int, at: datetime) -> None:
         self.connection.execute(
             update(cases)
