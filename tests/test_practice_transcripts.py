@@ -102,3 +102,48 @@ def test_the_demo_practice_shows_a_session_report_from_its_own_transcript(
     assert analysis.report is not None
     therapist_turns = [t for t in analysis.transcript.conversation.turns if t.role is SpeakerRole.THERAPIST]
     assert {t.speaker for t in therapist_turns} == {demo.therapist}
+
+
+def test_a_session_keeps_its_transcript_unless_the_therapist_asks_to_replace_it(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
+    other = b"Dana: Shall we start?\nSam: Yes.\n"
+    with pytest.raises(InvalidInput, match="already has a transcript"):
+        demo_practice.import_transcript(ada, session_id, filename="s2.txt", data=other, therapist="Dana")
+    kept = demo_practice.session_analysis(ada, session_id).transcript
+    assert kept is not None
+    assert len(kept.conversation.turns) == 4
+    demo_practice.import_transcript(
+        ada, session_id, filename="s2.txt", data=other, therapist="Dana", replace=True
+    )
+    replaced = demo_practice.session_analysis(ada, session_id).transcript
+    assert replaced is not None
+    assert len(replaced.conversation.turns) == 2
+
+
+def test_a_transcript_the_client_map_quotes_is_never_replaced(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    demo = DEMO_TRANSCRIPTS[0]
+    case = next(s.case for s in demo_practice.caseload(ada) if s.case.title == demo.case_title)
+    session = demo_practice.case_detail(ada, case.id).sessions[demo.session_number - 1]
+    before = demo_practice.session_analysis(ada, session.id).transcript
+    with pytest.raises(InvalidInput, match=r"client map entr.*pattern moment"):
+        demo_practice.import_transcript(
+            ada, session.id, filename="s.txt", data=TRANSCRIPT, therapist="Dana", replace=True
+        )
+    assert demo_practice.session_analysis(ada, session.id).transcript == before
+
+
+def test_the_audit_trail_never_names_the_uploaded_file(demo_practice: Practice, ada: Clinician) -> None:
+    """File names often carry the client's name, and administrators read the audit trail."""
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(
+        ada, session_id, filename="sam-jones-week-1.txt", data=TRANSCRIPT, therapist="Dana"
+    )
+    with demo_practice.store.transaction() as work:
+        details = [event.detail or "" for event in work.audit.recent(500)]
+    assert not any("sam-jones" in detail for detail in details)
+    assert any("4 turns" in detail for detail in details)

@@ -72,8 +72,11 @@ def upload(
     filename: str = "session.txt",
     data: bytes = TRANSCRIPT,
     therapist: str = "",
+    replace: bool = False,
 ) -> Reply:
     fields = {"therapist": therapist}
+    if replace:
+        fields["replace"] = "yes"
     if csrf is not None:
         fields["csrf_token"] = csrf
     return client.post(
@@ -147,6 +150,26 @@ def test_upload_with_the_therapist_named_is_analysed_and_shows_the_report(
     assert stored.filename == "session.txt"
     roles = {turn.speaker: turn.role for turn in stored.conversation.turns}
     assert roles == {"Dana": SpeakerRole.THERAPIST, "Sam": SpeakerRole.CLIENT}
+
+
+def test_a_second_upload_replaces_the_transcript_only_when_the_therapist_ticks_replace(
+    client: TestClient, demo_practice: Practice, ada: Clinician, mara_session: Session
+) -> None:
+    csrf = log_in(client, "ada")
+    assert upload(client, mara_session, csrf, therapist="dana").status_code == 303
+    page = client.get(f"/sessions/{mara_session.id}")
+    assert 'name="replace" type="checkbox" value="yes" required' in page.text
+    other = b"Dana: Shall we begin?\nSam: Fine.\n"
+    refused = upload(client, mara_session, csrf, data=other, therapist="dana")
+    assert refused.status_code == 422
+    assert "already has a transcript" in alert_text(refused.text)
+    kept = stored_transcript(demo_practice, ada, mara_session)
+    assert kept is not None
+    assert len(kept.conversation.turns) > 2
+    assert upload(client, mara_session, csrf, data=other, therapist="dana", replace=True).status_code == 303
+    replaced = stored_transcript(demo_practice, ada, mara_session)
+    assert replaced is not None
+    assert len(replaced.conversation.turns) == 2
 
 
 def test_guessed_roles_are_confirmed_before_the_analysis(

@@ -96,10 +96,15 @@ class TranscriptsMixin(PracticeBase):
         filename: str,
         data: bytes,
         therapist: str | None = None,
+        replace: bool = False,
     ) -> TranscriptPreview:
         """Read a transcript into a session. Analysed at once when the roles are known; otherwise the
         therapist confirms who is who first (`confirm_transcript_roles`). Unreadable files raise a
-        TranscriptError naming the file, the line and what was expected; nothing is stored then."""
+        TranscriptError naming the file, the line and what was expected; nothing is stored then.
+
+        A session that already has a transcript keeps it unless `replace` is given, and keeps it even
+        then while map entries or pattern enactments point at its turns (they would point at turns that
+        no longer exist): InvalidInput says which, and nothing changes."""
         read = read_transcript_with_roles(data, filename, therapist=therapist)
         if len(read) != 1:
             raise InvalidInput(
@@ -111,6 +116,10 @@ class TranscriptsMixin(PracticeBase):
         confirmed = not roles.needs_confirmation
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
+            current = work.transcripts.load(session.id)
+            if current is not None:
+                self._check_replaceable(work, session, replace)
+                work.transcripts.forget_dismissed_suggestions(session.id)
             work.transcripts.save(
                 session.id,
                 StoredTranscript(conversation, filename, read[0].format.value, confirmed, roles.confidence),
@@ -119,9 +128,42 @@ class TranscriptsMixin(PracticeBase):
                 work.transcripts.replace_annotations(
                     session.id, list(default_pipeline().annotate(conversation))
                 )
-            work.audit.record(actor.id, AuditAction.CREATE, "transcript", session.id, filename[:200])
+            # The file's name often carries the client's name, so the audit trail (which an
+            # administrator reads) records only what kind of file it was and its size.
+            work.audit.record(
+                actor.id,
+                AuditAction.CREATE if current is None else AuditAction.UPDATE,
+                "transcript",
+                session.id,
+                f"{'replaced by ' if current is not None else ''}{read[0].format.value} file, "
+                f"{len(data):,} bytes, {len(conversation.turns)} turns",
+            )
             return TranscriptPreview(
                 session=session, conversation=conversation, roles=roles, analysed=confirmed
+            )
+
+    @staticmethod
+    def _check_replaceable(work: UnitOfWork, session: Session, replace: bool) -> None:
+        if not replace:
+            raise InvalidInput(
+                f"Session {session.number} already has a transcript. To replace it and its analysis, "
+                "tick “Replace the current transcript” and upload again."
+            )
+        entries, linked = work.transcripts.turn_references(session.id)
+        if entries or linked:
+            pointing = " and ".join(
+                part
+                for part in (
+                    f"{entries} client map {'entry' if entries == 1 else 'entries'}" if entries else "",
+                    f"{linked} pattern {'moment' if linked == 1 else 'moments'}" if linked else "",
+                )
+                if part
+            )
+            raise InvalidInput(
+                f"The current transcript of session {session.number} is kept: {pointing} "
+                f"{'points' if entries + linked == 1 else 'point'} at its turns, and would then point at "
+                "turns that no longer exist."
+                + (" Take those moments off their pattern on the client map first." if linked else "")
             )
 
     def confirm_transcript_roles(self, actor: Clinician, session_id: int, therapist_speaker: str) -> None:

@@ -10,12 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from safeenough.domain.annotation import Annotation
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 from safeenough.storage.encryption import FieldCipher
-from safeenough.storage.tables import annotations, sessions
+from safeenough.storage.tables import (
+    annotations,
+    dismissed_suggestions,
+    enactments,
+    formulation_entries,
+    sessions,
+)
 
 TRANSCRIPT_FIELD = "sessions.transcript"
 
@@ -94,6 +100,32 @@ class TranscriptRepository:
             source_format=document["format"],
             roles_confirmed=document["roles_confirmed"],
             role_confidence=document["role_confidence"],
+        )
+
+    def turn_references(self, session_id: int) -> tuple[int, int]:
+        """How many map entries and linked pattern moments point at turns of the session's transcript
+        (a moment taken off its pattern is history, with its own quote, and does not count)."""
+        entries = self.connection.execute(
+            select(func.count())
+            .select_from(formulation_entries)
+            .where(
+                and_(
+                    formulation_entries.c.source_session_id == session_id,
+                    formulation_entries.c.source_turn_index.is_not(None),
+                )
+            )
+        ).scalar_one()
+        linked = self.connection.execute(
+            select(func.count())
+            .select_from(enactments)
+            .where(and_(enactments.c.session_id == session_id, enactments.c.status == "linked"))
+        ).scalar_one()
+        return int(entries), int(linked)
+
+    def forget_dismissed_suggestions(self, session_id: int) -> None:
+        """Dismissed suggestions point at turns by number; a new transcript's turns are other turns."""
+        self.connection.execute(
+            delete(dismissed_suggestions).where(dismissed_suggestions.c.session_id == session_id)
         )
 
     def replace_annotations(self, session_id: int, found: list[Annotation]) -> None:

@@ -203,6 +203,7 @@ class Upload:
     data: bytes | None
     therapist: str
     too_large: bool = False
+    replace: bool = False
 
 
 async def read_upload(form: Annotated[FormData | None, Depends(read_upload_form)]) -> Upload | None:
@@ -212,11 +213,16 @@ async def read_upload(form: Annotated[FormData | None, Depends(read_upload_form)
     item = form.get("transcript")
     typed = form.get("therapist")
     therapist = typed if isinstance(typed, str) else ""
+    replace = form.get("replace") == "yes"
     if not isinstance(item, UploadFile):
-        return Upload(filename="", data=None, therapist=therapist)
+        return Upload(filename="", data=None, therapist=therapist, replace=replace)
     data = await _file_bytes(item)
     return Upload(
-        filename=_clean_filename(item.filename), data=data, therapist=therapist, too_large=data is None
+        filename=_clean_filename(item.filename),
+        data=data,
+        therapist=therapist,
+        too_large=data is None,
+        replace=replace,
     )
 
 
@@ -251,9 +257,11 @@ def upload_transcript(
                 filename=upload.filename,
                 data=upload.data,
                 therapist=entered.therapist or None,
+                replace=upload.replace,
             )
         except InvalidInput as exc:  # TranscriptError included: it names the file, the line, the expectation
-            entered.error = f"{exc} Nothing was stored."
+            said = str(exc).rstrip()
+            entered.error = f"{said}{'' if said.endswith(('.', '?', '!')) else '.'} Nothing was stored."
         else:
             status = "analysed" if preview.analysed else "confirm"
             return RedirectResponse(f"/sessions/{session_id}?status={status}", status_code=303)
