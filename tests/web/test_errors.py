@@ -3,9 +3,12 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from safeenough.domain.case import Case
 from safeenough.domain.clinician import Clinician
 from safeenough.errors import KeyMismatch
 from safeenough.practice import Practice
+from safeenough.settings import Settings
+from safeenough.web import create_app
 from tests.web.helpers import log_in
 
 
@@ -50,3 +53,41 @@ def test_a_stale_login_cookie_still_gets_a_plain_404_page(client: TestClient) ->
 def test_a_get_only_page_refuses_a_post_with_a_clear_page(client: TestClient) -> None:
     response = client.post("/admin/audit")
     assert response.status_code in (303, 405)
+
+
+def test_an_unexpected_error_gets_a_clear_500_page_with_the_security_headers(
+    demo_practice: Practice, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(actor: Clinician) -> None:
+        raise RuntimeError("a bug of ours")
+
+    with TestClient(
+        create_app(demo_practice, settings), follow_redirects=False, raise_server_exceptions=False
+    ) as client:
+        log_in(client, "ada")
+        monkeypatch.setattr(demo_practice, "caseload", broken)
+        response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "what was stored before is as it was" in response.text
+    assert "a bug of ours" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/cases/9999999999999999999999999", "/sessions/9223372036854775808", "/clients/1234567890123456789/map"],
+)
+def test_an_id_too_large_for_the_database_is_a_plain_404(client: TestClient, path: str) -> None:
+    log_in(client, "ada")
+    assert client.get(path).status_code == 404
+
+
+def test_an_id_written_in_other_digits_is_no_id_at_all(client: TestClient, ada_case: Case) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        f"/cases/{ada_case.id}/checkin-links", data={"csrf_token": csrf, "session_id": "²"}
+    )
+    assert response.status_code == 404  # as for any session that is not there
+    assert client.get(f"/cases/{ada_case.id}?added=²").status_code == 200

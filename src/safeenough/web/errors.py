@@ -5,7 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from safeenough.errors import (
     DatabaseNotReady,
@@ -23,11 +23,18 @@ from safeenough.web.auth import (
     visitor_if_known,
 )
 from safeenough.web.rendering import is_htmx, render_error
-from safeenough.web.security import CsrfError
+from safeenough.web.security import SECURITY_HEADERS, CsrfError
 
 log = logging.getLogger("safeenough.web")
 
 NOT_FOUND_MESSAGE = "There is no such page, or it is not yours to see."
+UNEXPECTED_MESSAGE = (
+    "safeenough could not finish this request because of an error of its own. Anything it was changing "
+    "was rolled back, and what was stored before is as it was. The details are in the server's log; "
+    "please try again, and report it if it happens again."
+)
+# The catch-all handler answers outside the middleware that adds these, so it adds them itself.
+_UNEXPECTED_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store", "Pragma": "no-cache"}
 CSRF_MESSAGE = (
     "This form expired or was not sent from safeenough; reload the page and try again. Nothing was changed."
 )
@@ -91,7 +98,18 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return await _not_found(request, exc)
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        return render_error(
+            request, 500, "Something went wrong", UNEXPECTED_MESSAGE, headers=_UNEXPECTED_HEADERS
+        )
+    except Exception:  # the error page itself could not be drawn (e.g. the database is gone)
+        return PlainTextResponse(UNEXPECTED_MESSAGE, status_code=500, headers=_UNEXPECTED_HEADERS)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(CsrfError, _csrf_failed)
     app.add_exception_handler(NotFound, _not_found)

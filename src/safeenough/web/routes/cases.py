@@ -13,6 +13,7 @@ from safeenough.errors import InvalidInput
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import is_htmx, render
+from safeenough.web.routes import parse_record_id
 
 router = APIRouter()
 
@@ -67,12 +68,12 @@ def _case_page(
     return render(request, template, context, visitor=visitor, status_code=status_code)
 
 
-@router.get("/cases/{case_id:int}")
+@router.get("/cases/{case_id:id}")
 def case_page(
     request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
     added_text = request.query_params.get("added", "")
-    added = int(added_text) if added_text.isdigit() and len(added_text) < 6 else None
+    added = parse_record_id(added_text, digits=5)
     return _case_page(request, visitor, case_id, added=added)
 
 
@@ -80,7 +81,7 @@ def _parse_session_form(form: FormData) -> tuple[SessionForm, date | None, list[
     held_on_text = str(form.get("held_on") or "").strip()
     note = str(form.get("note") or "")
     raw_ids = [str(value) for value in form.getlist("attendee")]
-    ids = [int(value) for value in raw_ids if value.isdigit() and len(value) < 12]
+    ids = [found for value in raw_ids if (found := parse_record_id(value)) is not None]
     entered = SessionForm(held_on=held_on_text, attendee_ids=set(ids), note=note)
     if len(ids) != len(raw_ids):
         entered.error = "The list of attending clients was not understood; tick the clients again."
@@ -96,7 +97,7 @@ def _parse_session_form(form: FormData) -> tuple[SessionForm, date | None, list[
     return entered, held_on, ids
 
 
-@router.post("/cases/{case_id:int}/sessions")
+@router.post("/cases/{case_id:id}/sessions")
 def add_session(
     request: Request,
     case_id: int,

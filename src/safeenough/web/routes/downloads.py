@@ -41,7 +41,7 @@ def _pdf_unavailable(request: Request, visitor: Visitor, error: PdfUnavailable) 
     )
 
 
-@router.get("/cases/{case_id:int}/export/fhir.json")
+@router.get("/cases/{case_id:id}/export/fhir.json")
 def case_fhir(
     request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
@@ -57,7 +57,7 @@ def scores_csv(request: Request, visitor: Annotated[Visitor, Depends(current_vis
     return attachment(table, "text/csv; charset=utf-8", "scores.csv")
 
 
-@router.get("/cases/{case_id:int}/supervision.html")
+@router.get("/cases/{case_id:id}/supervision.html")
 def supervision_html(
     request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
@@ -68,7 +68,7 @@ def supervision_html(
     )
 
 
-@router.get("/cases/{case_id:int}/supervision.pdf")
+@router.get("/cases/{case_id:id}/supervision.pdf")
 def supervision_pdf(
     request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
@@ -81,7 +81,7 @@ def supervision_pdf(
     return attachment(pdf, "application/pdf", f"case-{case_id}-supervision.pdf")
 
 
-@router.get("/sessions/{session_id:int}/report.pdf")
+@router.get("/sessions/{session_id:id}/report.pdf")
 def session_report_pdf(
     request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:

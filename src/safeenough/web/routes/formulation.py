@@ -41,6 +41,7 @@ from safeenough.stats.curiosity import EXPLORE_QUESTIONS, PromptKind
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render, render_error
+from safeenough.web.routes import parse_record_id
 
 router = APIRouter()
 
@@ -97,8 +98,7 @@ def _text(form: FormData, name: str) -> str:
 
 
 def _int(form: FormData, name: str) -> int | None:
-    value = _text(form, name).strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_record_id(_text(form, name))
 
 
 def _required_int(form: FormData, name: str) -> int:
@@ -124,8 +124,7 @@ def _redirect(path: str, done: str, anchor: str | None = None, **query: str | in
 
 
 def _query_int(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_record_id(request.query_params.get(name, ""))
 
 
 def _done(request: Request, status_code: int) -> str | None:
@@ -269,14 +268,14 @@ def _map_page(
 # --- the client map -------------------------------------------------------------------------------------
 
 
-@router.get("/clients/{client_id:int}/map")
+@router.get("/clients/{client_id:id}/map")
 def client_map(
     request: Request, client_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
     return _map_page(request, visitor, client_id)
 
 
-@router.post("/clients/{client_id:int}/entries")
+@router.post("/clients/{client_id:id}/entries")
 def add_entry(
     request: Request,
     client_id: int,
@@ -332,7 +331,7 @@ def _entry_return_path(entry: FormulationEntry) -> str:
     return f"/clients/{entry.client_id}/map"
 
 
-@router.post("/entries/{entry_id:int}")
+@router.post("/entries/{entry_id:id}")
 def update_entry(
     request: Request,
     entry_id: int,
@@ -381,7 +380,7 @@ def _suggestion_problem(request: Request, visitor: Visitor, client_id: int, mess
     return _map_page(request, visitor, client_id, problem=problem, status_code=422)
 
 
-@router.post("/clients/{client_id:int}/suggestions/accept")
+@router.post("/clients/{client_id:id}/suggestions/accept")
 def accept_suggestion(
     request: Request,
     client_id: int,
@@ -407,7 +406,7 @@ def accept_suggestion(
     return _redirect(f"/clients/{client_id}/map", "accepted", f"entry-{entry.id}")
 
 
-@router.post("/clients/{client_id:int}/suggestions/dismiss")
+@router.post("/clients/{client_id:id}/suggestions/dismiss")
 def dismiss_suggestion(
     request: Request,
     client_id: int,
@@ -444,7 +443,7 @@ def _examples(text: str) -> list[str]:
     return [line.strip() for line in _bounded(text, "examples").splitlines() if line.strip()]
 
 
-@router.post("/clients/{client_id:int}/patterns")
+@router.post("/clients/{client_id:id}/patterns")
 def add_pattern(
     request: Request,
     client_id: int,
@@ -506,14 +505,14 @@ def _pattern_page(
     return render(request, "pattern.html", context, visitor=visitor, status_code=status_code)
 
 
-@router.get("/patterns/{pattern_id:int}")
+@router.get("/patterns/{pattern_id:id}")
 def pattern_page(
     request: Request, pattern_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
     return _pattern_page(request, visitor, pattern_id)
 
 
-@router.post("/patterns/{pattern_id:int}")
+@router.post("/patterns/{pattern_id:id}")
 def update_pattern(
     request: Request,
     pattern_id: int,
@@ -547,7 +546,7 @@ def _back_from_candidate(
     return _map_page(request, visitor, client_id, problem=problem, status_code=422)
 
 
-@router.post("/clients/{client_id:int}/enactments/link")
+@router.post("/clients/{client_id:id}/enactments/link")
 def link_enactment(
     request: Request,
     client_id: int,
@@ -577,7 +576,7 @@ def link_enactment(
     return _redirect(f"/clients/{client_id}/map", "linked", f"pattern-{pattern_id}")
 
 
-@router.post("/clients/{client_id:int}/enactments/dismiss")
+@router.post("/clients/{client_id:id}/enactments/dismiss")
 def dismiss_enactment_candidate(
     request: Request,
     client_id: int,
@@ -599,7 +598,7 @@ def dismiss_enactment_candidate(
     return _redirect(f"/clients/{client_id}/map", "candidate-dismissed", "enactment-candidates")
 
 
-@router.post("/enactments/{enactment_id:int}/unlink")
+@router.post("/enactments/{enactment_id:id}/unlink")
 def unlink_enactment(
     request: Request,
     enactment_id: int,
@@ -695,14 +694,14 @@ def _shared_page(
     return render(request, "shared_map.html", context, visitor=visitor, status_code=status_code)
 
 
-@router.get("/cases/{case_id:int}/shared-map")
+@router.get("/cases/{case_id:id}/shared-map")
 def shared_map(
     request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
     return _shared_page(request, visitor, case_id)
 
 
-@router.post("/cases/{case_id:int}/shared-map/entries")
+@router.post("/cases/{case_id:id}/shared-map/entries")
 def add_shared_entry(
     request: Request,
     case_id: int,

@@ -35,6 +35,7 @@ from safeenough.practice import CaseDetail, CaseMonitoring, ClientTrack, IssuedL
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import format_date, format_datetime, is_htmx, render
+from safeenough.web.routes import parse_record_id
 from safeenough.web.routes.cases import SessionForm
 
 router = APIRouter()
@@ -590,9 +591,7 @@ def link_url(request: Request, issued: IssuedLink) -> str:
 
 def _form_int(form: FormData, name: str) -> int | None:
     value = form.get(name)
-    if isinstance(value, str) and value.isdigit() and len(value) < 12:
-        return int(value)
-    return None
+    return parse_record_id(value) if isinstance(value, str) else None
 
 
 def _session_and_client(
@@ -609,7 +608,7 @@ def _session_and_client(
     return session, client, detail
 
 
-@router.post("/cases/{case_id:int}/checkin-links")
+@router.post("/cases/{case_id:id}/checkin-links")
 def issue_link(
     request: Request,
     case_id: int,
@@ -669,7 +668,7 @@ def issue_link(
     return render(request, "case.html", context, visitor=visitor, status_code=status_code)
 
 
-@router.post("/cases/{case_id:int}/kiosk")
+@router.post("/cases/{case_id:id}/kiosk")
 def start_kiosk(
     request: Request,
     case_id: int,
@@ -697,7 +696,7 @@ def start_kiosk(
 # --- monitoring and alerts -------------------------------------------------------------------------
 
 
-@router.get("/cases/{case_id:int}/monitoring")
+@router.get("/cases/{case_id:id}/monitoring")
 def monitoring_panel(
     request: Request, case_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
@@ -712,7 +711,7 @@ STATUS_DONE = {
 }
 
 
-@router.post("/cases/{case_id:int}/alerts/{alert_id:int}")
+@router.post("/cases/{case_id:id}/alerts/{alert_id:id}")
 def change_alert(
     request: Request,
     case_id: int,

@@ -142,7 +142,7 @@ def _session_page(
     return render(request, "session.html", context, visitor=visitor, status_code=status_code)
 
 
-@router.get("/sessions/{session_id:int}")
+@router.get("/sessions/{session_id:id}")
 def session_page(
     request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
@@ -166,7 +166,8 @@ async def read_upload_form(request: Request) -> AsyncIterator[FormData | None]:
     form's spooled files are closed once the request is answered.
     """
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES:
+    declared = declared if declared.isascii() and declared.isdecimal() else ""
+    if declared and int(declared) > MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES:
         if int(declared) <= MAX_UPLOAD_BYTES * DRAIN_LIMIT_FACTOR:
             async for _ in request.stream():
                 pass
@@ -226,7 +227,7 @@ async def read_upload(form: Annotated[FormData | None, Depends(read_upload_form)
     )
 
 
-@router.post("/sessions/{session_id:int}/transcript")
+@router.post("/sessions/{session_id:id}/transcript")
 def upload_transcript(
     request: Request,
     session_id: int,
@@ -268,7 +269,7 @@ def upload_transcript(
     return _session_page(request, visitor, session_id, upload=entered, status_code=422)
 
 
-@router.post("/sessions/{session_id:int}/transcript/roles")
+@router.post("/sessions/{session_id:id}/transcript/roles")
 def confirm_roles(
     request: Request,
     session_id: int,
@@ -292,7 +293,7 @@ def confirm_roles(
     )
 
 
-@router.get("/sessions/{session_id:int}/report.html")
+@router.get("/sessions/{session_id:id}/report.html")
 def download_report(
     request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
