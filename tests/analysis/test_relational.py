@@ -67,6 +67,20 @@ def test_a_check_in_within_two_turns_counts_as_repair_but_one_three_turns_later_
     assert late.check_ins[0].after_moment is None
 
 
+def test_a_check_in_made_while_pressing_the_point_does_not_repair_the_moment() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("C", "I don't want to talk about him.", {"marker": "withdrawal", "subtype": "denial"}),
+            (
+                "T",
+                "I think it's important that we talk about the grief. Can we?",
+                {"check_in": True, "stance": "pressing", "repair": "none"},
+            ),
+        )
+    )
+    assert not summary.moments[0].repaired
+
+
 def test_repair_none_and_not_applicable_do_not_count_as_repair() -> None:
     summary = summarise_relational(
         analysed(

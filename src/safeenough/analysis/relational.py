@@ -205,7 +205,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
         braced = anticipates.get(turn.index) is True
         if marked == "none" and not braced:
             continue
-        repair_turn, strategy = _repair_after(turns, turn.index, repair, check_in)
+        repair_turn, strategy = _repair_after(turns, turn.index, repair, check_in, stance)
         preceding = _therapist_before(turns, turn.index)
         moments.append(
             RuptureMoment(
@@ -273,11 +273,15 @@ def _text(value: AnnotationValue) -> str:
     return value if isinstance(value, str) else ""
 
 
+NOT_REPAIRING_STANCES = frozenset({"pressing", "assuming"})
+
+
 def _repair_after(
     turns: Sequence[Turn],
     moment: int,
     repair: Mapping[int, AnnotationValue],
     check_in: Mapping[int, AnnotationValue],
+    stance: Mapping[int, AnnotationValue],
 ) -> tuple[int | None, str | None]:
     for index in range(moment + 1, min(moment + 1 + REPAIR_WINDOW, len(turns))):
         if turns[index].role is not SpeakerRole.THERAPIST:
@@ -285,7 +289,9 @@ def _repair_after(
         made = _text(repair.get(index))
         if made not in NO_REPAIR:
             return index, made
-        if check_in.get(index) is True:
+        # "Can we talk about the grief?" asked while pressing the point is a check-in in form, but it
+        # goes on with what strained the work; repair is non-defensive attention to the client's stance.
+        if check_in.get(index) is True and stance.get(index) not in NOT_REPAIRING_STANCES:
             return index, "check_in"
     return None, None
 

@@ -315,8 +315,9 @@ class CheckInsMixin(PracticeBase):
             # Answers that are off the scale count as blank here, so every problem shows in one round.
             usable = {item_id: value for item_id, value in given.items() if item_id not in found}
             if all(usable.get(item.id) is None for item in instrument.items):
-                first = instrument.items[0].id
-                problems.setdefault((instrument.id, first), "Please answer at least this question.")
+                # Nothing answered: ask for every question at once, not one now and the rest next time.
+                for item in instrument.items:
+                    problems.setdefault((instrument.id, item.id), "Please answer this question.")
             elif not score_answers(instrument, usable).scorable:
                 for item in instrument.items:
                     if usable.get(item.id) is None:
