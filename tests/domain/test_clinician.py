@@ -18,3 +18,9 @@ def test_usernames_are_lower_case_and_simple() -> None:
 def test_a_clinician_cannot_supervise_themselves() -> None:
     with pytest.raises(DomainError, match="supervise themselves"):
         Clinician(id=1, username="ada", display_name="Ada", role=Role.SUPERVISOR, supervisor_id=1)
+
+
+def test_a_username_has_at_most_64_characters() -> None:
+    Clinician(id=1, username="a" * 64, display_name="A", role=Role.CLINICIAN)
+    with pytest.raises(DomainError, match="at most 64"):
+        Clinician(id=1, username="a" * 65, display_name="A", role=Role.CLINICIAN)

@@ -1,10 +1,11 @@
 import io
+import zipfile
 
 import docx
 import pytest
 
 from safeenough.transcripts import TranscriptError, read_transcript
-from safeenough.transcripts.docx import read_docx
+from safeenough.transcripts.docx import MAX_UNPACKED_BYTES, read_docx
 from safeenough.transcripts.source import Source
 
 
@@ -62,3 +63,14 @@ def test_docx_is_detected_by_content_without_an_extension():
     [conversation] = read_transcript(word_file("Ana: Hi?", "Bo: Yes."), "upload", therapist="Ana")
 
     assert conversation.turns[0].speaker == "Ana"
+
+
+def test_docx_that_would_unpack_to_more_than_the_limit_is_refused_before_it_is_unpacked():
+    buffer = io.BytesIO(word_file("Therapist: Hello."))
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/media/padding.bin", b"\0" * (MAX_UNPACKED_BYTES + 1))
+    data = buffer.getvalue()
+    assert len(data) < MAX_UNPACKED_BYTES // 100  # small on disk, huge unpacked
+
+    with pytest.raises(TranscriptError, match=r"^big\.docx: this document would unpack to"):
+        read_docx(Source("big.docx", data))

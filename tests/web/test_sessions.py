@@ -182,7 +182,7 @@ def test_guessed_roles_are_confirmed_before_the_analysis(
 
     page = client.get(response.headers["location"])
     assert "confirm which speaker is you" in page.text
-    assert "Which speaker is you?" in page.text
+    assert "Which speaker are you?" in page.text
     assert "safeenough guessed that you are <strong>Dana</strong>" in page.text
     assert re.search(r"confidence \d{1,2}%", page.text)
     assert "asks questions in" in page.text  # a reason for the guess

@@ -22,8 +22,18 @@ class CaseKind(StrEnum):
         }[self]
         low, high = expected
         if not low <= count <= high:
-            wanted = str(low) if low == high else f"{low} to {high}"
-            raise DomainError(f"a {self.value} case has {wanted} clients (got {count})")
+            entered = f"{count} {'was' if count == 1 else 'were'} entered"
+            raise DomainError(f"{self.article} {self.value} case has {_clients(low, high)}; {entered}")
+
+    @property
+    def article(self) -> str:
+        return "an" if self.value[0] in "aeiou" else "a"
+
+
+def _clients(low: int, high: int) -> str:
+    if low == high:
+        return "one client" if low == 1 else f"{low} clients"
+    return f"{low} to {high} clients"
 
 
 @dataclass(frozen=True, slots=True)

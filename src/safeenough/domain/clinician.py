@@ -24,6 +24,7 @@ class Role(StrEnum):
 
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+USERNAME_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,5 +42,7 @@ class Clinician:
             raise DomainError(
                 f"username must use lower-case letters, digits, '.', '_' or '-' only (got {self.username!r})"
             )
+        if len(self.username) > USERNAME_MAX:
+            raise DomainError(f"a username has at most {USERNAME_MAX} characters (got {len(self.username)})")
         if self.supervisor_id is not None and self.supervisor_id == self.id:
             raise DomainError("a clinician cannot supervise themselves")

@@ -1,5 +1,7 @@
 """Accounts: passwords (argon2id), logins kept in the database, login rate limits, admin actions."""
 
+import contextlib
+import secrets
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,6 +45,8 @@ class AccountsMixin(PracticeBase):
                 )
         with self.store.transaction() as work:
             clinician = work.clinicians.find(username)
+            if clinician is None or not clinician.active:
+                self._verify_nothing(password)
             verified = clinician is not None and clinician.active and self._verify(work, clinician, password)
             work.logins.record_attempt(username, client_address, succeeded=verified)
             if verified and clinician is not None:
@@ -51,6 +55,14 @@ class AccountsMixin(PracticeBase):
             work.audit.record(None, AuditAction.LOGIN_FAILED, "clinician", detail=username)
         # Raised after the transaction commits, so the failed attempt counts towards the lockout.
         raise AuthenticationFailed("That username and password do not match an active account.")
+
+    def _verify_nothing(self, password: str) -> None:
+        """Spend on an unknown or inactive username the time a password check takes, so that how long
+        a failed login takes does not tell which usernames exist."""
+        if self._stand_in_hash is None:
+            self._stand_in_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            self._hasher.verify(self._stand_in_hash, password)
 
     def _verify(self, work: UnitOfWork, clinician: Clinician, password: str) -> bool:
         stored = work.clinicians.password_hash(clinician.id)

@@ -29,6 +29,7 @@ class PracticeBase:
         self.store = store
         self.settings = settings
         self._hasher = PasswordHasher()
+        self._stand_in_hash: str | None = None
         # The parsed catalogue and the stamps of the installed definitions it was built from.
         self._catalogue: tuple[tuple[InstrumentStamp, ...], Catalogue] | None = None
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from safeenough.domain.clinician import USERNAME_MAX
 from safeenough.domain.login_session import LoginSession
 from safeenough.storage.database import as_utc
 from safeenough.storage.tables import login_attempts, login_sessions
@@ -68,7 +69,7 @@ class LoginRepository:
     def record_attempt(self, username: str, client_address: str, succeeded: bool) -> None:
         self.connection.execute(
             insert(login_attempts).values(
-                username=username[:64],
+                username=username[:USERNAME_MAX],
                 client_address=client_address[:64],
                 at=datetime.now(UTC),
                 succeeded=succeeded,
@@ -77,6 +78,7 @@ class LoginRepository:
 
     def recent_failures(self, username: str, window: timedelta) -> tuple[int, datetime | None]:
         """Failed attempts for this username since its last success within the window, and the oldest."""
+        username = username[:USERNAME_MAX]  # as `record_attempt` stored it
         since = datetime.now(UTC) - window
         last_success = self.connection.execute(
             select(func.max(login_attempts.c.at)).where(

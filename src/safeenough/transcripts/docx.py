@@ -1,16 +1,19 @@
 """Word transcripts: each paragraph is read as a line of a plain-text transcript (`Name: words`)."""
 
 import io
+import zipfile
 
 import docx
 from docx.text.paragraph import Paragraph
 
 from safeenough.domain.conversation import Conversation
-from safeenough.transcripts.source import Source
+from safeenough.transcripts.source import MAX_BYTES, Source
 from safeenough.transcripts.text import parse_lines
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: python-docx unpacks the whole package into memory; a small file can claim gigabytes unpacked.
+MAX_UNPACKED_BYTES = 5 * MAX_BYTES
 
 
 def read_docx(source: Source) -> Conversation:
@@ -21,6 +24,7 @@ def read_docx(source: Source) -> Conversation:
         )
     if not source.data.startswith(ZIP_SIGNATURE):
         raise source.error("expected a Word .docx document but the file is not one")
+    _refuse_oversized_package(source)
     try:
         document = docx.Document(io.BytesIO(source.data))
         paragraphs = [block.text for block in document.iter_inner_content() if isinstance(block, Paragraph)]
@@ -34,3 +38,17 @@ def read_docx(source: Source) -> Conversation:
             "(text inside tables and text boxes is not read)"
         )
     return parse_lines(source, paragraphs, conversation_id=source.stem, place="paragraph")
+
+
+def _refuse_oversized_package(source: Source) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(source.data)) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise source.error("expected a Word .docx document but the file is damaged or not one") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise source.error(
+            f"this document would unpack to {unpacked / 1024**2:,.0f} MB, more than the "
+            f"{MAX_UNPACKED_BYTES / 1024**2:,.0f} MB safeenough reads; save the transcript as plain text "
+            "(.txt) or as a Word document without pictures, and upload that"
+        )
