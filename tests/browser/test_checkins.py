@@ -74,10 +74,10 @@ def answer_on_phone(phone: BrowserContext, url: str, scores: dict[str, int], com
         expect(group.get_by_role("radio", name=re.compile(rf"^{value}\b"))).to_be_checked()
     if comment:
         form.get_by_label(re.compile("didn't sit right")).fill(comment)
-    # Big tap targets: each answer button is at least 24 by 44 CSS pixels on a phone.
+    # Big tap targets: each answer button is at least 44 by 44 CSS pixels on a phone (WCAG 2.5.5).
     box = form.locator(".scale__label").first.bounding_box()
     assert box is not None
-    assert box["width"] >= 24
+    assert box["width"] >= 44
     assert box["height"] >= 44
     assert form.evaluate("document.documentElement.scrollWidth") <= 390
     form.get_by_role("button", name="Send my answers").click()
