@@ -377,7 +377,7 @@ def test_another_clinician_gets_404_for_the_session(
     assert client.get("/sessions/999999").status_code == 404
 
 
-def test_the_standalone_report_downloads_as_a_file_and_the_read_is_audited(
+def test_the_standalone_report_downloads_as_a_file_and_is_audited_as_an_export(
     client: TestClient,
     demo_practice: Practice,
     ada: Clinician,
@@ -402,10 +402,11 @@ def test_the_standalone_report_downloads_as_a_file_and_the_read_is_audited(
     events = demo_practice.audit_log(admin, limit=10_000)
     assert len(events) > before
     assert any(
-        event.action is AuditAction.READ
-        and event.target_kind == "transcript"
+        event.action is AuditAction.EXPORT
+        and event.target_kind == "session_report"
         and event.target_id == mara_session.id
         and event.actor_id == ada.id
+        and event.detail == "report.html"
         for event in events
     )
 

@@ -188,7 +188,11 @@ class TranscriptsMixin(PracticeBase):
             work.transcripts.replace_annotations(session.id, list(default_pipeline().annotate(conversation)))
             work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session.id, "roles confirmed")
 
-    def session_analysis(self, actor: Clinician, session_id: int) -> SessionAnalysis:
+    def session_analysis(
+        self, actor: Clinician, session_id: int, *, exported_as: str | None = None
+    ) -> SessionAnalysis:
+        """The session, its transcript, analysis and report. `exported_as` (a file name, e.g.
+        "report.pdf") records the read as an export in the audit trail: the report leaves the app."""
         catalogue = self.instruments()
         with self.store.transaction() as work:
             session = work.sessions.find(session_id)
@@ -204,7 +208,10 @@ class TranscriptsMixin(PracticeBase):
                 check_in = self._session_check_in(work, session, catalogue)
                 title = f"Session {session.number} · {day(session.held_on)}"
                 report = build_session_report(result, check_in, title=title)
-            work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
+            if exported_as is None:
+                work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
+            else:
+                work.audit.record(actor.id, AuditAction.EXPORT, "session_report", session.id, exported_as)
             return SessionAnalysis(case, session, owner.id != actor.id, stored, result, report)
 
     @staticmethod

@@ -86,7 +86,9 @@ def session_report_pdf(
     request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
     _refuse_admin(visitor)
-    analysis = web_context(request).practice.session_analysis(visitor.clinician, session_id)
+    analysis = web_context(request).practice.session_analysis(
+        visitor.clinician, session_id, exported_as="report.pdf"
+    )
     if analysis.report is None:
         return render_error(
             request,

@@ -297,7 +297,9 @@ def confirm_roles(
 def download_report(
     request: Request, session_id: int, visitor: Annotated[Visitor, Depends(current_visitor)]
 ) -> Response:
-    analysis = web_context(request).practice.session_analysis(visitor.clinician, session_id)
+    analysis = web_context(request).practice.session_analysis(
+        visitor.clinician, session_id, exported_as="report.html"
+    )
     if analysis.report is None:
         return render_error(
             request,
