@@ -5,7 +5,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
+from safeenough.domain.clinician import Clinician
 from safeenough.practice import Practice
 from safeenough.settings import Settings
 from safeenough.web.app import NO_TELEMETRY, create_app
@@ -80,3 +82,19 @@ def test_fastapi_telemetry_stays_off_even_when_the_environment_asks_for_it(
     # FastAPI keeps its resolved telemetry settings here; there is no public reader
     config = app._telemetry
     assert not any(config[switch] for switch in NO_TELEMETRY)
+
+
+def test_a_refused_look_at_another_clinicians_case_is_in_the_audit_trail(
+    client: TestClient, demo_practice: Practice, ada_case: Case, admin: Clinician, ben: Clinician
+) -> None:
+    log_in(client, "ben")
+    assert client.get(f"/cases/{ada_case.id}").status_code == 404
+    refused = [e for e in demo_practice.audit_log(admin) if e.action is AuditAction.REFUSED]
+    assert [(e.actor_id, e.detail) for e in refused] == [(ben.id, f"GET /cases/{ada_case.id}")]
+
+
+def test_a_logged_out_visitor_leaves_no_refusal_in_the_audit_trail(
+    client: TestClient, demo_practice: Practice, admin: Clinician
+) -> None:
+    assert client.get("/no/such/page").status_code == 404
+    assert not any(e.action is AuditAction.REFUSED for e in demo_practice.audit_log(admin))

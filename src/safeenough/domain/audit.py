@@ -14,6 +14,8 @@ class AuditAction(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     EXPORT = "export"
+    #: a logged-in person asked for something that is not theirs to see or do (or that does not exist)
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,6 +164,12 @@ class AccountsMixin(PracticeBase):
             detail = "activated" if active else "deactivated"
             work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, detail)
 
+    def record_refusal(self, actor: Clinician, request: str) -> None:
+        """A logged-in person was refused (not found or not allowed): `request` says what they asked for,
+        e.g. "GET /cases/12". Its own transaction, since the refused work was rolled back."""
+        with self.store.transaction() as work:
+            work.audit.record(actor.id, AuditAction.REFUSED, "request", None, request[:200])
+
     def audit_log(self, actor: Clinician | None, limit: int = 200) -> list[AuditEvent]:
         self._require_admin(actor)
         with self.store.transaction() as work:

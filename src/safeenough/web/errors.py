@@ -17,11 +17,13 @@ from safeenough.errors import (
 from safeenough.web.auth import (
     SESSION_COOKIE,
     LoginRequiredError,
+    Visitor,
     clear_session_cookie,
     current_visitor,
     login_url,
     visitor_if_known,
 )
+from safeenough.web.context import web_context
 from safeenough.web.rendering import is_htmx, render_error
 from safeenough.web.security import SECURITY_HEADERS, CsrfError
 
@@ -66,12 +68,26 @@ async def _not_found(request: Request, exc: Exception) -> Response:
             visitor = current_visitor(request)
         except Exception:  # a 404 page must render whatever state the login is in
             visitor = None
+    _record_refusal(request, visitor)
     return render_error(request, 404, "Not found", NOT_FOUND_MESSAGE, visitor=visitor)
 
 
 async def _permission_denied(request: Request, exc: Exception) -> Response:
     message = str(exc) or "Your role does not allow this."
+    _record_refusal(request, visitor_if_known(request))
     return render_error(request, 403, "Not allowed", message)
+
+
+def _record_refusal(request: Request, visitor: Visitor | None) -> None:
+    """Who asked for what they were refused goes in the audit trail, so probing shows up there."""
+    if visitor is None:
+        return
+    try:
+        web_context(request).practice.record_refusal(
+            visitor.clinician, f"{request.method} {request.url.path}"
+        )
+    except Exception:  # the refusal page matters more than its audit line
+        log.exception("could not record a refused request in the audit trail")
 
 
 async def _key_problem(request: Request, exc: Exception) -> Response:
