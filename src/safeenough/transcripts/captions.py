@@ -89,15 +89,14 @@ def _parse(source: Source, lines: Sequence[str], caption_format: CaptionFormat) 
     except MalformedFileError:
         raise source.error(EXPECTED[caption_format], line=1) from None
     except (MalformedCaptionError, ValueError) as error:
-        raise source.error(
-            f"{EXPECTED[caption_format]}; this cue could not be read ({_describe(error)})",
-            line=_line_of_error(lines, str(error)),
-        ) from None
+        line = _line_of_error(lines, str(error))
+        # Quote the person's own line where we can find it: the parser's message is about its internals.
+        found = f"found {_shortened(lines[line - 1].strip())!r}" if line else "this cue could not be read"
+        raise source.error(f"{EXPECTED[caption_format]}; {found}", line=line) from None
 
 
-def _describe(error: Exception) -> str:
-    message = str(error)
-    return message if len(message) <= 80 else message[:79] + "…"
+def _shortened(text: str) -> str:
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _line_of_error(lines: Sequence[str], message: str) -> int | None:
