@@ -37,7 +37,7 @@ from safeenough.errors import InvalidInput
 from safeenough.practice import Practice
 from safeenough.practice.checkins import ClientTrack
 from safeenough.practice.formulation import ClientMap, SharedMap, TranscriptSuggestion
-from safeenough.stats.curiosity import EXPLORE_QUESTIONS, PromptKind
+from safeenough.stats.curiosity import EXPLORE_QUESTIONS, UNTESTED_AFTER_SESSIONS, PromptKind
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render, render_error
@@ -184,6 +184,7 @@ def _common() -> dict[str, Any]:
         "prompt_labels": PROMPT_LABELS,
         "marker_labels": MARKER_LABELS,
         "explore_questions": EXPLORE_QUESTIONS,
+        "untested_after": UNTESTED_AFTER_SESSIONS,
     }
 
 
