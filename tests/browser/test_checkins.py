@@ -152,6 +152,7 @@ def test_a_couple_checks_in_on_their_phones_and_the_dashboard_shows_scores_and_a
     )
     low_item.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(page.locator("#alerts-status")).to_have_text("Alert acknowledged.")
+    expect(page.locator("#alerts-status")).to_be_focused()  # the keyboard's place is kept
     expect(page.locator("#alerts")).to_contain_text(
         "Open next session with Priya's answer about speaking up."
     )
