@@ -116,8 +116,8 @@ class TranscriptsMixin(PracticeBase):
         confirmed = not roles.needs_confirmation
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
-            current = work.transcripts.load(session.id)
-            if current is not None:
+            replacing = work.transcripts.exists(session.id)
+            if replacing:
                 self._check_replaceable(work, session, replace)
                 work.transcripts.forget_dismissed_suggestions(session.id)
             work.transcripts.save(
@@ -132,10 +132,10 @@ class TranscriptsMixin(PracticeBase):
             # administrator reads) records only what kind of file it was and its size.
             work.audit.record(
                 actor.id,
-                AuditAction.CREATE if current is None else AuditAction.UPDATE,
+                AuditAction.UPDATE if replacing else AuditAction.CREATE,
                 "transcript",
                 session.id,
-                f"{'replaced by ' if current is not None else ''}{read[0].format.value} file, "
+                f"{'replaced by ' if replacing else ''}{read[0].format.value} file, "
                 f"{len(data):,} bytes, {len(conversation.turns)} turns",
             )
             return TranscriptPreview(
@@ -151,14 +151,12 @@ class TranscriptsMixin(PracticeBase):
             )
         entries, linked = work.transcripts.turn_references(session.id)
         if entries or linked:
-            pointing = " and ".join(
-                part
-                for part in (
-                    f"{entries} client map {'entry' if entries == 1 else 'entries'}" if entries else "",
-                    f"{linked} pattern {'moment' if linked == 1 else 'moments'}" if linked else "",
-                )
-                if part
-            )
+            parts = []
+            if entries:
+                parts.append(f"{entries} client map {'entry' if entries == 1 else 'entries'}")
+            if linked:
+                parts.append(f"{linked} pattern {'moment' if linked == 1 else 'moments'}")
+            pointing = " and ".join(parts)
             raise InvalidInput(
                 f"The current transcript of session {session.number} is kept: {pointing} "
                 f"{'points' if entries + linked == 1 else 'point'} at its turns, and would then point at "

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from safeenough.domain.annotation import Annotation
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
+from safeenough.domain.relational_pattern import EnactmentStatus
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import (
     annotations,
@@ -102,6 +103,13 @@ class TranscriptRepository:
             role_confidence=document["role_confidence"],
         )
 
+    def exists(self, session_id: int) -> bool:
+        """Whether the session has a transcript, without opening it."""
+        sealed = select(sessions.c.id).where(
+            sessions.c.id == session_id, sessions.c.transcript_sealed.is_not(None)
+        )
+        return self.connection.execute(sealed).first() is not None
+
     def turn_references(self, session_id: int) -> tuple[int, int]:
         """How many map entries and linked pattern moments point at turns of the session's transcript
         (a moment taken off its pattern is history, with its own quote, and does not count)."""
@@ -118,7 +126,11 @@ class TranscriptRepository:
         linked = self.connection.execute(
             select(func.count())
             .select_from(enactments)
-            .where(and_(enactments.c.session_id == session_id, enactments.c.status == "linked"))
+            .where(
+                and_(
+                    enactments.c.session_id == session_id, enactments.c.status == EnactmentStatus.LINKED.value
+                )
+            )
         ).scalar_one()
         return int(entries), int(linked)
 

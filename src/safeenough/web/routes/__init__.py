@@ -7,14 +7,14 @@ route and is a plain 404, not an overflow deep in the database driver.
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 
+RECORD_ID_DIGITS = 18
+
 
 class RecordIdConvertor(IntegerConvertor):
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{RECORD_ID_DIGITS}}}"
 
 
 register_url_convertor("id", RecordIdConvertor())
-
-RECORD_ID_DIGITS = 18
 
 
 def parse_record_id(text: str, *, digits: int = RECORD_ID_DIGITS) -> int | None:
