@@ -94,12 +94,42 @@ def test_adding_a_session_numbers_it_and_keeps_the_note(demo_practice: Practice,
     session = demo_practice.add_session(
         ada,
         case.id,
-        held_on=date.today(),
+        held_on=max(s.held_on for s in before) + timedelta(days=7),
         attendee_ids=[client.id for client in case.clients],
         note="  Calm.  ",
     )
     assert session.number == max(s.number for s in before) + 1
     assert session.note == "Calm."
+
+
+def test_a_session_entered_late_for_an_earlier_date_takes_its_place_and_the_later_ones_move_up(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    first, second, *_ = demo_practice.case_detail(ada, mara.id).sessions
+    assert (first.number, second.number) == (1, 2)
+    late = demo_practice.add_session(
+        ada, mara.id, held_on=first.held_on + timedelta(days=1), attendee_ids=[mara.clients[0].id]
+    )
+    assert late.number == 2
+    after = demo_practice.case_detail(ada, mara.id).sessions
+    assert [s.number for s in sorted(after, key=lambda s: (s.held_on, s.id))] == list(
+        range(1, len(after) + 1)
+    )
+    assert next(s for s in after if s.id == second.id).number == 3
+
+
+def test_alert_evidence_shows_the_session_numbers_as_they_are_now(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    first = demo_practice.case_detail(ada, mara.id).sessions[0]
+    demo_practice.add_session(ada, mara.id, held_on=first.held_on, attendee_ids=[mara.clients[0].id])
+    monitoring = demo_practice.case_monitoring(ada, mara.id)
+    numbers = {session.id: session.number for session in monitoring.sessions}
+    evidence = [item for record in monitoring.alerts for item in record.alert.evidence if item.session_id]
+    assert evidence
+    assert all(item.session_number == numbers[item.session_id] for item in evidence)
 
 
 def test_a_couple_session_can_be_attended_by_one_partner(demo_practice: Practice, ada: Clinician) -> None:

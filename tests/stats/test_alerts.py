@@ -155,7 +155,7 @@ def test_a_couple_where_one_partner_scores_low_shows_a_split_alliance() -> None:
     assert alert.client_ids == (1, 2)
     assert alert.severity is AlertSeverity.HIGH
     assert alert.rule == (
-        "session 3: partners' totals differ by 8 (40 and 48); a difference of 5 or more is a split; "
+        "partners' totals differ by 8 (40 and 48); a difference of 5 or more is a split; "
         "one partner's total (40) is ≤ cut-off 45 (possible alliance concern; provisional) "
         "and the other's (48) is not"
     )
@@ -191,7 +191,7 @@ def test_two_check_ins_in_a_row_not_returned_raise_one_alert() -> None:
     (alert,) = missing_checkin_alerts(1, sessions([True, False, False]), instrument_id="safeenough-safety")
     assert alert.kind is AlertKind.MISSING_CHECKINS
     assert alert.session_id == 3
-    assert alert.rule == "2 check-ins in a row not returned (sessions 2 and 3)"
+    assert alert.rule == "2 check-ins in a row not returned (sessions of 12 Jan 2026 and 19 Jan 2026)"
     assert [e.session_number for e in alert.evidence] == [2, 3]
     assert alert.evidence[0].held_on is not None
     assert missing_checkin_alerts(1, sessions([False, True, False])) == ()
@@ -201,7 +201,7 @@ def test_a_growing_run_of_missed_check_ins_keeps_the_same_alert_key() -> None:
     (two,) = missing_checkin_alerts(1, sessions([True, False, False]))
     (three,) = missing_checkin_alerts(1, sessions([True, False, False, False]))
     assert two.key == three.key
-    assert three.rule == "3 check-ins in a row not returned (sessions 2–4)"
+    assert three.rule == "3 check-ins in a row not returned (sessions of 12 Jan 2026–26 Jan 2026)"
     assert missing_checkin_alerts(1, sessions([False, False, True])) == ()
     assert (
         len(missing_checkin_alerts(1, sessions([False, False, True, False, False]), latest_only=False)) == 2

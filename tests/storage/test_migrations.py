@@ -1,11 +1,16 @@
+import json
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select, update
 
+from safeenough.domain.clinician import Clinician
 from safeenough.errors import DatabaseNotReady
+from safeenough.practice import Practice
 from safeenough.storage import database
-from safeenough.storage.tables import metadata
+from safeenough.storage.tables import alerts, metadata, sessions
 
 
 def test_migrating_an_empty_database_to_head_gives_exactly_the_table_definitions(db_url: str) -> None:
@@ -31,3 +36,50 @@ def test_an_unmigrated_database_is_reported_with_what_to_do(db_url: str) -> None
     with pytest.raises(DatabaseNotReady, match="safeenough migrate"):
         database.require_current_schema(engine)
     engine.dispose()
+
+
+def test_upgrading_numbers_each_cases_sessions_by_date_and_names_missed_sessions_by_date(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    dates = {s.id: s.held_on for s in demo_practice.case_detail(ada, mara.id).sessions}
+    engine = demo_practice.store.engine
+    database.downgrade(engine, "0005")
+    # As the previous version left a case whose second session was entered last.
+    first, second, *rest = sorted(dates, key=lambda session_id: dates[session_id])
+    with engine.begin() as connection:
+        connection.execute(update(sessions).where(sessions.c.id == second).values(number=99))
+        for number, session_id in enumerate(rest, start=2):
+            connection.execute(update(sessions).where(sessions.c.id == session_id).values(number=number))
+        connection.execute(update(sessions).where(sessions.c.id == second).values(number=len(dates)))
+        alert_id = connection.execute(
+            insert(alerts)
+            .values(
+                case_id=mara.id,
+                client_ids=str(mara.clients[0].id),
+                session_id=rest[0],
+                kind="missing_checkins",
+                severity="low",
+                fingerprint="old-missing",
+                rule="2 check-ins in a row not returned (sessions 7 and 2)",
+                evidence=json.dumps(
+                    [
+                        {"label": "check-in not returned", "session_id": s, "held_on": dates[s].isoformat()}
+                        for s in (second, rest[0])
+                    ]
+                ),
+                suggestion_sealed="unused",
+                status="open",
+                created_at=datetime.now(UTC),
+            )
+            .returning(alerts.c.id)
+        ).scalar_one()
+    database.upgrade(engine)
+    with engine.connect() as connection:
+        numbers = dict(connection.execute(select(sessions.c.id, sessions.c.number)).all())
+        rule = connection.execute(select(alerts.c.rule).where(alerts.c.id == alert_id)).scalar_one()
+    assert [numbers[s] for s in (first, second, *rest)] == list(range(1, len(dates) + 1))
+    day = dates[second]
+    assert rule.endswith(
+        f"(sessions of {day.day} {day:%b %Y} and {dates[rest[0]].day} {dates[rest[0]]:%b %Y})"
+    )

@@ -69,6 +69,27 @@ def test_adding_a_session_with_htmx_returns_just_the_sessions_area(
     assert "<html" not in response.text
 
 
+def test_a_session_added_for_an_earlier_date_says_the_later_sessions_were_renumbered(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    first = min(demo_practice.case_detail(ada, ada_case.id).sessions, key=lambda session: session.held_on)
+    response = client.post(
+        f"/cases/{ada_case.id}/sessions",
+        data={
+            "csrf_token": csrf,
+            "held_on": first.held_on.isoformat(),
+            "attendee": [str(ada_case.clients[0].id)],
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert (
+        "Session 2 added. It was held before sessions entered earlier, so those are now numbered from 3."
+        in (response.text)
+    )
+
+
 def test_bad_session_input_is_shown_with_the_input_kept_and_nothing_stored(
     client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
 ) -> None:

@@ -96,7 +96,7 @@ class CasesMixin(CheckInsMixin):
         if instrument is None:
             return {}
         totals = work.checkins.recent_totals(
-            [case.id for case in cases], [instrument.id], CASELOAD_TREND_SESSIONS
+            [case.id for case in cases], [instrument.id], CASELOAD_TREND_SESSIONS, today=date.today()
         )
         found: dict[int, tuple[tuple[Client, AllianceTrend], ...]] = {}
         for case in cases:

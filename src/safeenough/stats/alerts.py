@@ -28,6 +28,7 @@ alerts with the same `key`, so storage can de-duplicate.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, Evidence
 from safeenough.domain.checkin import ScoredCheckIn, SessionReturn
@@ -47,6 +48,10 @@ from safeenough.stats.suggestions import suggest_next_step
 MISSING_IN_A_ROW = 2
 
 _n = format_number
+
+
+def _day(held_on: date) -> str:
+    return f"{held_on.day} {held_on:%b %Y}"
 
 
 def _evidence(
@@ -345,13 +350,12 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
         severity = AlertSeverity.HIGH
     if not reasons:
         return None
-    session_number = max(entry.session_number for entry in partners)
     return Alert(
         kind=AlertKind.SPLIT_ALLIANCE,
         client_ids=tuple(entry.client_id for entry in partners),
         session_id=partners[0].session_id,
         instrument_id=instrument.id,
-        rule=f"session {session_number}: " + "; ".join(reasons),
+        rule="; ".join(reasons),
         evidence=tuple(_evidence(entry, "partner's check-in") for entry in partners),
         suggested_next_step=suggest_next_step(AlertKind.SPLIT_ALLIANCE, instrument),
         severity=severity,
@@ -421,12 +425,10 @@ def missing_checkin_alerts(
         runs = [ongoing] if ongoing is not None else []
     alerts: list[Alert] = []
     for run in runs:
-        numbers = [s.session_number for s in run]
-        where = (
-            f"sessions {numbers[0]} and {numbers[1]}"
-            if len(run) == 2
-            else f"sessions {numbers[0]}–{numbers[-1]}"
-        )
+        # Dates, not session numbers: the rule is stored, and a session entered late renumbers the rest.
+        days = [_day(s.held_on) for s in run]
+        joined = f"{days[0]} and {days[1]}" if len(run) == 2 else f"{days[0]}–{days[-1]}"
+        where = f"sessions of {joined}"
         alerts.append(
             Alert(
                 kind=AlertKind.MISSING_CHECKINS,

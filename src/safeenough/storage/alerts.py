@@ -1,7 +1,7 @@
 """Alerts with their status. Recomputing alerts never duplicates one or resets what the therapist did."""
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, AlertStatus
 from safeenough.domain.alert_record import AlertRecord
 from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
-from safeenough.storage.tables import alerts
+from safeenough.storage.tables import alerts, sessions
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -90,11 +90,37 @@ class AlertRepository:
         rows = self.connection.execute(
             select(alerts).where(alerts.c.case_id.in_(case_ids)).order_by(alerts.c.id.desc())
         )
-        return [self._record(row) for row in rows]
+        records = [self._record(row) for row in rows]
+        return self._with_live_session_numbers(records, case_ids)
 
     def get(self, alert_id: int) -> AlertRecord | None:
         row = self.connection.execute(select(alerts).where(alerts.c.id == alert_id)).one_or_none()
-        return None if row is None else self._record(row)
+        if row is None:
+            return None
+        return self._with_live_session_numbers([self._record(row)], [row.case_id])[0]
+
+    def _with_live_session_numbers(
+        self, records: list[AlertRecord], case_ids: list[int]
+    ) -> list[AlertRecord]:
+        """Evidence keeps the session number it had when the alert was raised; a session entered later
+        for an earlier date renumbers the ones after it, so the number shown is looked up again."""
+        numbers: dict[int, int] = {
+            session_id: number
+            for session_id, number in self.connection.execute(
+                select(sessions.c.id, sessions.c.number).where(sessions.c.case_id.in_(case_ids))
+            )
+        }
+
+        def live(item: Evidence) -> Evidence:
+            if item.session_id is None or item.session_id not in numbers:
+                return item
+            return replace(item, session_number=numbers[item.session_id])
+
+        def refreshed(record: AlertRecord) -> AlertRecord:
+            evidence = tuple(live(item) for item in record.alert.evidence)
+            return replace(record, alert=replace(record.alert, evidence=evidence))
+
+        return [refreshed(record) for record in records]
 
     def open_counts(self, case_ids: list[int]) -> dict[int, int]:
         counts = dict.fromkeys(case_ids, 0)

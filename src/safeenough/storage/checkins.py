@@ -90,16 +90,17 @@ class CheckInRepository:
         return [(int(client), int(session), float(total)) for client, session, total in rows]
 
     def recent_totals(
-        self, case_ids: list[int], instrument_ids: list[str], sessions_back: int
+        self, case_ids: list[int], instrument_ids: list[str], sessions_back: int, *, today: date
     ) -> dict[tuple[int, str], list[tuple[int, date, float | None]]]:
-        """Each client's totals on each instrument over their case's last `sessions_back` sessions, oldest
+        """Each client's totals on each instrument over their case's last `sessions_back` sessions held by
+        `today` (booked ones are numbered by date too, but nobody can check in about them yet), oldest
         first, as (session number, held on, total). One query for a whole caseload; it reads a fixed number
         of sessions per case, so it does not slow down as the history grows. No sealed text is opened."""
         if not case_ids or not instrument_ids:
             return {}
         last = (
             select(sessions.c.case_id, func.max(sessions.c.number).label("last"))
-            .where(sessions.c.case_id.in_(case_ids))
+            .where(sessions.c.case_id.in_(case_ids), sessions.c.held_on <= today)
             .group_by(sessions.c.case_id)
             .subquery()
         )

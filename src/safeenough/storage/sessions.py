@@ -1,9 +1,14 @@
-"""Therapy sessions with their attendees; notes and transcripts are sealed at rest."""
+"""Therapy sessions with their attendees; notes and transcripts are sealed at rest.
+
+Sessions are numbered by date within their case (ties in the order they were entered), so "session 3" is
+the third session held, whatever order they were entered in. A session entered late for an earlier date
+takes its place and the later ones move up by one.
+"""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, case, insert, select, update
 
 from safeenough.domain.session import Session
 from safeenough.storage.encryption import FieldCipher
@@ -24,12 +29,13 @@ class SessionRepository:
         note: str | None,
         transcript: str | None = None,
     ) -> Session:
-        number = self.next_number(case_id)
+        # A negative placeholder keeps (case, number) unique until the case is renumbered just below.
+        placeholder = -1 - self._count(case_id)
         session_id = self.connection.execute(
             insert(sessions)
             .values(
                 case_id=case_id,
-                number=number,
+                number=placeholder,
                 held_on=held_on,
                 note_sealed=self.cipher.seal_optional(note, field="sessions.note"),
                 transcript_sealed=self.cipher.seal_optional(transcript, field="sessions.transcript"),
@@ -41,6 +47,7 @@ class SessionRepository:
             self.connection.execute(
                 insert(session_attendees).values(session_id=session_id, client_id=client_id)
             )
+        self.renumber(case_id)
         return self.for_cases([case_id], only_session=session_id)[case_id][0]
 
     def find(self, session_id: int) -> Session | None:
@@ -51,11 +58,25 @@ class SessionRepository:
             return None
         return self.for_cases([case_id], only_session=session_id)[case_id][0]
 
-    def next_number(self, case_id: int) -> int:
-        highest = self.connection.execute(
-            select(func.max(sessions.c.number)).where(sessions.c.case_id == case_id)
-        ).scalar_one()
-        return 1 if highest is None else int(highest) + 1
+    def renumber(self, case_id: int) -> None:
+        """Number the case's sessions 1, 2, … by date, then by the order they were entered."""
+        rows = self.connection.execute(
+            select(sessions.c.id, sessions.c.number)
+            .where(sessions.c.case_id == case_id)
+            .order_by(sessions.c.held_on, sessions.c.id)
+        ).all()
+        wanted = {row.id: position for position, row in enumerate(rows, start=1) if row.number != position}
+        if not wanted:
+            return
+        # Two steps, because PostgreSQL checks that (case, number) stays unique after every row it updates.
+        # The first step's numbers are below every placeholder that `add` uses.
+        numbered = case(wanted, value=sessions.c.id)
+        moving = sessions.c.id.in_(list(wanted))
+        self.connection.execute(update(sessions).where(moving).values(number=-(numbered + len(rows))))
+        self.connection.execute(update(sessions).where(moving).values(number=numbered))
+
+    def _count(self, case_id: int) -> int:
+        return len(self.connection.execute(select(sessions.c.id).where(sessions.c.case_id == case_id)).all())
 
     def for_cases(self, case_ids: list[int], *, only_session: int | None = None) -> dict[int, list[Session]]:
         """Sessions of each case, oldest first."""
