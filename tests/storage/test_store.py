@@ -10,7 +10,7 @@ from safeenough.errors import InvalidInput, KeyMismatch, KeyMissing
 from safeenough.practice import Practice
 from safeenough.settings import Settings
 from safeenough.storage.encryption import create_key_file
-from safeenough.storage.tables import cases, sessions
+from safeenough.storage.tables import alerts, cases, checkins, sessions
 from safeenough.storage.tables import settings as settings_table
 from tests.builders import login
 
@@ -22,6 +22,21 @@ def test_clinical_text_is_never_stored_in_plain_text(demo_practice: Practice) ->
     assert titles
     assert all(value.startswith("v1:") and "Mara" not in value for value in titles)
     assert all(value is None or value.startswith("v1:") for value in notes)
+
+
+def test_check_in_answers_and_alert_rules_and_evidence_are_sealed_at_rest(demo_practice: Practice) -> None:
+    with demo_practice.store.engine.connect() as connection:
+        answers = connection.execute(select(checkins.c.answers_sealed)).scalars().all()
+        stored_alerts = connection.execute(select(alerts.c.rule_sealed, alerts.c.evidence_sealed)).all()
+    assert answers
+    assert stored_alerts
+    sealed = [*answers, *(value for row in stored_alerts for value in row)]
+    assert all(value.startswith("v1:") and "total" not in value for value in sealed)
+    ada = login(demo_practice, "ada")
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    monitoring = demo_practice.case_monitoring(ada, mara.id)
+    assert any(record.alert.rule.startswith("total ") for record in monitoring.alerts)
+    assert all(entry.check_in.answers for track in monitoring.tracks for entry in track.history)
 
 
 def test_a_wrong_key_file_is_refused_with_a_clear_message_and_changes_nothing(

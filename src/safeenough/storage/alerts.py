@@ -71,8 +71,10 @@ class AlertRepository:
                         kind=alert.kind.value,
                         severity=alert.severity.value,
                         fingerprint=print_,
-                        rule=alert.rule,
-                        evidence=_evidence_json(alert.evidence),
+                        rule_sealed=self.cipher.seal(alert.rule, field="alerts.rule"),
+                        evidence_sealed=self.cipher.seal(
+                            _evidence_json(alert.evidence), field="alerts.evidence"
+                        ),
                         suggestion_sealed=self.cipher.seal(
                             alert.suggested_next_step, field="alerts.suggestion"
                         ),
@@ -151,8 +153,8 @@ class AlertRepository:
             client_ids=tuple(int(part) for part in row.client_ids.split(",")),
             session_id=row.session_id,
             instrument_id=row.instrument_id,
-            rule=row.rule,
-            evidence=_evidence(row.evidence),
+            rule=self.cipher.open(row.rule_sealed, field="alerts.rule"),
+            evidence=_evidence(self.cipher.open(row.evidence_sealed, field="alerts.evidence")),
             suggested_next_step=self.cipher.open(row.suggestion_sealed, field="alerts.suggestion"),
             severity=AlertSeverity(row.severity),
             item_id=row.item_id,

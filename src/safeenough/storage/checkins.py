@@ -1,4 +1,4 @@
-"""Check-in answers. Item answers are numbers stored as JSON; the free-text answer is sealed."""
+"""Check-in answers. Item answers (JSON numbers) and the free-text answer are sealed; the total is not."""
 
 import json
 from datetime import UTC, date, datetime
@@ -46,7 +46,9 @@ class CheckInRepository:
                 "instrument_id": instrument_id,
                 "instrument_version": instrument_version,
                 "submitted_at": submitted_at,
-                "answers": json.dumps(answers, sort_keys=True),
+                "answers_sealed": self.cipher.seal(
+                    json.dumps(answers, sort_keys=True), field="checkins.answers"
+                ),
                 "free_text_sealed": self.cipher.seal_optional(free_text, field="checkins.free_text"),
                 "total": total,
             },
@@ -135,7 +137,7 @@ class CheckInRepository:
                 client_id=row.client_id,
                 instrument_id=row.instrument_id,
                 submitted_at=as_utc(row.submitted_at),
-                answers=json.loads(row.answers),
+                answers=json.loads(self.cipher.open(row.answers_sealed, field="checkins.answers")),
                 free_text=self.cipher.open_optional(row.free_text_sealed, field="checkins.free_text"),
             )
             for row in rows

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from safeenough.errors import DatabaseNotReady
+from safeenough.storage.encryption import FieldCipher
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -47,19 +48,21 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, cipher: FieldCipher | None = None) -> Config:
+    """`cipher` is for migrations that seal or open stored values; an empty database needs none."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["cipher"] = cipher
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+def upgrade(engine: Engine, revision: str = "head", *, cipher: FieldCipher | None = None) -> None:
+    command.upgrade(alembic_config(engine, cipher), revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(alembic_config(engine), revision)
+def downgrade(engine: Engine, revision: str, *, cipher: FieldCipher | None = None) -> None:
+    command.downgrade(alembic_config(engine, cipher), revision)
 
 
 def head_revision() -> str | None:

@@ -61,7 +61,16 @@ class Store:
         self._depth = threading.local()
 
     def migrate(self) -> None:
-        database.upgrade(self.engine)
+        # A database that already holds sealed data gets the key, so that migrations can seal values that
+        # earlier versions stored in the clear; an empty one has nothing to seal and may have no key yet.
+        database.upgrade(self.engine, cipher=self.cipher if self._has_key_check() else None)
+
+    def _has_key_check(self) -> bool:
+        if not inspect(self.engine).has_table(settings.name):
+            return False
+        with self.engine.connect() as connection:
+            found = connection.execute(select(settings.c.key).where(settings.c.key == KEY_CHECK)).first()
+        return found is not None
 
     def require_current_schema(self) -> None:
         database.require_current_schema(self.engine)

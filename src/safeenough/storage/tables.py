@@ -174,8 +174,9 @@ checkins = Table(
     Column("instrument_id", String(64), nullable=False),
     Column("instrument_version", String(32), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
-    # Item answers as JSON numbers (null for skipped items); free text is clinical and sealed.
-    Column("answers", Text, nullable=False),
+    # Item answers as JSON numbers (null for skipped items), sealed: single items can be as telling as
+    # the free text. The total stays readable because the caseload charts it in one query.
+    Column("answers_sealed", Text, nullable=False),
     Column("free_text_sealed", Text, nullable=True),
     Column("total", Float, nullable=True),
     UniqueConstraint(
@@ -198,8 +199,9 @@ alerts = Table(
     Column("severity", String(16), nullable=False),
     # One alert per rule and moment: recomputing alerts never duplicates one or resets its status.
     Column("fingerprint", String(200), nullable=False, unique=True),
-    Column("rule", String(500), nullable=False),
-    Column("evidence", Text, nullable=False),
+    # The rule and its evidence quote scores and items ("item 9 scored 2"), so they are sealed too.
+    Column("rule_sealed", Text, nullable=False),
+    Column("evidence_sealed", Text, nullable=False),
     Column("suggestion_sealed", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("status_note_sealed", Text, nullable=True),
