@@ -43,6 +43,7 @@ def check(page: Page, url: str) -> None:
         "/sessions/5",  # a session booked ahead, with the upload form
         "/clients/1/map",  # Mara's map: her words, a hypothesis, a relational pattern
         "/cases/2/shared-map",
+        "/account",
         "/no/such/page",
     ],
 )

@@ -103,3 +103,74 @@ def test_admin_reads_the_audit_log_of_who_read_what(client: TestClient, ada_case
     assert page.status_code == 200
     assert "Audit log" in page.text
     assert "read" in page.text
+
+
+def failed_logins(client: TestClient, username: str, times: int) -> int:
+    status = 0
+    for _ in range(times):
+        page = client.get("/login")
+        status = client.post(
+            "/login",
+            data={"username": username, "password": "wrong-password!", "csrf_token": csrf_from(page.text)},
+        ).status_code
+    return status
+
+
+def test_a_password_set_by_the_admin_lifts_a_lockout_and_ends_the_accounts_logins(client: TestClient) -> None:
+    assert failed_logins(client, "ben", 6) == 429
+    csrf = log_in(client, "admin")
+    page = client.get("/admin/users")
+    assert "Set a password…" in page.text
+    response = client.post(
+        "/admin/users/ben/password", data={"csrf_token": csrf, "password": "a-brand-new-pass"}
+    )
+    assert response.status_code == 303
+    assert "any lockout is lifted" in client.get(response.headers["location"]).text
+    client.cookies.clear()
+    assert log_in(client, "ben", "a-brand-new-pass")
+
+
+def test_a_too_short_password_from_the_admin_is_refused_with_the_reason(client: TestClient) -> None:
+    csrf = log_in(client, "admin")
+    response = client.post("/admin/users/ben/password", data={"csrf_token": csrf, "password": "short"})
+    assert response.status_code == 422
+    assert "ben: Choose a password of at least 10 characters." in response.text
+    client.cookies.clear()
+    assert log_in(client, "ben")
+
+
+def test_deactivating_asks_for_confirmation_first(client: TestClient) -> None:
+    log_in(client, "admin")
+    page = client.get("/admin/users").text
+    assert '<summary class="button button--quiet">Deactivate…' in page
+    assert "Deactivate ben</button>" in page
+
+
+def test_an_account_change_that_is_neither_activate_nor_deactivate_changes_nothing(
+    client: TestClient, demo_practice: Practice, admin: Clinician
+) -> None:
+    csrf = log_in(client, "admin")
+    response = client.post("/admin/users/ben/active", data={"csrf_token": csrf, "active": "maybe"})
+    assert response.status_code == 422
+    assert "Choose whether to activate or deactivate the account." in response.text
+    assert next(c for c in demo_practice.list_clinicians(admin) if c.username == "ben").active
+
+
+def test_an_administrator_account_cannot_have_a_supervisor(
+    client: TestClient, demo_practice: Practice, admin: Clinician
+) -> None:
+    csrf = log_in(client, "admin")
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "username": "root2",
+            "display_name": "Second admin",
+            "role": "admin",
+            "supervisor_username": "sol",
+            "password": "a-long-enough-password",
+        },
+    )
+    assert response.status_code == 422
+    assert "has no supervisor" in response.text
+    assert all(c.username != "root2" for c in demo_practice.list_clinicians(admin))

@@ -22,12 +22,16 @@ from safeenough.storage import fixtures
 from safeenough.storage.store import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 10
+# Long passphrases are welcome; the cap only stops a megabyte "password" from tying up the hasher.
+MAX_PASSWORD_LENGTH = 1024
 
 
 class AccountsMixin(PracticeBase):
     def hash_password(self, password: str) -> str:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise InvalidInput(f"Choose a password of at most {MAX_PASSWORD_LENGTH:,} characters.")
         return self._hasher.hash(password)
 
     def authenticate(self, username: str, password: str, *, client_address: str) -> Clinician:
@@ -126,6 +130,10 @@ class AccountsMixin(PracticeBase):
             if work.clinicians.find(username) is not None:
                 raise InvalidInput(f"The username {username!r} is taken; choose another.")
             supervisor_id = None
+            if supervisor_username and not role.holds_caseload:
+                raise InvalidInput(
+                    "An administrator holds no cases, so has no supervisor; choose “No supervisor”."
+                )
             if supervisor_username:
                 supervisor = work.clinicians.find(supervisor_username.strip().lower())
                 if supervisor is None or supervisor.role is not Role.SUPERVISOR:
@@ -150,7 +158,34 @@ class AccountsMixin(PracticeBase):
             clinician = self._find_account(work, username)
             work.clinicians.set_password_hash(clinician.id, password_hash)
             work.logins.end_all_for(clinician.id)
+            work.logins.clear_failures(clinician.username)
             work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, "password")
+
+    def change_own_password(self, actor: Clinician, current: str, new: str, *, client_address: str) -> None:
+        """Someone logged in changes their own password; the current one is asked again, so a login left
+        open on a shared computer cannot be used to take the account over. Wrong answers count towards
+        the same lockout as failed logins. Every login of the account ends, this one included."""
+        if new == current:
+            raise InvalidInput("The new password is the same as the current one; choose a different one.")
+        password_hash = self.hash_password(new)
+        window = timedelta(seconds=self.settings.login_lockout_seconds)
+        with self.store.transaction() as work:
+            failures, _ = work.logins.recent_failures(actor.username, window)
+            if failures >= self.settings.login_attempts_allowed:
+                raise InvalidInput(
+                    "Too many wrong passwords for this account: changing it is paused. Try again later, "
+                    "or ask your admin to set a new password."
+                )
+            verified = self._verify(work, actor, current)
+            work.logins.record_attempt(actor.username, client_address, succeeded=verified)
+            if verified:
+                work.clinicians.set_password_hash(actor.id, password_hash)
+                work.logins.end_all_for(actor.id)
+                work.audit.record(actor.id, AuditAction.UPDATE, "clinician", actor.id, "own password")
+                return
+            work.audit.record(actor.id, AuditAction.LOGIN_FAILED, "clinician", actor.id, "password change")
+        # Raised after the transaction commits, so the wrong answer counts towards the lockout.
+        raise InvalidInput("The current password is not right; nothing was changed.")
 
     def set_active(self, actor: Clinician | None, username: str, active: bool) -> None:
         self._require_admin(actor)

@@ -76,6 +76,14 @@ class LoginRepository:
             )
         )
 
+    def clear_failures(self, username: str) -> None:
+        """A new password ends a lockout; the audit trail keeps its own record of the failed logins."""
+        self.connection.execute(
+            delete(login_attempts).where(
+                login_attempts.c.username == username[:USERNAME_MAX], login_attempts.c.succeeded.is_(False)
+            )
+        )
+
     def recent_failures(self, username: str, window: timedelta) -> tuple[int, datetime | None]:
         """Failed attempts for this username since its last success within the window, and the oldest."""
         username = username[:USERNAME_MAX]  # as `record_attempt` stored it

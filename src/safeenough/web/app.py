@@ -10,6 +10,7 @@ from safeenough.web.context import WebContext
 from safeenough.web.errors import install_error_handlers
 from safeenough.web.rendering import STATIC_DIR, build_templates
 from safeenough.web.routes import (
+    account,
     admin,
     caseload,
     cases,
@@ -47,7 +48,7 @@ def create_app(practice: Practice, settings: Settings) -> FastAPI:
     monitoring.install_template_helpers(templates)
     app.state.web = WebContext(practice=practice, settings=settings, templates=templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (login, caseload, cases, admin, monitoring, checkin, formulation, downloads):
+    for module in (login, account, caseload, cases, admin, monitoring, checkin, formulation, downloads):
         app.include_router(module.router)
     sessions.register(app)
     install_error_handlers(app)

@@ -1,4 +1,4 @@
-"""Account administration: list, add, deactivate. Administrators never see clinical content here."""
+"""Account administration: list, add, deactivate, set a password. Admins never see clinical content."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -68,6 +68,7 @@ DONE_MESSAGES = {
     "added": "The account was added.",
     "deactivated": "The account was deactivated; its logins have ended.",
     "activated": "The account was activated again.",
+    "password": "The password was set. The account's logins have ended and any lockout is lifted.",
 }
 
 
@@ -120,6 +121,13 @@ def set_active(
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
     check_csrf(visitor, form)
+    if form.get("active") not in ("true", "false"):
+        return _users_page(
+            request,
+            visitor,
+            action_error="Choose whether to activate or deactivate the account.",
+            status_code=422,
+        )
     active = form.get("active") == "true"
     try:
         web_context(request).practice.set_active(visitor.clinician, username, active)
@@ -134,3 +142,20 @@ def audit(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)
     events = practice.audit_log(visitor.clinician, limit=200)
     names = {clinician.id: clinician.username for clinician in practice.list_clinicians(visitor.clinician)}
     return render(request, "admin_audit.html", {"events": events, "names": names}, visitor=visitor)
+
+
+@router.post("/users/{username}/password")
+def set_password(
+    request: Request,
+    username: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    try:
+        web_context(request).practice.set_password(
+            visitor.clinician, username, str(form.get("password") or "")
+        )
+    except InvalidInput as exc:
+        return _users_page(request, visitor, action_error=f"{username}: {exc}", status_code=422)
+    return RedirectResponse("/admin/users?done=password", status_code=303)

@@ -30,6 +30,7 @@ router = APIRouter()
 LOGIN_NOTES = {
     "ended": "Your login has ended or could not be read. Please log in again.",
     "logged_out": "You have logged out.",
+    "password_changed": "Your password was changed and your logins have ended. Log in with the new password.",
 }
 
 WRONG_CREDENTIALS = "Wrong username or password."

@@ -1,0 +1,51 @@
+"""One's own account: who one is logged in as, and changing one's own password."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from safeenough.errors import InvalidInput
+from safeenough.web.auth import Visitor, check_csrf, clear_session_cookie, current_visitor, read_form
+from safeenough.web.context import web_context
+from safeenough.web.rendering import render
+
+router = APIRouter()
+
+
+def _account_page(
+    request: Request, visitor: Visitor, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    return render(request, "account.html", {"error": error}, visitor=visitor, status_code=status_code)
+
+
+@router.get("/account")
+def account(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
+    return _account_page(request, visitor)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    current = str(form.get("current_password") or "")
+    new = str(form.get("new_password") or "")
+    if new != str(form.get("new_password_again") or ""):
+        return _account_page(
+            request, visitor, error="The two new passwords differ; type the same one twice.", status_code=422
+        )
+    client_address = request.client.host if request.client else "unknown"
+    try:
+        web_context(request).practice.change_own_password(
+            visitor.clinician, current, new, client_address=client_address
+        )
+    except InvalidInput as exc:
+        return _account_page(request, visitor, error=str(exc), status_code=422)
+    # Every login of the account has ended, this one too: log in again with the new password.
+    response = RedirectResponse("/login?reason=password_changed", status_code=303)
+    clear_session_cookie(request, response)
+    return response

@@ -1,0 +1,86 @@
+"""One's own account page: changing one's own password."""
+
+from fastapi.testclient import TestClient
+
+from tests.web.helpers import csrf_from, log_in
+
+
+def change(client: TestClient, csrf: str, current: str, new: str, again: str | None = None) -> int:
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": current,
+            "new_password": new,
+            "new_password_again": new if again is None else again,
+        },
+    ).status_code
+
+
+def test_a_clinician_changes_their_password_and_logs_in_again_with_it(client: TestClient) -> None:
+    csrf = log_in(client, "ada")
+    assert "Change your password" in client.get("/account").text
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "demo-password-1",
+            "new_password": "river-lantern-oak",
+            "new_password_again": "river-lantern-oak",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?reason=password_changed"
+    assert client.get("/").status_code == 303  # this login ended too
+    assert "Log in with the new password." in client.get("/login?reason=password_changed").text
+    assert log_in(client, "ada", "river-lantern-oak")
+
+
+def test_a_wrong_current_password_changes_nothing_and_counts_towards_the_lockout(client: TestClient) -> None:
+    csrf = log_in(client, "ada")
+    wrong = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "not-my-password",
+            "new_password": "river-lantern-oak",
+            "new_password_again": "river-lantern-oak",
+        },
+    )
+    assert wrong.status_code == 422
+    assert "The current password is not right; nothing was changed." in wrong.text
+    for _ in range(4):
+        change(client, csrf, "not-my-password", "river-lantern-oak")
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "demo-password-1",
+            "new_password": "river-lantern-oak",
+            "new_password_again": "river-lantern-oak",
+        },
+    )
+    assert response.status_code == 422
+    assert "changing it is paused" in response.text
+    client.cookies.clear()
+    page = client.get("/login")
+    locked = client.post(
+        "/login", data={"username": "ada", "password": "demo-password-1", "csrf_token": csrf_from(page.text)}
+    )
+    assert locked.status_code == 429
+
+
+def test_two_different_new_passwords_are_refused_before_anything_is_checked(client: TestClient) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "demo-password-1",
+            "new_password": "river-lantern-oak",
+            "new_password_again": "river-lantern-oat",
+        },
+    )
+    assert response.status_code == 422
+    assert "The two new passwords differ" in response.text
+    assert client.get("/").status_code == 200  # still logged in, nothing changed
