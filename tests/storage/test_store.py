@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from safeenough.domain.audit import AuditAction
 from safeenough.errors import InvalidInput, KeyMismatch, KeyMissing
 from safeenough.practice import Practice
 from safeenough.settings import Settings
@@ -76,6 +77,31 @@ def test_backup_then_restore_brings_back_the_data(tmp_path: Path) -> None:
     kept = practice.restore(tmp_path / "backup.sqlite3")
     assert kept.exists()
     assert practice.caseload(ada)[0].session_count == before - 1
+    practice.close()
+
+
+def test_a_backup_and_a_restore_are_both_in_the_audit_trail(tmp_path: Path) -> None:
+    practice = Practice.create(Settings(data_dir=tmp_path / "data"))
+    practice.seed_demo()
+    practice.backup(tmp_path / "backup.sqlite3")
+    [backup] = [e for e in practice.audit_log(None) if e.target_kind == "database"]
+    assert backup.action is AuditAction.EXPORT
+    assert backup.detail == f"backup written to {tmp_path / 'backup.sqlite3'}"
+    kept = practice.restore(tmp_path / "backup.sqlite3")
+    [restore] = [e for e in practice.audit_log(None) if e.target_kind == "database"]
+    assert restore.action is AuditAction.UPDATE
+    assert restore.detail.endswith(f"the database it replaced is kept as {kept}")
+    practice.close()
+
+
+def test_a_backup_that_cannot_be_written_says_where_and_writes_nothing(tmp_path: Path) -> None:
+    practice = Practice.create(Settings(data_dir=tmp_path / "data"))
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(
+        InvalidInput, match=r"cannot be written to .*a-file/backup\.sqlite3 .*Nothing was written"
+    ):
+        practice.backup(tmp_path / "a-file" / "backup.sqlite3")
+    assert all(e.target_kind != "database" for e in practice.audit_log(None))
     practice.close()
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from safeenough.analysis.relational import relational_summary_from
 from safeenough.domain.alert import AlertStatus
+from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
 from safeenough.domain.checkin import Answer
 from safeenough.domain.clinician import Clinician
@@ -155,7 +156,22 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
         return self.store.cipher.derive_secret(f"web:{purpose}")
 
     def backup(self, target: Path) -> Path:
-        return self.store.backup(target)
+        """A copy of every clinical record, so it is audited like an export (from the command line)."""
+        written = self.store.backup(target)
+        with self.store.transaction() as work:
+            work.audit.record(None, AuditAction.EXPORT, "database", None, f"backup written to {written}")
+        return written
 
     def restore(self, backup_file: Path) -> Path:
-        return self.store.restore(backup_file)
+        """The restored database's own trail ends where the backup was taken, so the restore is recorded in
+        it, with where the replaced database (and the trail after the backup) was kept."""
+        kept = self.store.restore(backup_file)
+        with self.store.transaction() as work:
+            work.audit.record(
+                None,
+                AuditAction.UPDATE,
+                "database",
+                None,
+                f"restored from {backup_file}; the database it replaced is kept as {kept}"[:500],
+            )
+        return kept

@@ -3,7 +3,7 @@
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,10 +191,18 @@ class Store:
         source = self._require_sqlite("backup")
         if target.exists():
             raise InvalidInput(f"{target} already exists; choose a new file name so no backup is overwritten")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(target)) as copy:
-            live.backup(copy)
-        target.chmod(0o600)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(target)) as copy:
+                live.backup(copy)
+            target.chmod(0o600)
+        except (OSError, sqlite3.Error) as error:
+            with suppress(OSError):
+                target.unlink(missing_ok=True)
+            raise InvalidInput(
+                f"A backup cannot be written to {target} ({error}); choose a folder you can write to. "
+                "Nothing was written."
+            ) from None
         return target
 
     def restore(self, backup_file: Path) -> Path:
