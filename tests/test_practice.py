@@ -292,3 +292,14 @@ def test_the_caseload_sparkline_covers_the_last_sessions_only(
     (pair,) = next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).alliance
     numbers = [point.session_number for point in pair[1].points]
     assert numbers == list(range(session.number - CASELOAD_TREND_SESSIONS + 1, session.number + 1))
+
+
+def test_the_demos_alert_evidence_carries_the_evening_each_check_in_came_back(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    monitoring = demo_practice.case_monitoring(ada, mara.id)
+    held = {session.id: session.held_on for session in monitoring.sessions}
+    dated = [e for r in monitoring.alerts for e in r.alert.evidence if e.submitted_at and e.session_id]
+    assert dated
+    assert all(e.submitted_at is not None and e.submitted_at.date() == held[e.session_id] for e in dated)

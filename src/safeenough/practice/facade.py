@@ -96,13 +96,14 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
                 item.id: value for item, value in zip(instrument.items, demo.answers, strict=True)
             }
             self.submit_checkin(issued.token, {instrument.id: answers}, {instrument.id: demo.free_text})
+        # Dated before any alert is raised, since an alert's evidence keeps the dates it was raised with.
+        with self.store.transaction() as work:
+            fixtures.backdate_demo_check_ins(work)
         # Mara's dip was talked through in session 4: the demo shows resolved alerts beside open ones.
         mara = cases[fixtures.DEMO_CASES[0].title]
         owner = owners[mara.clinician_id]
         for record in self.case_monitoring(owner, mara.id).alerts:
             self.set_alert_status(owner, record.id, AlertStatus.RESOLVED, fixtures.DEMO_RESOLUTION_NOTE)
-        with self.store.transaction() as work:
-            fixtures.backdate_demo_check_ins(work)
 
     def _seed_demo_transcripts(self) -> None:
         """The demo's transcripts go through the same reader and analysis as an upload."""
