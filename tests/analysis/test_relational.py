@@ -45,21 +45,27 @@ def test_a_repair_by_the_therapist_within_two_turns_repairs_the_moment() -> None
     assert summary.summary()["repaired"] == 1
 
 
-def test_a_check_in_within_two_turns_counts_as_repair_but_one_three_turns_later_does_not() -> None:
+def test_a_check_in_counts_as_repair_until_the_client_has_spoken_twice_more_as_in_the_guide() -> None:
     within = summarise_relational(
         analysed(
             ("C", "I guess.", {"marker": "withdrawal", "subtype": "deferential"}),
-            ("C", "Anyway.", {}),
+            ("T", "OK.", {"repair": "none"}),
+            ("C", "Yes.", {}),
+            ("T", "Right.", {"repair": "none"}),
+            ("C", "Mm.", {}),
             ("T", "What happened for you just then?", {"check_in": True, "repair": "none"}),
         )
     )
     assert within.moments[0].repaired
     assert within.moments[0].repair_strategy == "check_in"
+    assert within.check_ins[0].after_moment == 0
     late = summarise_relational(
         analysed(
             ("C", "I guess.", {"marker": "withdrawal", "subtype": "deferential"}),
             ("T", "OK.", {"repair": "none"}),
             ("C", "Yes.", {}),
+            ("C", "Mm.", {}),
+            ("C", "Anyway.", {}),
             ("T", "What happened for you just then?", {"check_in": True}),
         )
     )

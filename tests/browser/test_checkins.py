@@ -34,12 +34,15 @@ def phone(browser: Browser, console: ConsoleWatch) -> Iterator[BrowserContext]:
 
 
 def add_session(page: Page, held_on: str) -> int:
-    """Adds a session everyone attended; returns its number. (Check-ins open on the session's day.)"""
+    """Adds a session everyone attended; returns its number, which follows its date (a session booked
+    ahead keeps coming after it). Check-ins open on the session's day."""
     count_before = page.locator(".timeline__item").count()
     page.get_by_label("Date").fill(held_on)
     page.get_by_role("button", name="Add session").click()
     expect(page.locator(".timeline__item")).to_have_count(count_before + 1)
-    return count_before + 1
+    added = re.match(r"Session (\d+) added\.", page.locator("#sessions-status").inner_text())
+    assert added is not None
+    return int(added.group(1))
 
 
 def issue_and_copy(page: Page, name: str, session: int) -> str:

@@ -51,7 +51,8 @@ DEFENSIVE_WORDS = "I'm not an alcoholic, so don't make me out to be some kind of
 
 
 def defensive_session(client_opening: str = "My wife sent me.") -> AnalysisResult:
-    """An unrepaired defending-self moment after advice, then a withdrawal repaired by a check-in."""
+    """An unrepaired defending-self moment after advice, then, once the client has spoken three more
+    times, a withdrawal repaired by a check-in (too late to count for the first moment)."""
     return analysed(
         ("T", "What brings you here?", {"behaviour": "question", "question": "open", "stance": "exploring"}),
         ("C", client_opening, {"talk_type": "neutral", "marker": "none"}),
@@ -66,6 +67,10 @@ def defensive_session(client_opening: str = "My wife sent me.") -> AnalysisResul
             {"talk_type": "sustain", "marker": "confrontation", "subtype": "defends_self"},
         ),
         ("T", "So you drink less than people think.", {"behaviour": "reflection", "reflection": "simple"}),
+        ("C", "Mm.", {"marker": "none"}),
+        ("T", "Let's look at your week.", {"behaviour": "therapist_input", "stance": "neutral"}),
+        ("C", "Work was busy.", {"talk_type": "neutral", "marker": "none"}),
+        ("T", "Mm-hm.", {"behaviour": "other", "stance": "neutral"}),
         ("C", "Yeah.", {"marker": "withdrawal", "subtype": "minimal_response"}),
         (
             "T",
@@ -97,8 +102,8 @@ def check_in(total: float, cutoff: float = 36, free_text: str | None = None) -> 
 
 def test_report_gathers_summary_moments_suggestions_and_indicators() -> None:
     report = build_session_report(defensive_session())
-    assert report.turn_count == 8
-    assert [hm.moment.turn for hm in report.moments] == [3, 5]
+    assert report.turn_count == 12
+    assert [hm.moment.turn for hm in report.moments] == [3, 9]
     assert report.moments[0].suggestion is not None
     assert report.moments[0].suggestion.strategy == "validate"
     assert report.moments[1].suggestion is None  # repaired
@@ -118,8 +123,8 @@ def test_highlighted_moments_carry_two_turns_of_context_before_and_after() -> No
         == "Just before (turn 2), advice was given and the therapist pressed a point."
     )
     repaired = report.moments[1]
-    assert [turn.index for turn in repaired.context] == [3, 4, 5, 6, 7]
-    assert [turn.index for turn in repaired.context if turn.is_repair] == [6]
+    assert [turn.index for turn in repaired.context] == [7, 8, 9, 10, 11]
+    assert [turn.index for turn in repaired.context if turn.is_repair] == [10]
 
 
 def test_context_stops_at_the_ends_of_the_session() -> None:
@@ -129,9 +134,9 @@ def test_context_stops_at_the_ends_of_the_session() -> None:
 
 def test_timeline_has_a_row_per_turn_with_marker_repair_check_in_and_stance() -> None:
     report = build_session_report(defensive_session())
-    assert len(report.timeline) == 8
-    sixth = report.timeline[6]
-    assert (sixth.role, sixth.repair, sixth.check_in, sixth.stance) == (
+    assert len(report.timeline) == 12
+    check_in_row = report.timeline[10]
+    assert (check_in_row.role, check_in_row.repair, check_in_row.check_in, check_in_row.stance) == (
         "therapist",
         "own_part",
         True,
@@ -148,8 +153,8 @@ def test_timeline_spec_is_vega_lite_with_one_point_per_event_and_no_client_words
     rows = spec["data"]["values"]
     lanes = {(row["turn"], row["lane"]) for row in rows}
     assert (3, "Client: rupture") in lanes
-    assert (6, "Therapist: check-in") in lanes
-    assert (6, "Therapist: repair") in lanes
+    assert (10, "Therapist: check-in") in lanes
+    assert (10, "Therapist: repair") in lanes
     assert (0, "Therapist: stance") in lanes
     assert "drunk" not in json.dumps(spec)
     json.dumps(spec)  # serialisable as it is
@@ -206,12 +211,12 @@ def test_transcript_turns_carry_badges_and_rupture_highlights() -> None:
     report = build_session_report(defensive_session())
     turns = report.transcript
     assert turns[3].highlight == "rupture-unrepaired"
-    assert turns[5].highlight == "rupture-repaired"
-    assert turns[6].highlight == "repair"
+    assert turns[9].highlight == "rupture-repaired"
+    assert turns[10].highlight == "repair"
     assert turns[0].highlight is None
     assert "confrontation: defending self" in [badge.text for badge in turns[3].badges]
     assert {"open question", "exploring"} <= {badge.text for badge in turns[0].badges}
-    assert "check-in" in [badge.text for badge in turns[6].badges]
+    assert "check-in" in [badge.text for badge in turns[10].badges]
 
 
 class _Outline(HTMLParser):

@@ -8,7 +8,7 @@ from safeenough.analysis.pipeline import Pipeline
 DEFAULT_COMPONENTS: tuple[str, ...] = (
     "therapist_behaviour.v1",
     "client_talk.v1",
-    "session_quality.v1",
+    "session_quality.v2",
     "rupture_markers.v4",
     "anticipated_judgement.v2",
     "therapist_stance.v1",

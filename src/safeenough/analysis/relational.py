@@ -3,8 +3,9 @@
 Markers follow the Rupture Resolution Rating System (3RS; Eubanks, Muran & Safran 2015): a client
 turn whose `marker` is withdrawal (moving away) or confrontation (moving against) is a rupture moment;
 a client turn that `anticipates_judgement` is a moment too, even without a marker. A moment counts as
-repaired when a therapist turn within the next two turns makes a repair (a `repair` other than
-"none"/"n/a") or checks in (`check_in`). Repaired ruptures go with better outcomes (r = .29, 11
+repaired when a therapist turn makes a repair (a `repair` other than "none"/"n/a") or checks in
+(`check_in`) before the client has spoken twice more: the window in which the annotation guide, and
+so the `repair` component, looks for a repair. Repaired ruptures go with better outcomes (r = .29, 11
 studies; Eubanks, Muran & Safran 2018), which is why the summary shows both.
 
 The plain-language reading is ours and generated from the data. It describes what happened in the
@@ -20,8 +21,11 @@ from safeenough.analysis.pipeline import AnalysisResult
 from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 
-REPAIR_WINDOW = 2
-"""A repair or check-in counts for a moment when it comes within this many turns after it."""
+REPAIR_WINDOW_CLIENT_TURNS = 2
+"""A repair or check-in answers a moment when it comes before the client has spoken this many more times
+(the annotation guide's window: the marked turn is the previous client turn or one of the two before)."""
+
+REPAIR_WINDOW_WORDS = "before the client had spoken twice more"
 
 NO_REPAIR = frozenset({"none", "n/a", ""})
 
@@ -174,7 +178,8 @@ class RelationalSummary:
             "ruptures": len(self.ruptures),
             "repaired": sum(moment.repaired for moment in self.ruptures),
             "check_ins": len(self.check_ins),
-            "stance_shares": dict(self.stance_shares),
+            # Every stance is named even without therapist turns, with null shares then (no turns to share).
+            "stance_shares": {name: self.stance_shares.get(name) for name in STANCE_ORDER},
         }
 
 
@@ -232,7 +237,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
             turn=turn.index,
             text=turn.text,
             after_moment=next(
-                (m.turn for m in reversed(moments) if 0 < turn.index - m.turn <= REPAIR_WINDOW), None
+                (m.turn for m in reversed(moments) if turn.index in _answering_turns(turns, m.turn)), None
             ),
         )
         for turn in turns
@@ -283,9 +288,7 @@ def _repair_after(
     check_in: Mapping[int, AnnotationValue],
     stance: Mapping[int, AnnotationValue],
 ) -> tuple[int | None, str | None]:
-    for index in range(moment + 1, min(moment + 1 + REPAIR_WINDOW, len(turns))):
-        if turns[index].role is not SpeakerRole.THERAPIST:
-            continue
+    for index in _answering_turns(turns, moment):
         made = _text(repair.get(index))
         if made not in NO_REPAIR:
             return index, made
@@ -294,6 +297,21 @@ def _repair_after(
         if check_in.get(index) is True and stance.get(index) not in NOT_REPAIRING_STANCES:
             return index, "check_in"
     return None, None
+
+
+def _answering_turns(turns: Sequence[Turn], moment: int) -> list[int]:
+    """The therapist turns after a client's moment that can answer it: those before the client has spoken
+    `REPAIR_WINDOW_CLIENT_TURNS` more times."""
+    answering: list[int] = []
+    client_turns = 0
+    for index in range(moment + 1, len(turns)):
+        if turns[index].role is SpeakerRole.CLIENT:
+            client_turns += 1
+            if client_turns > REPAIR_WINDOW_CLIENT_TURNS:
+                break
+        elif turns[index].role is SpeakerRole.THERAPIST:
+            answering.append(index)
+    return answering
 
 
 def _therapist_before(turns: Sequence[Turn], moment: int) -> int | None:
@@ -442,7 +460,7 @@ def _antecedent_phrases(group: Sequence[RuptureMoment]) -> list[str]:
 
 def _repaired_phrase(total: int, repaired: Sequence[RuptureMoment]) -> str:
     if not repaired:
-        return "not repaired within two turns" if total == 1 else "none repaired within two turns"
+        return f"not repaired {REPAIR_WINDOW_WORDS}" if total == 1 else f"none repaired {REPAIR_WINDOW_WORDS}"
     labels = Counter(m.repair_label for m in repaired if m.repair_label)
     how = " and ".join(f"by {label}" for label in labels)
     if len(repaired) == total:

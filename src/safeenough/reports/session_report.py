@@ -20,6 +20,7 @@ from safeenough.analysis.relational import (
     ANTECEDENT_LABELS,
     NO_REPAIR,
     REPAIR_LABELS,
+    REPAIR_WINDOW_WORDS,
     SUBTYPE_LABELS,
     RelationalSummary,
     RuptureMoment,
@@ -437,7 +438,7 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
                 check_in_evidence=f"{score}, above the cut-off of {check_in.cutoff_display}.",
                 transcript_evidence=(
                     f"{_capitalise(count_phrase(len(unrepaired), 'moment', 'moments'))} not repaired "
-                    f"within two turns: {listed}."
+                    f"{REPAIR_WINDOW_WORDS}: {listed}."
                 ),
                 turns=tuple(m.turn for m in unrepaired),
             ),
@@ -597,7 +598,7 @@ def _preceded(moment: RuptureMoment) -> str | None:
 def _moment_outcome(moment: RuptureMoment) -> str:
     if moment.repaired:
         return f"Repaired in turn {moment.repair_turn}, by {moment.repair_label}."
-    return "Not repaired within two turns."
+    return f"Not repaired {REPAIR_WINDOW_WORDS}."
 
 
 def _string(value: AnnotationValue) -> str | None:

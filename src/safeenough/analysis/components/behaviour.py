@@ -43,10 +43,14 @@ def client_talk(conversation: Conversation, annotations: AnnotationSet) -> list[
     ]
 
 
-@component(name="session_quality", version=1, produces=(keys.QUALITY,))
+@component(name="session_quality", version=2, produces=(keys.QUALITY,))
 def session_quality(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
-    """How much the session reads like high-quality, client-centred counselling, in [0, 1]."""
+    """How much the session reads like high-quality, client-centred counselling, in [0, 1].
+
+    Only for a conversation between a therapist and a client: a monologue is no session to judge.
+    """
     spec = session_quality.spec
-    if not conversation.turns:
+    roles = {turn.role for turn in conversation.turns}
+    if not {SpeakerRole.THERAPIST, SpeakerRole.CLIENT} <= roles:
         return []
     return [spec.annotate(None, keys.QUALITY, float(prediction(conversation).quality))]
