@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,182 @@ def test_instrument_list_shows_the_built_in_questionnaires(cli_runner: CliRunner
     result = cli_runner.invoke(app, ["instrument", "list"])
     assert "phq-9" in result.output
     assert "safeenough-safety" in result.output
+
+
+SESSION = (
+    "Dana: How are you today?\nSam: Not great, honestly.\nDana: Tell me more about that.\nSam: It is fine.\n"
+)
+
+
+def _transcript(path: Path, text: str = SESSION) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _annomi_csv(path: Path, *transcript_ids: str) -> Path:
+    rows = ["transcript_id,utterance_id,interlocutor,utterance_text"]
+    for transcript_id in transcript_ids:
+        rows += [f'"{transcript_id}",0,therapist,How are you?', f'"{transcript_id}",1,client,Fine.']
+    return _transcript(path, "\n".join(rows) + "\n")
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_report_file_names_keep_only_safe_characters_and_stay_short() -> None:
+    from safeenough.cli import _report_file_name
+
+    taken: set[str] = set()
+    assert _report_file_name("../../x/pwn", taken) == "x-pwn.html"
+    assert _report_file_name("/tmp/abs", taken) == "tmp-abs.html"
+    assert _report_file_name(".hidden", taken) == "hidden.html"
+    assert _report_file_name("Sitzung Müller", taken) == "Sitzung-Müller.html"
+    assert _report_file_name("../..", taken) == "conversation.html"
+    assert _report_file_name("X-PWN", taken) == "X-PWN-2.html"  # some file systems ignore case
+    assert len(_report_file_name("a" * 500, taken)) == 80 + len(".html")
+
+
+def test_analyze_html_never_writes_outside_the_report_folder(cli_runner: CliRunner, tmp_path: Path) -> None:
+    source = _annomi_csv(tmp_path / "in" / "evil.csv", "../../x/pwn", f"{tmp_path}/abs", ".hidden")
+    result = cli_runner.invoke(
+        app, ["analyze", str(source), "--format", "html", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(path.name for path in (tmp_path / "o").iterdir())
+    assert len(written) == 3
+    assert "x-pwn.html" in written
+    assert "hidden.html" in written
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "o"]
+
+
+def test_analyze_html_gives_each_same_named_transcript_its_own_report(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    first, second = _transcript(tmp_path / "a" / "s.txt"), _transcript(tmp_path / "b" / "s.txt")
+    out = tmp_path / "outhtml"
+    result = cli_runner.invoke(
+        app, ["analyze", str(first), str(second), "--format", "html", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == ["s-2.html", "s.html"]
+    assert "Wrote 2 reports" in result.stderr
+    assert str(first) in result.stderr
+    assert str(second) in result.stderr
+
+
+def test_analyze_jsonl_keeps_the_file_stem_as_id_but_warns_when_two_files_share_it(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    first, second = _transcript(tmp_path / "a" / "s.txt"), _transcript(tmp_path / "b" / "s.txt")
+    out = tmp_path / "both.jsonl"
+    result = cli_runner.invoke(app, ["analyze", str(first), str(second), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: 2 conversations have the id 's' (from {first}, {second})" in result.stderr
+    assert {json.loads(line)["conversation"] for line in out.read_text().splitlines()} == {"s"}
+    assert "for 2 conversations" in result.stderr
+
+
+def test_analyze_refuses_to_overwrite_an_existing_output_file(cli_runner: CliRunner, tmp_path: Path) -> None:
+    source = _transcript(tmp_path / "s.txt")
+    for name, form in (("exist.jsonl", "jsonl"), ("exist.html", "html")):
+        (tmp_path / name).write_text("keep me")
+        result = cli_runner.invoke(
+            app, ["analyze", str(source), "--format", form, "--out", str(tmp_path / name)]
+        )
+        assert result.exit_code == 2
+        assert "already exists; choose a new file name so nothing is overwritten" in result.stderr
+        assert (tmp_path / name).read_text() == "keep me"
+
+
+def test_analyze_refuses_a_report_that_exists_in_the_folder_before_writing_any(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    files = [str(_transcript(tmp_path / name)) for name in ("r.txt", "s.txt")]
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "s.html").write_text("keep me")
+    result = cli_runner.invoke(app, ["analyze", *files, "--format", "html", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "s.html already exists" in result.stderr
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["s.html"]
+    assert (tmp_path / "out" / "s.html").read_text() == "keep me"
+
+
+def test_analyze_says_what_to_do_when_out_is_a_folder_or_its_folder_is_missing(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    source = str(_transcript(tmp_path / "s.txt"))
+    into_folder = cli_runner.invoke(app, ["analyze", source, "--out", str(tmp_path)])
+    assert into_folder.exit_code == 2
+    assert "is a folder; give --out a file name for the JSONL export" in into_folder.stderr
+    into_nowhere = cli_runner.invoke(app, ["analyze", source, "--out", str(tmp_path / "nope" / "s.jsonl")])
+    assert into_nowhere.exit_code == 2
+    assert f"the folder {tmp_path / 'nope'} does not exist; create it first" in into_nowhere.stderr
+    assert "Traceback" not in into_folder.output + into_nowhere.output
+
+
+def test_analyze_takes_an_upper_case_html_suffix_as_one_report_file(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    source = str(_transcript(tmp_path / "s.txt"))
+    result = cli_runner.invoke(
+        app, ["analyze", source, "--format", "html", "--out", str(tmp_path / "r.HTML")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.HTML").is_file()
+
+
+def test_analyze_refuses_one_html_file_for_several_sessions(cli_runner: CliRunner, tmp_path: Path) -> None:
+    files = [str(_transcript(tmp_path / name)) for name in ("r.txt", "s.txt")]
+    result = cli_runner.invoke(
+        app, ["analyze", *files, "--format", "html", "--out", str(tmp_path / "both.html")]
+    )
+    assert result.exit_code == 2
+    assert "would hold one session's report, but 2 files were given; give --out a folder" in result.stderr
+    assert not (tmp_path / "both.html").exists()
+    csv = str(_annomi_csv(tmp_path / "two.csv", "1", "2"))
+    result = cli_runner.invoke(
+        app, ["analyze", csv, "--format", "html", "--out", str(tmp_path / "both.html")]
+    )
+    assert result.exit_code == 2
+    assert "the files hold 2 conversations" in result.stderr
+    assert not (tmp_path / "both.html").exists()
+
+
+def test_analyze_puts_several_html_reports_in_reports_by_default_and_never_over_them(
+    cli_runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = [str(_transcript(tmp_path / name)) for name in ("r.txt", "s.txt")]
+    first = cli_runner.invoke(app, ["analyze", *files, "--format", "html"])
+    assert first.exit_code == 0, first.output
+    assert sorted(path.name for path in (tmp_path / "reports").iterdir()) == ["r.html", "s.html"]
+    again = cli_runner.invoke(app, ["analyze", *files, "--format", "html"])
+    assert again.exit_code == 2
+    assert "already exist; give --out a new folder so nothing is overwritten" in again.stderr
+
+
+def test_analyze_writes_its_files_and_folders_for_the_owner_only(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    source = str(_transcript(tmp_path / "s.txt"))
+    jsonl = cli_runner.invoke(app, ["analyze", source, "--out", str(tmp_path / "s.jsonl")])
+    one = cli_runner.invoke(app, ["analyze", source, "--format", "html", "--out", str(tmp_path / "s.html")])
+    folder = cli_runner.invoke(app, ["analyze", source, "--format", "html", "--out", str(tmp_path / "out")])
+    assert [jsonl.exit_code, one.exit_code, folder.exit_code] == [0, 0, 0]
+    assert "Wrote 1 report to" in folder.stderr
+    assert _mode(tmp_path / "s.jsonl") == 0o600
+    assert _mode(tmp_path / "s.html") == 0o600
+    assert _mode(tmp_path / "out") == 0o700
+    assert _mode(tmp_path / "out" / "s.html") == 0o600
+
+
+def test_analyze_says_it_cannot_tell_the_therapist_when_only_one_person_speaks(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    source = str(_transcript(tmp_path / "one.txt", "Dana: Hello there.\nDana: Anyone here?\n"))
+    result = cli_runner.invoke(app, ["analyze", source])
+    assert result.exit_code == 0, result.output
+    assert "could not tell who the therapist is (only one speaker); pass --therapist NAME" in result.stderr
+    assert "None" not in result.stderr

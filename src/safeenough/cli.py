@@ -2,17 +2,23 @@
 
 import getpass
 import os
+import re
 import sys
+import unicodedata
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TextIO, TypeVar
 
 import typer
 
 from safeenough.domain.clinician import Role
 from safeenough.errors import SafeEnoughError
-from safeenough.practice import DemoCredentials, Practice
+from safeenough.practice import AnalysedFile, DemoCredentials, Practice
 from safeenough.settings import Settings
+from safeenough.transcripts.roles import RoleAssignment
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="safeenough: help therapists build trust with their clients. Data stays on this machine.",
@@ -290,6 +296,158 @@ class ReportFormat(StrEnum):
     HTML = "html"
 
 
+REPORTS_FOLDER = Path("reports")
+# A report's file name comes from its conversation id, for an AnnoMI-style CSV whatever its transcript_id
+# says: only these characters are kept, so a name never leaves the folder or hides as a dot file.
+UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w.-]+")
+NAME_MAX_CHARACTERS = 80
+NAME_MAX_BYTES = 200  # file systems allow 255 bytes a name: room left for "-2.html"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _refuse(message: str) -> NoReturn:
+    _fail(SafeEnoughError(message))
+    raise typer.Exit(code=2)  # not reached: `_fail` exits
+
+
+def _report_file_name(conversation_id: str, taken: set[str]) -> str:
+    """A safe name of its own for a conversation's report: `s.html`, then `s-2.html`, `s-3.html`...
+
+    `taken` holds the names given so far, casefolded as some file systems ignore case; the new one joins it.
+    """
+    stem = UNSAFE_NAME_CHARACTERS.sub("-", unicodedata.normalize("NFC", conversation_id))
+    stem = stem.strip(".-")[:NAME_MAX_CHARACTERS]
+    while len(stem.encode()) > NAME_MAX_BYTES:
+        stem = stem[:-1]
+    stem = stem.rstrip(".-") or "conversation"
+    name, number = f"{stem}.html", 1
+    while name.casefold() in taken:
+        number += 1
+        name = f"{stem}-{number}.html"
+    taken.add(name.casefold())
+    return name
+
+
+def _exists(path: Path) -> bool:
+    """Anything there, even a link to nothing."""
+    return path.exists() or path.is_symlink()
+
+
+def _check_parent_folder(path: Path) -> None:
+    parent = path.parent
+    if parent.is_dir():
+        return
+    if parent.exists():
+        _refuse(f"{parent} is not a folder; choose another --out")
+    _refuse(f"the folder {parent} does not exist; create it first or choose another --out")
+
+
+def _check_new_file(path: Path) -> None:
+    """Refuse, before any work, an output file that exists (as `export` does) or cannot be created."""
+    if _exists(path):
+        _refuse(f"{path} already exists; choose a new file name so nothing is overwritten")
+    _check_parent_folder(path)
+
+
+def _check_report_folder(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    if _exists(folder):
+        _refuse(
+            f"{folder} exists and is not a folder; give --out a folder for the reports "
+            "(or an .html file when there is one session)"
+        )
+    _check_parent_folder(folder)
+
+
+def _html_destination(out: Path | None, reports: int, counted: str) -> tuple[Path | None, Path | None]:
+    """(file, folder) for `reports` HTML reports, both None for standard output; refuses what cannot work.
+
+    `counted` says what `reports` counts, for the message: "2 files were given".
+    """
+    if out is None:
+        if reports == 1:
+            return None, None
+        folder = REPORTS_FOLDER
+    elif out.suffix.lower() == ".html" and not out.is_dir():
+        if reports > 1:
+            _refuse(
+                f"{out} would hold one session's report, but {counted}; give --out a folder "
+                f"(such as {out.with_suffix('')}) to write one report for each"
+            )
+        _check_new_file(out)
+        return out, None
+    else:
+        folder = out
+    _check_report_folder(folder)
+    return None, folder
+
+
+def _write_problem(path: Path, error: OSError) -> str:
+    if isinstance(error, FileExistsError):
+        return f"{path} already exists; choose a new file name so nothing is overwritten"
+    if isinstance(error, FileNotFoundError):
+        return f"the folder {path.parent} does not exist; create it first or choose another --out"
+    return f"could not write {path} ({error.strerror or error}); choose another --out"
+
+
+def _write_private(path: Path, write: Callable[[TextIO], T]) -> T:
+    """Write a new file only its owner may read (0600): never over a file, or a link, that exists.
+
+    A file left half written (a full disk, say) is removed again.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        _refuse(_write_problem(path, error))
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            return write(handle)
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        _refuse(_write_problem(path, error))
+
+
+def _write_private_text(path: Path, text: str) -> None:
+    _write_private(path, lambda handle: handle.write(text))
+
+
+def _roles_note(roles: RoleAssignment) -> str:
+    if roles.therapist is None:
+        why = "only one speaker" if len(roles.roles) < 2 else "no speaker stood out"
+        return f"could not tell who the therapist is ({why}); pass --therapist NAME to say who it is"
+    sure = min(99, round(roles.confidence * 100))
+    return f"took {roles.therapist!r} as the therapist ({sure}% sure); pass --therapist NAME to say who it is"
+
+
+def _warn_of_shared_ids(files: list[Path], analysed: list[AnalysedFile], reports: list[str] | None) -> None:
+    """A conversation's id is its file's stem (or CSV transcript_id), as the JSONL export promises: say
+    when two share one, and which files they came from."""
+    by_id: dict[str, list[int]] = {}
+    for index, item in enumerate(analysed):
+        by_id.setdefault(item.result.conversation.id, []).append(index)
+    for conversation_id, indices in by_id.items():
+        if len(indices) < 2:
+            continue
+        names = {analysed[index].filename for index in indices}
+        sources = dict.fromkeys(str(path) for path in files if path.name in names)
+        where = (
+            "their JSONL lines carry the same conversation id"
+            if reports is None
+            else "their reports are " + ", ".join(reports[index] for index in indices)
+        )
+        typer.secho(
+            f"warning: {len(indices)} conversations have the id {conversation_id!r} "
+            f"(from {', '.join(sources)}): {where}, in the order the files were given",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+
+
 @app.command()
 def analyze(
     files: Annotated[
@@ -300,15 +458,34 @@ def analyze(
         ReportFormat, typer.Option("--format", help="jsonl: research export; html: report.")
     ] = (ReportFormat.JSONL),
     out: Annotated[
-        Path | None, typer.Option(help="File (jsonl, or html of one session) or folder (html).")
+        Path | None,
+        typer.Option(
+            help="A new file (jsonl, or .html for one session) or a folder for html reports, one file per "
+            "session. Default: standard output, but several html reports go to the folder ./reports/. "
+            "Existing files are never overwritten."
+        ),
     ] = None,
     processes: Annotated[int | None, typer.Option(help="Worker processes (default: by batch size).")] = None,
 ) -> None:
-    """Analyse transcripts without storing them: the research export (JSONL) or readable HTML reports."""
+    """Analyse transcripts without storing them: the research export (JSONL) or readable HTML reports.
+
+    Output files are readable by you only (0600).
+    """
     from tqdm import tqdm
 
     from safeenough.analysis.research_export import write_jsonl
     from safeenough.reports import build_session_report, render_session_report_html
+
+    # Refuse an output that cannot be written before the analysis, not after it.
+    if format is ReportFormat.JSONL and out is not None:
+        if out.is_dir():
+            _refuse(
+                f"{out} is a folder; give --out a file name for the JSONL export, "
+                f"such as {out / 'analysis.jsonl'}"
+            )
+        _check_new_file(out)
+    elif format is ReportFormat.HTML:
+        _html_destination(out, len(files), f"{_plural(len(files), 'file')} were given")
 
     bar = tqdm(total=0, unit="conversation", disable=None, file=sys.stderr, desc="analysing")
 
@@ -325,38 +502,48 @@ def analyze(
     bar.close()
     for item in analysed:
         if item.roles.needs_confirmation:
-            typer.secho(
-                f"note: {item.filename}: took {item.roles.therapist!r} as the therapist "
-                f"({min(99, round(item.roles.confidence * 100))}% sure); "
-                "pass --therapist NAME to say who it is",
-                err=True,
-                fg=typer.colors.YELLOW,
-            )
+            typer.secho(f"note: {item.filename}: {_roles_note(item.roles)}", err=True, fg=typer.colors.YELLOW)
     if format is ReportFormat.JSONL:
+        _warn_of_shared_ids(files, analysed, None)
+        results = (item.result for item in analysed)
         if out is None:
-            write_jsonl((item.result for item in analysed), sys.stdout)
-        else:
-            with out.open("w", encoding="utf-8") as handle:
-                lines = write_jsonl((item.result for item in analysed), handle)
-            typer.echo(f"Wrote {lines} lines for {len(analysed)} conversations to {out}.", err=True)
+            write_jsonl(results, sys.stdout)
+            return
+        lines = _write_private(out, lambda handle: write_jsonl(results, handle))
+        conversations = _plural(len(analysed), "conversation")
+        typer.echo(f"Wrote {_plural(lines, 'line')} for {conversations} to {out}.", err=True)
         return
-    pages = {
-        f"{item.result.conversation.id}.html": render_session_report_html(
+    taken: set[str] = set()
+    names = [_report_file_name(item.result.conversation.id, taken) for item in analysed]
+    _warn_of_shared_ids(files, analysed, names)
+    file, folder = _html_destination(
+        out, len(analysed), f"the files hold {_plural(len(analysed), 'conversation')}"
+    )
+    if folder is not None:
+        existing = [folder / name for name in names if _exists(folder / name)]
+        if existing:
+            others = len(existing) - 1
+            exist = f" (and {others} more) already exist" if others else " already exists"
+            _refuse(f"{existing[0]}{exist}; give --out a new folder so nothing is overwritten")
+    pages = [
+        render_session_report_html(
             build_session_report(item.result, title=item.result.conversation.id), standalone=True
         )
         for item in analysed
-    }
-    if out is None and len(pages) == 1:
-        typer.echo(next(iter(pages.values())))
-    elif out is not None and len(pages) == 1 and out.suffix == ".html":
-        out.write_text(next(iter(pages.values())), encoding="utf-8")
-        typer.echo(f"Wrote {out}.", err=True)
-    else:
-        folder = out or Path("reports")
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, page in pages.items():
-            (folder / name).write_text(page, encoding="utf-8")
-        typer.echo(f"Wrote {len(pages)} reports to {folder}/.", err=True)
+    ]
+    if file is None and folder is None:
+        typer.echo(pages[0])
+    elif file is not None:
+        _write_private_text(file, pages[0])
+        typer.echo(f"Wrote {file}.", err=True)
+    elif folder is not None:
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError as error:
+            _refuse(f"could not create the folder {folder} ({error.strerror or error}); choose another --out")
+        for name, page in zip(names, pages, strict=True):
+            _write_private_text(folder / name, page)
+        typer.echo(f"Wrote {_plural(len(pages), 'report')} to {folder}/.", err=True)
 
 
 @app.command()
