@@ -411,3 +411,118 @@ def test_a_session_booked_ahead_gets_no_check_in_link_until_its_day(
     with pytest.raises(InvalidInput, match="on that day or after"):
         demo_practice.issue_checkin_link(ada, ahead.id, case.clients[0].id)
     assert len(demo_practice.case_monitoring(ada, case.id).links) == links_before
+
+
+# A replacement definition must still score every check-in stored on the instrument. -----------------
+
+
+def srs_items(**changes: Any) -> list[dict[str, Any]]:
+    """The SRS items with `changes` applied to each one."""
+    return [dict(item, **changes) for item in SRS["items"]]
+
+
+def answered_on_srs(practice: Practice, ada: Clinician, *values: float) -> None:
+    """Install SRS (3.0) and store one check-in on it per value, every item answered with that value."""
+    practice.install_instrument(srs_file(practice.settings.data_dir / "files"))
+    case = couple(practice, ada)
+    for value in values:
+        session = practice.case_detail(ada, case.id).sessions[0]
+        issued = practice.issue_checkin_link(
+            ada, new_session(practice, ada, case), session.attendee_ids[0], instrument_ids=("srs",)
+        )
+        practice.submit_checkin(issued.token, {"srs": {item["id"]: value for item in SRS["items"]}}, {})
+
+
+def refused_replacement(practice: Practice, path: Path) -> str:
+    """Try to replace SRS with `path`; it must be refused with nothing changed. Returns the message."""
+    with practice.store.reading_instruments() as stored:
+        before = stored.all()
+    events = len(instrument_events(practice))
+    with pytest.raises(InvalidInput) as refused:
+        practice.install_instrument(path, replace=True)
+    with practice.store.reading_instruments() as stored:
+        assert stored.all() == before
+    assert practice.instruments().get("srs").version == "3.0"
+    assert len(instrument_events(practice)) == events
+    return str(refused.value)
+
+
+def test_a_replacement_with_narrower_scales_is_refused_while_stored_check_ins_would_not_fit(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    answered_on_srs(demo_practice, ada, 9)
+    narrower = srs_file(
+        demo_practice.settings.data_dir / "files", "srs-5.json", version="4.0",
+        items=srs_items(max=5, alert_threshold=None), cutoff={"value": 15, "source": "x"},
+    )  # fmt: skip
+    assert refused_replacement(demo_practice, narrower) == (
+        "srs-5.json: 1 stored check-in on 'srs' would no longer fit this definition (for example, "
+        "relationship: must be between 0 and 5); nothing was changed. Install the new definition under "
+        "a new id instead (e.g. 'srs-2'), so the answers already given keep the definition they were "
+        "answered on."
+    )
+    case = couple(demo_practice, ada)
+    tracks = demo_practice.case_monitoring(ada, case.id).tracks
+    assert [entry.total for t in tracks if t.instrument.id == "srs" for entry in t.history] == [36]
+
+
+def test_a_replacement_that_renames_an_item_is_refused_and_counts_every_check_in_that_would_not_fit(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    answered_on_srs(demo_practice, ada, 9, 8)
+    items = srs_items()
+    items[0] = dict(items[0], id="heard")
+    renamed = srs_file(demo_practice.settings.data_dir / "files", "srs-4.json", version="4.0", items=items)
+    message = refused_replacement(demo_practice, renamed)
+    assert message.startswith(
+        "srs-4.json: 2 stored check-ins on 'srs' would no longer fit this definition (for example, "
+        "relationship: Session Rating Scale has no question 'relationship');"
+    )
+
+
+def test_a_replacement_whose_step_old_answers_do_not_fall_on_is_refused(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    answered_on_srs(demo_practice, ada, 7.5)
+    stepped = srs_file(demo_practice.settings.data_dir / "files", "srs-4.json", items=srs_items(step=1))
+    assert "(for example, relationship: must be a whole step of 1 on the scale 0–10)" in refused_replacement(
+        demo_practice, stepped
+    )
+
+
+def test_a_replacement_that_adds_a_required_item_is_refused_as_stored_totals_would_be_lost(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    answered_on_srs(demo_practice, ada, 9)
+    extra = {"id": "pace", "text": "PLACEHOLDER pace", "min": 0, "max": 10, "step": None}
+    added = srs_file(demo_practice.settings.data_dir / "files", "srs-4.json", items=[*srs_items(), extra])
+    assert "(for example, 1 of 5 items unanswered; the total can be prorated with at most 0 missing)" in (
+        refused_replacement(demo_practice, added)
+    )
+
+
+def test_a_compatible_replacement_is_installed_and_still_scores_the_stored_check_ins(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    answered_on_srs(demo_practice, ada, 9, 7.5)
+    items = [dict(item, text=f"{item['text']} (new wording)") for item in srs_items(min=-10, max=20)]
+    wider = srs_file(
+        demo_practice.settings.data_dir / "files", "srs-4.json", version="4.0", items=items,
+        cutoff={"value": 30, "source": "our own audit"},
+    )  # fmt: skip
+    assert demo_practice.install_instrument(wider, replace=True).version == "4.0"
+    assert demo_practice.instruments().get("srs").cutoff.value == 30  # type: ignore[union-attr]
+    case = couple(demo_practice, ada)
+    tracks = demo_practice.case_monitoring(ada, case.id).tracks
+    assert [entry.total for t in tracks if t.instrument.id == "srs" for entry in t.history] == [36, 30]
+
+
+def test_any_replacement_is_accepted_while_no_check_in_is_stored_on_the_instrument(
+    practice: Practice, tmp_path: Path
+) -> None:
+    practice.install_instrument(srs_file(tmp_path))
+    items = srs_items(max=5, alert_threshold=None)
+    narrower = srs_file(
+        tmp_path, "srs-5.json", version="4.0", items=items, cutoff={"value": 15, "source": "x"}
+    )
+    assert practice.install_instrument(narrower, replace=True).version == "4.0"

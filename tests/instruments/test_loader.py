@@ -144,3 +144,99 @@ def test_the_documented_example_loads_and_uses_placeholder_wording() -> None:
     instrument = parse_instrument(example, source_name="example.json")
     assert all(item.text.startswith("PLACEHOLDER") for item in instrument.items)
     assert instrument.scoring.subscales
+
+
+def test_an_item_cannot_be_called_total_because_the_csv_export_names_its_total_row_so() -> None:
+    data = changed()
+    data["items"][0]["id"] = "total"
+    data["items"][1]["id"] = "Total"
+    assert problems(data) == (
+        "srs.json: items[0].id: 'total' is reserved for the total; choose another id",
+        "srs.json: items[1].id: 'Total' is reserved for the total; choose another id",
+    )
+
+
+@pytest.mark.parametrize("field", ["min", "max", "step"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_item_scale_is_reported_at_its_own_path(field: str, value: float) -> None:
+    data = changed()
+    data["items"][0][field] = value
+    assert problems(data) == (f"srs.json: items[0].{field}: must be a finite number (not NaN or Infinity)",)
+
+
+def test_a_non_finite_item_minimum_names_the_item_and_not_the_cut_off() -> None:
+    data = changed()
+    data["items"][0]["min"] = float("nan")
+    assert "cutoff" in data
+    assert problems(data) == ("srs.json: items[0].min: must be a finite number (not NaN or Infinity)",)
+
+
+def test_every_non_finite_number_in_the_file_is_refused_at_its_own_path() -> None:
+    data = changed(
+        reliable_change={"value": float("inf"), "source": "x", "sd": float("inf")},
+        split_threshold=float("inf"),
+        bands=[{"label": "any", "min": float("-inf")}],
+        cutoff={"value": float("nan"), "source": "x"},
+    )
+    data["items"][1]["alert_threshold"] = float("nan")
+    data["items"][2]["anchors"] = [{"value": float("inf"), "label": "Top"}]
+    found = problems(data)
+    message = "must be a finite number (not NaN or Infinity)"
+    assert sorted(found) == sorted(
+        f"srs.json: {path}: {message}"
+        for path in (
+            "items[1].alert_threshold",
+            "items[2].anchors[0].value",
+            "cutoff.value",
+            "bands[0].min",
+            "reliable_change.value",
+            "reliable_change.sd",
+            "split_threshold",
+        )
+    )
+
+
+def test_scales_too_large_to_add_up_are_refused() -> None:
+    data = changed()
+    for item in data["items"]:
+        item["max"] = 1e308
+    assert problems(data) == ("srs.json: items: the scales are too large to add up to a total",)
+
+
+def test_a_subscale_id_may_be_used_once_and_a_subscale_may_list_an_item_once() -> None:
+    data = changed(
+        scoring={"subscales": [
+            {"id": "bond", "title": "Bond", "items": ["relationship", "goals", "relationship"]},
+            {"id": "bond", "title": "Bond again", "items": ["approach"]},
+        ]},
+    )  # fmt: skip
+    assert problems(data) == (
+        "srs.json: scoring.subscales[0].items[2]: repeats scoring.subscales[0].items[0] ('relationship')",
+        "srs.json: scoring.subscales[1].id: repeats the id of scoring.subscales[0] ('bond')",
+    )
+
+
+def test_severity_bands_must_start_within_the_total_range() -> None:
+    data = changed(
+        bands=[{"label": "below", "min": -1}, {"label": "ok", "min": 20}, {"label": "x", "min": 41}]
+    )
+    assert problems(data) == (
+        "srs.json: bands[0].min: must lie within the total range 0–40",
+        "srs.json: bands[2].min: must lie within the total range 0–40",
+    )
+
+
+def test_an_items_max_must_be_reachable_from_its_min_in_whole_steps() -> None:
+    data = changed()
+    data["items"][0]["step"] = 3
+    data["items"][1]["step"] = 2.5  # 0, 2.5, 5, 7.5, 10: fine
+    assert problems(data) == (
+        "srs.json: items[0].step: max (10) must be reachable from min (0) in whole steps of 3",
+    )
+
+
+def test_a_version_is_at_most_32_characters_as_it_is_stored_with_every_check_in() -> None:
+    assert parse_instrument(json.dumps(changed(version="v" * 32)), source_name="srs.json").version == "v" * 32
+    assert problems(changed(version="v" * 33)) == (
+        "srs.json: version: must be at most 32 characters (it is stored with every check-in answered on it)",
+    )

@@ -27,6 +27,12 @@ LOINC_SYSTEM = "http://loinc.org"
 INSTRUMENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ITEM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
+RESERVED_ITEM_IDS = frozenset({"total"})
+"""Item ids (compared in lower case) that would collide with the total row of the CSV export."""
+
+MAX_VERSION_LENGTH = 32
+"""The longest instrument version: it is stored with every check-in (`checkins.instrument_version`)."""
+
 _EPSILON = 1e-9
 """Tolerance for comparisons of prorated (fractional) scores with thresholds."""
 
@@ -111,6 +117,8 @@ class Item:
     def __post_init__(self) -> None:
         if not ITEM_ID.match(self.id):
             raise DomainError(f"item id must be letters, digits, '.', '_' or '-' (got {self.id!r})")
+        if self.id.lower() in RESERVED_ITEM_IDS:
+            raise DomainError(f"item id {self.id!r} is reserved for the total")
         require_text(self.text, f"item {self.id} text", max_length=1000)
         if not (math.isfinite(self.minimum) and math.isfinite(self.maximum)):
             raise DomainError(f"item {self.id} scale must be finite numbers")
@@ -118,8 +126,8 @@ class Item:
             raise DomainError(
                 f"item {self.id} maximum must be greater than its minimum ({format_number(self.minimum)})"
             )
-        if self.step is not None and not self.step > 0:
-            raise DomainError(f"item {self.id} step must be greater than 0")
+        if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
+            raise DomainError(f"item {self.id} step must be a finite number greater than 0")
         object.__setattr__(self, "anchors", tuple(self.anchors))
         for anchor in self.anchors:
             if not self.in_range(anchor.value):
@@ -179,6 +187,8 @@ class Subscale:
         object.__setattr__(self, "item_ids", tuple(self.item_ids))
         if not self.item_ids:
             raise DomainError(f"subscale {self.id} needs at least one item")
+        if len(set(self.item_ids)) != len(self.item_ids):
+            raise DomainError(f"subscale {self.id} lists an item more than once")
         if not 0 <= self.max_missing < len(self.item_ids):
             raise DomainError(f"subscale {self.id} max_missing must be 0 to {len(self.item_ids) - 1}")
 
@@ -238,11 +248,11 @@ class ReliableChange:
     provisional: bool = False
 
     def __post_init__(self) -> None:
-        if not self.value > 0:
-            raise DomainError("reliable change value must be greater than 0")
+        if not (math.isfinite(self.value) and self.value > 0):
+            raise DomainError("reliable change value must be a finite number greater than 0")
         require_text(self.source, "reliable change source", max_length=500)
-        if self.sd is not None and not self.sd > 0:
-            raise DomainError("reliable change sd must be greater than 0")
+        if self.sd is not None and not (math.isfinite(self.sd) and self.sd > 0):
+            raise DomainError("reliable change sd must be a finite number greater than 0")
         if self.reliability is not None and not 0 <= self.reliability < 1:
             raise DomainError("reliable change reliability must be in [0, 1)")
 
@@ -286,7 +296,7 @@ class Instrument:
             raise DomainError(
                 f"instrument id must be lower-case letters, digits, '.', '_' or '-' (got {self.id!r})"
             )
-        require_text(self.version, "instrument version", max_length=40)
+        require_text(self.version, "instrument version", max_length=MAX_VERSION_LENGTH)
         require_text(self.title, "instrument title")
         require_text(self.licence, "licence note", max_length=2000)
         for name in ("items", "bands", "notes"):
@@ -300,6 +310,9 @@ class Instrument:
             raise DomainError(f"free-text item id {self.free_text.id!r} repeats a scored item id")
         if self.scoring.max_missing >= len(self.items):
             raise DomainError(f"max_missing must be less than the number of items ({len(self.items)})")
+        subscale_ids = [subscale.id for subscale in self.scoring.subscales]
+        if len(set(subscale_ids)) != len(subscale_ids):
+            raise DomainError(f"instrument {self.id} has repeated subscale ids")
         for subscale in self.scoring.subscales:
             unknown = [item_id for item_id in subscale.item_ids if item_id not in ids]
             if unknown:
@@ -310,8 +323,12 @@ class Instrument:
         low, high = self.total_range
         if self.cutoff is not None and not low <= self.cutoff.value <= high:
             raise DomainError(f"cut-off {format_number(self.cutoff.value)} is outside the total range")
-        if self.split_threshold is not None and not self.split_threshold > 0:
-            raise DomainError("split threshold must be greater than 0")
+        if any(not low <= minimum <= high for minimum in minima):
+            raise DomainError("severity bands must start within the total range")
+        if self.split_threshold is not None and not (
+            math.isfinite(self.split_threshold) and self.split_threshold > 0
+        ):
+            raise DomainError("split threshold must be a finite number greater than 0")
 
     # --- look-ups -------------------------------------------------------------------------------------
 

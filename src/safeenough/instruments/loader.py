@@ -9,6 +9,7 @@ min (0)`, so a clinician can fix the file without reading Python.
 """
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,6 +20,8 @@ from safeenough.domain.alert import AlertSeverity
 from safeenough.domain.instrument import (
     INSTRUMENT_ID,
     ITEM_ID,
+    MAX_VERSION_LENGTH,
+    RESERVED_ITEM_IDS,
     Anchor,
     Codes,
     Cutoff,
@@ -57,7 +60,9 @@ class InstrumentFileInvalid(InvalidInput):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # allow_inf_nan=False: every number in a file must be finite (JSON parsers accept NaN and Infinity),
+    # and each one that is not is reported at its own path.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class AnchorModel(_Model):
@@ -142,7 +147,7 @@ class CodesModel(_Model):
 class InstrumentModel(_Model):
     format: Literal["safeenough-instrument/1"]
     id: Annotated[str, Field(pattern=INSTRUMENT_ID.pattern)]
-    version: Annotated[str, Field(min_length=1, max_length=40)]
+    version: Annotated[str, Field(min_length=1, max_length=MAX_VERSION_LENGTH)]
     title: ShortText
     kind: InstrumentKind
     higher_is_better: bool
@@ -171,7 +176,17 @@ def _cross_checks(model: InstrumentModel) -> list[tuple[str, str]]:
         path = f"items[{index}]"
         if item.id in seen:
             problems.append((f"{path}.id", f"repeats the id of items[{seen[item.id]}] ({item.id!r})"))
+        elif item.id.lower() in RESERVED_ITEM_IDS:
+            problems.append((f"{path}.id", f"{item.id!r} is reserved for the total; choose another id"))
         seen.setdefault(item.id, index)
+        if item.step is not None and not _whole_steps(item.max - item.min, item.step):
+            problems.append(
+                (
+                    f"{path}.step",
+                    f"max ({format_number(item.max)}) must be reachable from min ({format_number(item.min)}) "
+                    f"in whole steps of {format_number(item.step)}",
+                )
+            )
         scale = f"the scale {format_number(item.min)}–{format_number(item.max)}"
         for a_index, anchor in enumerate(item.anchors):
             if not item.min <= anchor.value <= item.max:
@@ -184,13 +199,24 @@ def _cross_checks(model: InstrumentModel) -> list[tuple[str, str]]:
         problems.append(
             ("scoring.missing.max_missing", f"must be less than the number of items ({len(model.items)})")
         )
+    subscale_ids: dict[str, int] = {}
     for s_index, subscale in enumerate(model.scoring.subscales):
         path = f"scoring.subscales[{s_index}]"
+        if subscale.id in subscale_ids:
+            first = subscale_ids[subscale.id]
+            problems.append((f"{path}.id", f"repeats the id of scoring.subscales[{first}] ({subscale.id!r})"))
+        subscale_ids.setdefault(subscale.id, s_index)
+        listed: dict[str, int] = {}
         for i_index, item_id in enumerate(subscale.items):
-            if item_id not in seen:
+            if item_id in listed:
+                problems.append(
+                    (f"{path}.items[{i_index}]", f"repeats {path}.items[{listed[item_id]}] ({item_id!r})")
+                )
+            elif item_id not in seen:
                 problems.append(
                     (f"{path}.items[{i_index}]", f"names no item of this instrument ({item_id!r})")
                 )
+            listed.setdefault(item_id, i_index)
         if subscale.max_missing >= len(subscale.items):
             problems.append(
                 (f"{path}.max_missing", f"must be less than the subscale's items ({len(subscale.items)})")
@@ -199,18 +225,31 @@ def _cross_checks(model: InstrumentModel) -> list[tuple[str, str]]:
         if model.bands[b_index].min <= model.bands[b_index - 1].min:
             previous = format_number(model.bands[b_index - 1].min)
             problems.append((f"bands[{b_index}].min", f"must be greater than the band before ({previous})"))
-    if model.cutoff is not None and not problems:
-        low = sum(item.min for item in model.items)
-        high = sum(item.max for item in model.items)
-        if model.scoring.method is ScoringMethod.MEAN:
-            low, high = low / len(model.items), high / len(model.items)
-        if not low <= model.cutoff.value <= high:
-            problems.append(
-                (
-                    "cutoff.value",
-                    f"must lie within the total range {format_number(low)}–{format_number(high)}",
-                )
-            )
+    problems.extend(_range_checks(model))
+    return problems
+
+
+def _whole_steps(span: float, step: float) -> bool:
+    """Is `span` a whole number of `step`s (with the tolerance `Item.on_step` uses)?"""
+    steps = span / step
+    return math.isfinite(steps) and abs(steps - round(steps)) < 1e-6
+
+
+def _range_checks(model: InstrumentModel) -> list[tuple[str, str]]:
+    """The cut-off and the severity bands must lie within the possible totals."""
+    low = sum(item.min for item in model.items)
+    high = sum(item.max for item in model.items)
+    if model.scoring.method is ScoringMethod.MEAN:
+        low, high = low / len(model.items), high / len(model.items)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [("items", "the scales are too large to add up to a total")]
+    total_range = f"the total range {format_number(low)}–{format_number(high)}"
+    problems: list[tuple[str, str]] = []
+    if model.cutoff is not None and not low <= model.cutoff.value <= high:
+        problems.append(("cutoff.value", f"must lie within {total_range}"))
+    for b_index, band in enumerate(model.bands):
+        if not low <= band.min <= high:
+            problems.append((f"bands[{b_index}].min", f"must lie within {total_range}"))
     return problems
 
 
@@ -238,6 +277,13 @@ def _message(error_type: str, message: str, loc: tuple[int | str, ...]) -> str:
         return "is not a known key (check the spelling against docs/instrument-format.md)"
     if error_type == "missing":
         return "is required"
+    if error_type == "finite_number":
+        return "must be a finite number (not NaN or Infinity)"
+    if error_type == "string_too_long" and loc == ("version",):
+        return (
+            f"must be at most {MAX_VERSION_LENGTH} characters "
+            "(it is stored with every check-in answered on it)"
+        )
     if error_type == "literal_error" and message.startswith("Input should be 'safeenough-instrument"):
         return f"must be {FORMAT!r}"
     return message[:1].lower() + message[1:]

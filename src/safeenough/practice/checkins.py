@@ -128,14 +128,18 @@ class CheckInsMixin(PracticeBase):
         """Add a practice-licensed instrument (SRS, ORS, WAI-SR, CORE-10…) from its definition file.
 
         The file is checked first (`InstrumentFileInvalid` explains each problem); an id that is a
-        built-in one, or installed already unless `replace`, is refused (`InvalidInput`). The file's
-        bytes are stored in the database with an audit event, or nothing is stored.
+        built-in one, or installed already unless `replace`, is refused (`InvalidInput`). A replacement
+        is refused too (`InvalidInput`) when a check-in stored on the instrument could no longer be
+        scored under it: stored answers are scored against the current definition whenever a page or an
+        export is built. The file's bytes are stored in the database with an audit event, or nothing is
+        stored.
         """
         instrument, data = read_instrument_file(source)
         with self.store.transaction() as work:
             installed = work.instruments.ids()
             check_installable(instrument, source_name=source.name, installed_ids=installed, replace=replace)
             if instrument.id in installed:
+                self._check_stored_checkins_fit(work, instrument, source.name)
                 work.instruments.replace(instrument.id, instrument.version, data, source.name)
                 action = AuditAction.UPDATE
             else:
@@ -146,6 +150,35 @@ class CheckInsMixin(PracticeBase):
             detail = f"{instrument.id} {instrument.version} from {source.name}"
             work.audit.record(None, action, "instrument", None, detail)
         return instrument
+
+    @staticmethod
+    def _check_stored_checkins_fit(work: UnitOfWork, instrument: Instrument, source_name: str) -> None:
+        """Raise `InvalidInput` when a stored check-in on `instrument.id` cannot be scored under this
+        definition: an answer to an item it no longer has, off its scale or step, or a total that could be
+        scored before and now cannot (e.g. a new item with no missing items allowed)."""
+        unfit = 0
+        example = ""
+        for answers, stored_total in work.checkins.answers_by_instrument(instrument.id):
+            problems = answer_problems(instrument, answers)
+            if problems:
+                item_id, message = next(iter(problems.items()))
+                reason = f"{item_id}: {message}"
+            else:
+                score = score_answers(instrument, answers)
+                if score.total is not None or stored_total is None:
+                    continue
+                reason = score.unscorable_reason or "its total cannot be scored"
+            unfit += 1
+            example = example or reason
+        if unfit:
+            stored = "1 stored check-in" if unfit == 1 else f"{unfit} stored check-ins"
+            suggestion = f"{instrument.id[:62]}-2"
+            raise InvalidInput(
+                f"{source_name}: {stored} on {instrument.id!r} would no longer fit this definition "
+                f"(for example, {example}); nothing was changed. Install the new definition under a new "
+                f"id instead (e.g. {suggestion!r}), so the answers already given keep the definition they "
+                "were answered on."
+            )
 
     def import_legacy_instruments(self) -> tuple[str, ...]:
         """Store the instrument files installed under `<data dir>/instruments` before installed

@@ -142,3 +142,21 @@ class CheckInRepository:
             )
             for row in rows
         ]
+
+    def answers_by_instrument(self, instrument_id: str) -> list[tuple[dict[str, float | None], float | None]]:
+        """(answers, stored total) of every check-in of the practice on one instrument, oldest first.
+
+        For checking that a replacement definition still fits what was answered; opens the sealed answers
+        but not the free text."""
+        rows = self.connection.execute(
+            select(checkins.c.answers_sealed, checkins.c.total)
+            .where(checkins.c.instrument_id == instrument_id)
+            .order_by(checkins.c.submitted_at, checkins.c.id)
+        )
+        return [
+            (
+                json.loads(self.cipher.open(answers_sealed, field="checkins.answers")),
+                None if total is None else float(total),
+            )
+            for answers_sealed, total in rows
+        ]
