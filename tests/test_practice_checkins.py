@@ -1,5 +1,7 @@
 """Check-ins through the facade: links, submissions, alerts, monitoring."""
 
+import csv
+import io
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
@@ -526,3 +528,21 @@ def test_any_replacement_is_accepted_while_no_check_in_is_stored_on_the_instrume
         tmp_path, "srs-5.json", version="4.0", items=items, cutoff={"value": 15, "source": "x"}
     )
     assert practice.install_instrument(narrower, replace=True).version == "4.0"
+
+
+def test_exports_name_the_version_each_check_in_was_answered_on_after_a_replacement(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    answered_on_srs(demo_practice, ada, 9)
+    wider = srs_file(demo_practice.settings.data_dir / "files", "srs-4.json", version="4.0")
+    demo_practice.install_instrument(wider, replace=True)
+    case = couple(demo_practice, ada)
+    rows = [row for row in csv.DictReader(io.StringIO(demo_practice.export_scores_csv(ada)))]
+    assert {row["instrument_version"] for row in rows if row["instrument_id"] == "srs"} == {"3.0"}
+    bundle = json.loads(demo_practice.export_case_fhir(ada, case.id))
+    responses = [
+        entry["resource"]["questionnaire"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert any(reference.endswith("/srs|3.0") for reference in responses)

@@ -31,6 +31,8 @@ class CheckIn:
     submitted_at: datetime
     answers: Mapping[str, Answer]
     free_text: str | None = None
+    instrument_version: str | None = None
+    """The version of the instrument the client answered (None where it is not known)."""
 
     def __post_init__(self) -> None:
         answers: dict[str, Answer] = {}

@@ -122,7 +122,8 @@ def _check_in_rows(
             session_number=scored.session_number,
             session_date=session_date,
             instrument_id=instrument.id,
-            instrument_version=instrument.version,
+            # The version the client answered: a definition replaced since keeps its id, not its version.
+            instrument_version=scored.check_in.instrument_version or instrument.version,
             submitted_at=scored.submitted_at,
             item_id=item_id,
             value=value,

@@ -69,9 +69,10 @@ def questionnaire_url(instrument: Instrument) -> str:
     return f"{QUESTIONNAIRE_BASE}/{instrument.id}"
 
 
-def questionnaire_canonical(instrument: Instrument) -> str:
-    """The versioned canonical a QuestionnaireResponse points to: `url|version`."""
-    return f"{questionnaire_url(instrument)}|{instrument.version}"
+def questionnaire_canonical(instrument: Instrument, answered_version: str | None = None) -> str:
+    """The versioned canonical a QuestionnaireResponse points to: `url|version`, with the version the
+    client answered where it is known (a definition replaced since keeps its id, not its version)."""
+    return f"{questionnaire_url(instrument)}|{answered_version or instrument.version}"
 
 
 def total_coding(instrument: Instrument) -> tuple[str, str]:
@@ -231,7 +232,7 @@ def _response(
     resource: Json = {
         "resourceType": "QuestionnaireResponse",
         "identifier": {"system": CHECK_IN_SYSTEM, "value": str(check_in.id)},
-        "questionnaire": questionnaire_canonical(instrument),
+        "questionnaire": questionnaire_canonical(instrument, scored.check_in.instrument_version),
         "status": "completed",
         "subject": subject,
         "authored": _datetime(check_in.submitted_at),

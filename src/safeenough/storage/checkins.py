@@ -61,6 +61,7 @@ class CheckInRepository:
             submitted_at=submitted_at,
             answers=answers,
             free_text=free_text,
+            instrument_version=instrument_version,
         )
 
     def exists(self, session_id: int, client_id: int, instrument_id: str) -> bool:
@@ -139,6 +140,7 @@ class CheckInRepository:
                 submitted_at=as_utc(row.submitted_at),
                 answers=json.loads(self.cipher.open(row.answers_sealed, field="checkins.answers")),
                 free_text=self.cipher.open_optional(row.free_text_sealed, field="checkins.free_text"),
+                instrument_version=row.instrument_version,
             )
             for row in rows
         ]
