@@ -8,12 +8,13 @@ from sqlalchemy import select
 from safeenough.domain.annotation import Annotation
 from safeenough.domain.audit import AuditAction, AuditEvent
 from safeenough.domain.case import Case
+from safeenough.domain.client import Client
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance, ProvenanceKind
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
-from safeenough.practice.formulation import FormulationMixin
+from safeenough.practice.formulation import FormulationMixin, _pseudonymise
 from safeenough.stats.curiosity import PromptKind
 from safeenough.storage.fixtures import DEMO_MAP_ENTRIES, DEMO_PATTERN
 from safeenough.storage.tables import formulation_changes, formulation_entries
@@ -446,3 +447,11 @@ def test_the_demo_map_of_mara_quotes_her_session_and_holds_a_pattern(
     assert [entry.status for entry in mara_map.open_hypotheses] == [EpistemicStatus.THERAPIST_HYPOTHESIS]
     (pattern,) = mara_map.patterns
     assert pattern.pattern.wish == DEMO_PATTERN.wish
+
+
+def test_the_supervision_summary_replaces_a_clients_name_but_not_the_same_words_used_otherwise() -> None:
+    will = Client(id=1, case_id=1, code="C-AB12", display_name="Will Hope")
+    text = "Will Hope said she will not hope for much; WILL agreed, and Hope's sister too."
+    assert _pseudonymise(text, [will]) == (
+        "C-AB12 said she will not hope for much; C-AB12 agreed, and C-AB12's sister too."
+    )

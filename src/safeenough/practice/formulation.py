@@ -207,11 +207,14 @@ def _speaker_client(case: Case, speaker: str) -> int | None:
 
 
 def _pseudonymise(text: str, clients: Sequence[Client]) -> str:
-    """Replace each client's display name (and each word of it) by their code."""
+    """Replace each client's display name, and each word of it written as a name (as entered, capitalised
+    or in capitals), by their code. Only as a name: for a client called "Will Hope", "she will not hope"
+    keeps its words."""
     for client in clients:
-        names = [client.display_name, *re.findall(r"\w{2,}", client.display_name)]
-        for name in names:
-            text = re.sub(rf"\b{re.escape(name)}\b", client.code, text, flags=re.IGNORECASE)
+        text = re.sub(rf"\b{re.escape(client.display_name)}\b", client.code, text, flags=re.IGNORECASE)
+        for word in re.findall(r"\w{2,}", client.display_name):
+            for written in dict.fromkeys((word, word[0].upper() + word[1:], word.upper())):
+                text = re.sub(rf"\b{re.escape(written)}\b", client.code, text)
     return text
 
 
