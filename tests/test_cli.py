@@ -5,6 +5,9 @@ import pytest
 from typer.testing import CliRunner
 
 from safeenough.cli import app
+from safeenough.domain.audit import AuditAction
+from safeenough.practice import Practice
+from safeenough.settings import Settings
 
 
 @pytest.fixture
@@ -104,6 +107,38 @@ def test_export_csv_and_fhir_hold_codes_not_names(cli_runner: CliRunner, env: Pa
     for name in ("Mara", "Jonah", "Priya"):
         assert name not in bundle
         assert name not in csv_result.output
+
+
+def export_events(env: Path) -> list[str]:
+    practice = Practice.open(Settings(data_dir=env / "data"))
+    try:
+        return [e.detail for e in practice.audit_log(None) if e.action is AuditAction.EXPORT]
+    finally:
+        practice.close()
+
+
+def test_a_command_line_export_is_audited_as_such_and_says_when_free_text_went_with_it(
+    cli_runner: CliRunner, env: Path
+) -> None:
+    cli_runner.invoke(app, ["demo-reset", "--yes"])
+    result = cli_runner.invoke(
+        app, ["export", "fhir", "--case", "1", "--free-text", "--out", str(env / "b.json")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "fhir, with free-text answers, from the command line" in export_events(env)
+
+
+def test_an_export_refused_for_an_existing_file_leaves_no_export_in_the_audit_trail(
+    cli_runner: CliRunner, env: Path
+) -> None:
+    cli_runner.invoke(app, ["demo-reset", "--yes"])
+    (env / "b.json").write_text("keep me", encoding="utf-8")
+    before = export_events(env)
+    result = cli_runner.invoke(app, ["export", "fhir", "--case", "1", "--out", str(env / "b.json")])
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert (env / "b.json").read_text(encoding="utf-8") == "keep me"
+    assert export_events(env) == before
 
 
 def test_instrument_add_explains_what_is_wrong_with_a_file(cli_runner: CliRunner, env: Path) -> None:

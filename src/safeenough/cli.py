@@ -272,6 +272,8 @@ def export_fhir(
     free_text: Annotated[bool, typer.Option(help="Include clients' free-text answers (sensitive).")] = False,
 ) -> None:
     """A FHIR R4B Bundle of Questionnaire, QuestionnaireResponse and Observation for one case."""
+    if out is not None:
+        _check_new_file(out)  # before the export, which is audited
     try:
         bundle = _practice().export_case_fhir_as_owner(case, include_free_text=free_text)
     except SafeEnoughError as error:
@@ -284,6 +286,8 @@ def export_csv(
     out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
 ) -> None:
     """Tidy CSV of every check-in score in the practice, one row per item and total, for research."""
+    if out is not None:
+        _check_new_file(out)  # before the export, which is audited
     try:
         text = _practice().export_scores_csv(None)
     except SafeEnoughError as error:

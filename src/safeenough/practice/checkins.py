@@ -233,7 +233,9 @@ class CheckInsMixin(PracticeBase):
             if owner_id is None:
                 raise NotFound(f"There is no session {session_id}.")
             owner = work.clinicians.get(owner_id)
-        return self.issue_checkin_link(owner, session_id, client_id, instrument_ids=instrument_ids)
+        return self.issue_checkin_link(
+            owner, session_id, client_id, instrument_ids=instrument_ids, from_command_line=True
+        )
 
     def issue_checkin_link(
         self,
@@ -243,6 +245,7 @@ class CheckInsMixin(PracticeBase):
         *,
         instrument_ids: tuple[str, ...] | None = None,
         kiosk: bool = False,
+        from_command_line: bool = False,
     ) -> IssuedLink:
         """A single-use link for one client's check-in about one session (each partner gets their own)."""
         instrument_ids = instrument_ids or self.default_checkin_instruments()
@@ -268,7 +271,9 @@ class CheckInsMixin(PracticeBase):
                 lifetime=timedelta(days=self.settings.checkin_link_days),
                 kiosk=kiosk,
             )
-            work.audit.record(actor.id, AuditAction.CREATE, "checkin_link", link.id, f"session {session.id}")
+            # The command line acts in the owner's name; the trail says it was not them in the app.
+            detail = f"session {session.id}" + (", from the command line" if from_command_line else "")
+            work.audit.record(actor.id, AuditAction.CREATE, "checkin_link", link.id, detail)
             return IssuedLink(link=link, token=token)
 
     def open_checkin(self, token: str) -> CheckInInvitation:

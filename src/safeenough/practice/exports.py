@@ -12,8 +12,18 @@ from safeenough.practice.checkins import CheckInsMixin
 
 
 class ExportsMixin(CheckInsMixin):
-    def export_case_fhir(self, actor: Clinician, case_id: int, *, include_free_text: bool = False) -> str:
-        """The case's check-ins as a FHIR R4B Bundle (pseudonymous codes only, never names)."""
+    def export_case_fhir(
+        self,
+        actor: Clinician,
+        case_id: int,
+        *,
+        include_free_text: bool = False,
+        from_command_line: bool = False,
+    ) -> str:
+        """The case's check-ins as a FHIR R4B Bundle (pseudonymous codes only, never names).
+
+        The audit detail says when the clients' own words went with it, and when the command line acted
+        in the owner's name."""
         monitoring = self.case_monitoring(actor, case_id)
         bundle = fhir_bundle(
             monitoring.case,
@@ -21,7 +31,10 @@ class ExportsMixin(CheckInsMixin):
             [(track.client, track.instrument, track.history) for track in monitoring.tracks],
             include_free_text=include_free_text,
         )
-        self._audit_export(actor.id, "case", case_id, "fhir")
+        detail = "fhir" + (", with free-text answers" if include_free_text else "")
+        self._audit_export(
+            actor.id, "case", case_id, detail + (", from the command line" if from_command_line else "")
+        )
         return bundle
 
     def export_scores_csv(self, actor: Clinician | None) -> str:
@@ -57,7 +70,9 @@ class ExportsMixin(CheckInsMixin):
             if owner_id is None:
                 raise NotFound(f"There is no case {case_id}.")
             owner = work.clinicians.get(owner_id)
-        return self.export_case_fhir(owner, case_id, include_free_text=include_free_text)
+        return self.export_case_fhir(
+            owner, case_id, include_free_text=include_free_text, from_command_line=True
+        )
 
     def _audit_export(self, actor_id: int | None, kind: str, target_id: int | None, detail: str) -> None:
         with self.store.transaction() as work:
