@@ -71,6 +71,18 @@ def test_an_unreadable_file_names_the_file_and_stores_nothing(
     assert demo_practice.session_analysis(ada, session_id).transcript is None
 
 
+def test_a_transcript_with_one_speaker_is_refused_as_no_conversation_and_stores_nothing(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    monologue = b"Dana: Notes to self.\nDana: Ask about sleep next time.\n"
+    with pytest.raises(
+        InvalidInput, match=r"notes\.txt has one speaker \(Dana\), so there is no conversation"
+    ):
+        demo_practice.import_transcript(ada, session_id, filename="notes.txt", data=monologue)
+    assert demo_practice.session_analysis(ada, session_id).transcript is None
+
+
 def test_confirming_an_unknown_speaker_is_refused(demo_practice: Practice, ada: Clinician) -> None:
     session_id = first_session_id(demo_practice, ada)
     demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)

@@ -111,6 +111,14 @@ class TranscriptsMixin(PracticeBase):
                 f"{filename} holds {len(read)} conversations; upload one session at a time "
                 "(`safeenough analyze` reads many at once)."
             )
+        speakers = read[0].conversation.speakers
+        if len(speakers) < 2:
+            who = f"one speaker ({speakers[0]})" if speakers else "no speaker"
+            raise InvalidInput(
+                f"{filename} has {who}, so there is no conversation to analyse. A session transcript needs "
+                "the therapist and at least one client, each line starting with who speaks "
+                "(“Dana: …”). Nothing was stored."
+            )
         conversation = read[0].roles.apply(read[0].conversation)
         roles = read[0].roles
         confirmed = not roles.needs_confirmation
