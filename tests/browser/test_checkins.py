@@ -91,11 +91,11 @@ def answer_on_phone(phone: BrowserContext, url: str, scores: dict[str, int], com
 
 
 QUESTIONS = (
-    "Today I felt listened to and understood.",
+    "In this session I felt listened to and understood.",
     "I felt safe enough to say what really mattered to me.",
     "We spent our time on what I wanted to work on.",
-    "The way we worked together today suited me.",
-    "Overall, today's session was right for me.",
+    "The way we worked together in this session suited me.",
+    "Overall, this session was right for me.",
 )
 
 

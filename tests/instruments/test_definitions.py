@@ -32,7 +32,7 @@ def test_the_safety_check_in_is_ours_and_labelled_not_yet_validated() -> None:
         ItemTheme.OVERALL,
     ]
     assert safety.free_text is not None
-    assert safety.free_text.text == "Was there anything today that didn't sit right with you?"
+    assert safety.free_text.text == "Was there anything in this session that didn't sit right with you?"
     assert safety.cutoff is not None
     assert safety.cutoff.provisional
     assert safety.reliable_change is not None

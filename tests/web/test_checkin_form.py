@@ -78,7 +78,7 @@ def test_the_form_needs_no_account_and_shows_no_names(
     for item in ITEMS:
         assert f'name="{SAFETY}.{item}"' in page.text
     assert f'name="{SAFETY}.free_text"' in page.text
-    assert "Was there anything today that didn&#39;t sit right with you?" in page.text
+    assert "Was there anything in this session that didn&#39;t sit right with you?" in page.text
     assert page.text.count("<fieldset") == len(ITEMS)
     assert "<legend" in page.text
     # No scripts, no navigation into the app, nothing cached, no referrer.
