@@ -412,6 +412,20 @@ def test_the_shared_map_sets_the_partners_side_by_side_with_their_shared_goals(
     assert "They met at university." in client.get(f"/cases/{couple_case.id}/shared-map").text
 
 
+def test_the_shared_map_marks_a_partners_total_beyond_the_cut_off_and_points_to_the_open_alerts(
+    client: TestClient, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    page = client.get(f"/cases/{couple_case.id}/shared-map").text
+    # The demo couple: Jonah answered 29 of 50 in session 2, Priya 49; a split alliance is open.
+    assert '<td class="number number--concern">29 <span aria-hidden="true">▼</span>' in page
+    assert "marks a total ≤ 45 (possible alliance concern)" in page
+    text = visible_text(page)
+    assert "open alerts on this case" in text
+    assert "one a split alliance" in text
+    assert f'href="/cases/{couple_case.id}#alerts"' in page
+
+
 def test_an_individual_case_has_no_shared_map(client: TestClient, theo_case: Case) -> None:
     log_in(client, "ada")
     response = client.get(f"/cases/{theo_case.id}/shared-map")

@@ -19,6 +19,7 @@ from datetime import date
 
 from safeenough.analysis import keys
 from safeenough.analysis.relational import RelationalSummary, relational_summary_from
+from safeenough.domain.alert_record import AlertRecord
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case, CaseKind
@@ -140,6 +141,8 @@ class SharedMap:
     """Where two partners' stated goals agree and differ; None unless the case has exactly two clients."""
     alliance: tuple[ClientTrack, ...]
     """Each partner's alliance check-ins, to set side by side."""
+    open_alerts: tuple[AlertRecord, ...] = ()
+    """The case's open alerts (a split alliance among them), so the map can point to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,12 +305,17 @@ class FormulationMixin(CheckInsMixin):
             )
             shared = tuple(entry for entry in work.formulation.for_case(case.id) if entry.is_shared)
             goals = shared_goals(partners[0].entries, partners[1].entries) if len(partners) == 2 else None
-            monitoring = self._monitoring(work, case, read_only=read_only, catalogue=catalogue)
+            trajectories = PracticeTrajectories(work)
+            self._refresh_alerts(work, case, catalogue, trajectories)
+            monitoring = self._monitoring(
+                work, case, read_only=read_only, catalogue=catalogue, trajectories=trajectories
+            )
             alliance = tuple(
                 track for track in monitoring.tracks if track.instrument.kind is InstrumentKind.ALLIANCE
             )
+            open_alerts = tuple(record for record in monitoring.alerts if record.is_open)
             work.audit.record(actor.id, AuditAction.READ, "shared_map", case.id)
-            return SharedMap(case, read_only, partners, shared, goals, alliance)
+            return SharedMap(case, read_only, partners, shared, goals, alliance, open_alerts)
 
     def _client_map(
         self,

@@ -31,6 +31,7 @@ from safeenough.domain.formulation import (
     FormulationDomain,
     FormulationEntry,
 )
+from safeenough.domain.instrument import format_number
 from safeenough.domain.relational_pattern import EnactmentCandidate
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput
@@ -624,10 +625,18 @@ def unlink_enactment(
 
 
 @dataclass(frozen=True, slots=True)
+class TrendCell:
+    text: str
+    """The total, or '—' where that partner has no scored check-in for the session."""
+    concern: bool = False
+    """On the worse side of the instrument's cut-off."""
+
+
+@dataclass(frozen=True, slots=True)
 class TrendRow:
     session_number: int
-    totals: tuple[str, ...]
-    """One cell per partner: the total, or '—' where that partner has no scored check-in."""
+    totals: tuple[TrendCell, ...]
+    """One cell per partner."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,6 +647,8 @@ class TrendTable:
     maximum: float
     partners: tuple[str, ...]
     rows: tuple[TrendRow, ...]
+    cutoff: str | None = None
+    """The cut-off in words ("≤ 45 (possible alliance concern)"), where the instrument has one."""
 
 
 def _trend_tables(shared: SharedMap) -> tuple[TrendTable, ...]:
@@ -655,9 +666,17 @@ def _trend_tables(shared: SharedMap) -> tuple[TrendTable, ...]:
             for track in tracks:
                 totals = [p.score.total for p in track.history if p.session_number == number]
                 value = totals[-1] if totals else None
-                cells.append("—" if value is None else f"{value:g}")
+                if value is None:
+                    cells.append(TrendCell("—"))
+                else:
+                    cells.append(TrendCell(f"{value:g}", instrument.beyond_cutoff(value)))
             rows.append(TrendRow(number, tuple(cells)))
-        tables.append(TrendTable(instrument.title, instrument.total_range[1], partners, tuple(rows)))
+        cutoff = instrument.cutoff
+        words = None
+        if cutoff is not None:
+            words = f"{instrument.cutoff_symbol} {format_number(cutoff.value)}"
+            words += f" ({cutoff.label})" if cutoff.label else ""
+        tables.append(TrendTable(instrument.title, instrument.total_range[1], partners, tuple(rows), words))
     return tuple(tables)
 
 
