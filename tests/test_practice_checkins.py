@@ -127,17 +127,64 @@ def test_no_second_link_once_the_client_has_answered(demo_practice: Practice, ad
         first_session_link(demo_practice, ada, case, 0, session_id)
 
 
-def test_of_two_links_for_one_session_only_the_first_answer_counts(
+def test_a_new_link_replaces_the_clients_open_link_for_that_session(
     demo_practice: Practice, ada: Clinician
 ) -> None:
     case = couple(demo_practice, ada)
     session_id = new_session(demo_practice, ada, case)
     first = first_session_link(demo_practice, ada, case, 0, session_id)
     second = first_session_link(demo_practice, ada, case, 0, session_id)
+    with pytest.raises(LinkUnusable) as refused:
+        answer_all(demo_practice, first, 3)
+    assert refused.value.reason == "expired"
+    answer_all(demo_practice, second, 9)
+    assert stored_checkins(demo_practice) == 1
+    # The other partner's link for the same session is theirs, and is not touched.
+    assert demo_practice.open_checkin(first_session_link(demo_practice, ada, case, 1, session_id).token)
+
+
+def reopen(practice: Practice, issued: IssuedLink) -> None:
+    """Make a replaced link open again, as two links open at once could be before links replaced others."""
+    with practice.store.engine.begin() as connection:
+        connection.execute(
+            update(checkin_links)
+            .where(checkin_links.c.id == issued.link.id)
+            .values(expires_at=datetime.now(UTC) + timedelta(days=1))
+        )
+
+
+def test_of_two_open_links_for_one_session_only_the_first_answer_counts_and_the_other_opens_no_form(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    session_id = new_session(demo_practice, ada, case)
+    first = first_session_link(demo_practice, ada, case, 0, session_id)
+    second = first_session_link(demo_practice, ada, case, 0, session_id)
+    reopen(demo_practice, first)
     answer_all(demo_practice, first, 9)
+    with pytest.raises(LinkUnusable) as refused:
+        demo_practice.open_checkin(second.token)
+    assert refused.value.reason == "used"
     with pytest.raises(LinkUnusable):
         answer_all(demo_practice, second, 3)
     assert stored_checkins(demo_practice) == 1
+
+
+def test_a_session_whose_two_links_both_lapsed_is_one_missed_check_in_not_two(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = demo_practice.open_case(ada, title="Resent link", kind=CaseKind.INDIVIDUAL, client_names=["R"])
+    session_id = new_session(demo_practice, ada, case)
+    links = [first_session_link(demo_practice, ada, case, 0, session_id) for _ in range(2)]
+    with demo_practice.store.engine.begin() as connection:
+        past = datetime.now(UTC) - timedelta(days=5)
+        connection.execute(
+            update(checkin_links)
+            .where(checkin_links.c.id.in_([issued.link.id for issued in links]))
+            .values(created_at=past, expires_at=past + timedelta(days=4))
+        )
+    kinds = [record.alert.kind for record in demo_practice.case_monitoring(ada, case.id).alerts]
+    assert AlertKind.MISSING_CHECKINS not in kinds
 
 
 def test_links_are_only_for_clients_who_attended(demo_practice: Practice, ada: Clinician) -> None:

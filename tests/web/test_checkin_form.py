@@ -254,7 +254,10 @@ def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
     form = client.get(form_path)
     assert form.status_code == 200
     assert "You are answering on your therapist's device" in form.text
-    # Even with the therapist logged in on this device, the client's pages show no account or navigation.
+    assert "This check-in is for <strong>Priya</strong>." in form.text
+    # The therapist's login on this device ended: the client can reach nothing of the app from here.
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    assert client.get(f"/cases/{couple_case.id}", follow_redirects=False).status_code == 303
     assert ada.display_name not in form.text
     assert "Log out" not in form.text
     done = client.post(form_path, data=answers(ALL_NINES))
@@ -270,6 +273,8 @@ def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
     assert "45" not in main_of(thanks.text)
     links = demo_practice.case_monitoring(ada, couple_case.id).links
     assert [link.client_id for link in links if link.kiosk] == [priya.id]
+    kiosk_link = next(link for link in links if link.kiosk)
+    assert kiosk_link.expires_at - kiosk_link.created_at == timedelta(hours=1)
 
 
 def test_kiosk_needs_a_login_and_the_csrf_token(
@@ -298,3 +303,17 @@ def test_the_form_page_of_a_case_page_csrf_is_not_needed_for_clients(
     case_page = client.get(f"/cases/{ada_case.id}")
     assert csrf_from(case_page.text)
     assert "Returned" in case_page.text
+
+
+def test_a_form_field_over_a_megabyte_gets_the_client_a_plain_page_and_stores_nothing(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    response = client.post(
+        link.path, files={f"{SAFETY}.free_text": (None, "x" * (1024 * 1024 + 1))}, data=answers(ALL_NINES)
+    )
+    assert response.status_code == 400
+    assert "Your answers could not be read" in response.text
+    assert "shorten what you wrote" in response.text
+    assert "Log in" not in response.text
+    assert totals_for(demo_practice, ada, couple_case, link) == []

@@ -38,6 +38,9 @@ from safeenough.storage.store import UnitOfWork
 
 log = logging.getLogger("safeenough.practice")
 
+KIOSK_LINK_LIFETIME = timedelta(hours=1)
+"""A kiosk form is answered in the room, on the therapist's device: one left open stops working soon."""
+
 AnswerReader = Callable[[tuple[Instrument, ...]], tuple[dict[str, dict[str, Answer]], dict[str, str | None]]]
 """Reads a client's answers for the given instruments: (answers by instrument and item, free text)."""
 
@@ -61,6 +64,9 @@ class CheckInInvitation:
     link: CheckInLink
     instruments: tuple[Instrument, ...]
     held_on: date
+    for_name: str | None = None
+    """On a kiosk form only: the first name of the client it is for, so partners sharing the therapist's
+    device do not answer each other's form. A sent link says no name: it may be forwarded or seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,12 +269,15 @@ class CheckInsMixin(PracticeBase):
                 raise InvalidInput("Check-in links are for clients who attended this session.")
             if any(work.checkins.exists(session.id, client_id, i) for i in instrument_ids):
                 raise InvalidInput("This client has already returned a check-in for this session.")
+            # A new link replaces the client's open ones for this session: one sent to the wrong person,
+            # or a kiosk form left open on the device, stops working.
+            work.checkin_links.revoke_open(session.id, client_id)
             link, token = work.checkin_links.create(
                 session_id=session.id,
                 client_id=client_id,
                 instrument_ids=instrument_ids,
                 created_by=actor.id,
-                lifetime=timedelta(days=self.settings.checkin_link_days),
+                lifetime=KIOSK_LINK_LIFETIME if kiosk else timedelta(days=self.settings.checkin_link_days),
                 kiosk=kiosk,
             )
             # The command line acts in the owner's name; the trail says it was not them in the app.
@@ -281,10 +290,20 @@ class CheckInsMixin(PracticeBase):
         catalogue = self.instruments()
         with self.store.transaction() as work:
             link = self._usable_link(work, token)
+            if any(work.checkins.exists(link.session_id, link.client_id, i) for i in link.instrument_ids):
+                # Another link for the same session was answered: a blank form would only be thrown away.
+                raise LinkUnusable("used")
             session = work.sessions.find(link.session_id)
             assert session is not None
             instruments = tuple(catalogue.get(instrument_id) for instrument_id in link.instrument_ids)
-            return CheckInInvitation(link=link, instruments=instruments, held_on=session.held_on)
+            for_name = None
+            if link.kiosk:
+                case = work.cases.get(session.case_id)
+                client = next(c for c in case.clients if c.id == link.client_id)
+                for_name = client.display_name.split()[0]
+            return CheckInInvitation(
+                link=link, instruments=instruments, held_on=session.held_on, for_name=for_name
+            )
 
     def submit_checkin(
         self,
@@ -475,15 +494,21 @@ class CheckInsMixin(PracticeBase):
                 for client in case.clients
             }
             returned = {(c.session_id, c.client_id) for c in check_ins if c.instrument_id == instrument.id}
+            # One entry per client and session, however many links were made for it (a link replaced by
+            # a new one, a kiosk form left unanswered), and none while one of its links is still open.
+            # Only the instrument a link asks first counts, so one missed link is one missed check-in.
+            asked = [link for link in links if instrument.id == link.instrument_ids[0]]
+            still_open = {
+                (link.client_id, link.session_id) for link in asked if link.state(now).value == "open"
+            }
             closed: dict[int, list[SessionReturn]] = {}
-            for link in links:
-                # One missing-check-in alert per link, not one per instrument it asked.
-                if instrument.id != link.instrument_ids[0] or link.state(now).value == "open":
+            for client_id, session_id in dict.fromkeys((link.client_id, link.session_id) for link in asked):
+                if (client_id, session_id) in still_open:
                     continue
-                session = numbers[link.session_id]
-                closed.setdefault(link.client_id, []).append(
+                session = numbers[session_id]
+                closed.setdefault(client_id, []).append(
                     SessionReturn(
-                        session.id, session.number, session.held_on, (session.id, link.client_id) in returned
+                        session.id, session.number, session.held_on, (session.id, client_id) in returned
                     )
                 )
             reference = trajectories.reference(instrument, exclude={client.id for client in case.clients})

@@ -110,6 +110,24 @@ class CheckInLinkRepository:
             raise LinkProblem(state.value)
         return link
 
+    def revoke_open(self, session_id: int, client_id: int) -> int:
+        """End the open links of one client for one session (a new link replaces them); returns how many.
+
+        A link sent to the wrong address, or a kiosk form left open, stops working once a new one is made.
+        """
+        now = datetime.now(UTC)
+        result = self.connection.execute(
+            update(checkin_links)
+            .where(
+                checkin_links.c.session_id == session_id,
+                checkin_links.c.client_id == client_id,
+                checkin_links.c.used_at.is_(None),
+                checkin_links.c.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
+        return int(result.rowcount)
+
     def use(self, link_id: int) -> None:
         """Mark the link used; if another request used it first, say so (single use under concurrency)."""
         result = self.connection.execute(_USE, {"link_id": link_id, "used_at": datetime.now(UTC)})

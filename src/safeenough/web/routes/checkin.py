@@ -222,6 +222,7 @@ def _form_page(
             "token": token,
             "invitation": invitation,
             "kiosk": invitation.link.kiosk,
+            "for_name": invitation.for_name,
             "sections": sections,
             "problems": listed,
             "summary": summary,

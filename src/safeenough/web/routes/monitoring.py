@@ -32,7 +32,7 @@ from safeenough.domain.instrument import Instrument, InstrumentKind, format_numb
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput, NotFound
 from safeenough.practice import CaseDetail, CaseMonitoring, ClientTrack, IssuedLink
-from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
+from safeenough.web.auth import Visitor, check_csrf, clear_session_cookie, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import format_date, format_datetime, is_htmx, render
 from safeenough.web.routes import parse_record_id
@@ -675,13 +675,16 @@ def start_kiosk(
     visitor: Annotated[Visitor, Depends(current_visitor)],
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
-    """Open the client's form on this device (shared-device mode): a kiosk link, straight to its form."""
+    """Open the client's form on this device (shared-device mode): a kiosk link, straight to its form.
+
+    The therapist's login on this device ends first, and the form replaces the case page in the same
+    tab: the client holding the device can reach nothing of the app (not a partner's answers, not the
+    caseload), and the therapist logs in again once the device is handed back."""
     check_csrf(visitor, form)
     session, client, _ = _session_and_client(request, visitor, case_id, form)
+    practice = web_context(request).practice
     try:
-        issued = web_context(request).practice.issue_checkin_link(
-            visitor.clinician, session.id, client.id, kiosk=True
-        )
+        issued = practice.issue_checkin_link(visitor.clinician, session.id, client.id, kiosk=True)
     except InvalidInput as exc:
         return render(
             request,
@@ -690,7 +693,10 @@ def start_kiosk(
             visitor=visitor,
             status_code=422,
         )
-    return RedirectResponse(issued.path, status_code=303)
+    practice.end_login(visitor.login.token)
+    response = RedirectResponse(issued.path, status_code=303)
+    clear_session_cookie(request, response)
+    return response
 
 
 # --- monitoring and alerts -------------------------------------------------------------------------
