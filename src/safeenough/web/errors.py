@@ -24,10 +24,13 @@ from safeenough.web.auth import (
     visitor_if_known,
 )
 from safeenough.web.context import web_context
-from safeenough.web.rendering import is_htmx, render_error
+from safeenough.web.rendering import is_htmx, render, render_error
 from safeenough.web.security import SECURITY_HEADERS, CsrfError
 
 log = logging.getLogger("safeenough.web")
+
+CLIENT_FORM_PREFIX = "/c/"
+"""The client's check-in pages (no account): their errors speak to the client, not the therapist."""
 
 NOT_FOUND_MESSAGE = "There is no such page, or it is not yours to see."
 UNEXPECTED_MESSAGE = (
@@ -106,6 +109,23 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         return await _not_found(request, exc)
     if exc.status_code == 405:
         return render_error(request, 405, "Not possible here", "This page cannot be used that way.")
+    if exc.status_code == 400 and "exceeded maximum size" in str(exc.detail):
+        # Starlette refuses a form field over 1 MB before any of our code sees the form.
+        if request.url.path.startswith(CLIENT_FORM_PREFIX):
+            return render(
+                request,
+                "checkin_unusable.html",
+                {
+                    "title": "Your answers could not be read",
+                    "message": "Something in the form was far longer than it can be. Go back, shorten what "
+                    "you wrote, and send it again.",
+                    "reason": "too_long",
+                },
+                status_code=400,
+            )
+        return render_error(
+            request, 400, "The form was too large", "A field of the form was over 1 MB. Nothing was changed."
+        )
     return render_error(request, exc.status_code, "Something went wrong", str(exc.detail))
 
 
