@@ -159,3 +159,43 @@ def test_the_audit_trail_never_names_the_uploaded_file(demo_practice: Practice, 
         details = [event.detail or "" for event in work.audit.recent(500)]
     assert not any("sam-jones" in detail for detail in details)
     assert any("4 turns" in detail for detail in details)
+
+
+def mara_session_3(practice: Practice, ada: Clinician) -> int:
+    mara = next(s.case for s in practice.caseload(ada) if s.case.title.startswith("Mara"))
+    return practice.case_detail(ada, mara.id).sessions[2].id
+
+
+def test_a_dismissed_suggestion_stays_out_of_the_report_until_it_is_shown_again(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    report = demo_practice.session_analysis(ada, session_id).report
+    assert report is not None
+    ids = [suggestion.id for suggestion in report.suggestions]
+    assert "opening" in ids
+    assert "turn-11" in ids
+    demo_practice.dismiss_report_suggestion(ada, session_id, "turn-11")
+    demo_practice.dismiss_report_suggestion(ada, session_id, "opening")
+    analysis = demo_practice.session_analysis(ada, session_id)
+    assert analysis.report is not None
+    assert [s.id for s in analysis.report.suggestions] == [i for i in ids if i not in ("turn-11", "opening")]
+    assert all(hm.suggestion is None for hm in analysis.report.moments if hm.moment.turn == 11)
+    assert analysis.dismissed_suggestions == 2
+    assert demo_practice.restore_report_suggestions(ada, session_id, "opening") == 1
+    assert demo_practice.restore_report_suggestions(ada, session_id) == 1
+    restored = demo_practice.session_analysis(ada, session_id).report
+    assert restored is not None
+    assert [s.id for s in restored.suggestions] == ids
+
+
+def test_only_the_therapist_dismisses_a_suggestion_and_only_one_that_can_exist(
+    demo_practice: Practice, ada: Clinician, sol: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    with pytest.raises(PermissionDenied):
+        demo_practice.dismiss_report_suggestion(sol, session_id, "opening")
+    for wrong in ("turn-x", "turn-²", "turn-1234567", "../opening", ""):
+        with pytest.raises(InvalidInput, match="There is no suggestion"):
+            demo_practice.dismiss_report_suggestion(ada, session_id, wrong)
+    assert demo_practice.session_analysis(ada, session_id).dismissed_suggestions == 0

@@ -112,10 +112,19 @@ def test_clinician_confirms_roles_then_copies_edits_and_dismisses_a_suggestion(
 
     card.get_by_role("button", name="Dismiss").click()
     expect(card).to_be_hidden()
-    note = page.get_by_text("Dismissals are not stored yet")
-    expect(note).to_be_visible()
+    expect(page.get_by_text("it stays out of this report and its downloads")).to_be_visible()
     page.get_by_role("button", name="Undo").click()
     expect(card).to_be_visible()
+    suggestions = page.locator(".sr-suggestion").count()
+
+    # A dismissal is kept: after a reload the suggestion is gone, until the therapist asks for it again.
+    page.locator(".sr-suggestion").first.get_by_role("button", name="Dismiss").click()
+    expect(page.get_by_text("it stays out of this report and its downloads")).to_be_visible()
+    page.reload()
+    expect(page.locator(".sr-suggestion")).to_have_count(suggestions - 1)
+    page.get_by_role("button", name="Show it again").click()
+    expect(page.get_by_role("status").filter(has_text="shown again")).to_be_visible()
+    expect(page.locator(".sr-suggestion")).to_have_count(suggestions)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the report (HTML)").click()

@@ -7,6 +7,7 @@ from pathlib import Path
 from safeenough.analysis.defaults import default_pipeline
 from safeenough.analysis.models import prime
 from safeenough.analysis.pipeline import AnalysisResult, analyse_many
+from safeenough.analysis.suggestions import OPENING
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
@@ -23,6 +24,7 @@ from safeenough.practice.base import PracticeBase
 from safeenough.reports.session_report import CheckInItem, CheckInSummary, SessionReport, build_session_report
 from safeenough.reports.supervision import day
 from safeenough.stats.scoring import score_checkin
+from safeenough.storage.formulation import OPENING_TURN, REPORT_SUGGESTION
 from safeenough.storage.store import UnitOfWork
 from safeenough.storage.transcripts import StoredTranscript
 from safeenough.transcripts import RoleAssignment, read_transcript_with_roles
@@ -46,6 +48,8 @@ class SessionAnalysis:
     transcript: StoredTranscript | None
     result: AnalysisResult | None
     report: SessionReport | None
+    """Without the suggestions the therapist dismissed."""
+    dismissed_suggestions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,11 +218,52 @@ class TranscriptsMixin(PracticeBase):
                 check_in = self._session_check_in(work, session, catalogue)
                 title = f"Session {session.number} · {day(session.held_on)}"
                 report = build_session_report(result, check_in, title=title)
+                dismissed = {
+                    _suggestion_id(d.turn_index)
+                    for d in work.dismissals.for_session(session.id, REPORT_SUGGESTION)
+                }
+                dismissed &= {suggestion.id for suggestion in report.suggestions}
+                report = report.without_suggestions(dismissed)
             if exported_as is None:
                 work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
             else:
                 work.audit.record(actor.id, AuditAction.EXPORT, "session_report", session.id, exported_as)
-            return SessionAnalysis(case, session, owner.id != actor.id, stored, result, report)
+            return SessionAnalysis(
+                case, session, owner.id != actor.id, stored, result, report, len(dismissed) if report else 0
+            )
+
+    def dismiss_report_suggestion(self, actor: Clinician, session_id: int, suggestion_id: str) -> None:
+        """Keep a suggested check-in of the session report out of sight (and out of its downloads)."""
+        turn_index = _suggestion_turn(suggestion_id)
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            work.dismissals.dismiss(
+                kind=REPORT_SUGGESTION,
+                case_id=session.case_id,
+                client_id=None,
+                session_id=session.id,
+                turn_index=turn_index,
+                domain=None,
+                actor_id=actor.id,
+            )
+            work.audit.record(
+                actor.id, AuditAction.UPDATE, "session_report", session.id, "suggestion dismissed"
+            )
+
+    def restore_report_suggestions(
+        self, actor: Clinician, session_id: int, suggestion_id: str | None = None
+    ) -> int:
+        """Show dismissed suggestions of the session report again (one, or all); returns how many."""
+        turn_index = None if suggestion_id is None else _suggestion_turn(suggestion_id)
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            restored = work.dismissals.undismiss(session.id, REPORT_SUGGESTION, turn_index)
+            if restored:
+                detail = (
+                    f"{restored} dismissed {'suggestion' if restored == 1 else 'suggestions'} shown again"
+                )
+                work.audit.record(actor.id, AuditAction.UPDATE, "session_report", session.id, detail)
+            return restored
 
     @staticmethod
     def _session_check_in(work: UnitOfWork, session: Session, catalogue: Catalogue) -> CheckInSummary | None:
@@ -243,3 +288,22 @@ class TranscriptsMixin(PracticeBase):
                 maximum=sum(item.maximum for item in instrument.items),
             )
         return None
+
+
+def _suggestion_id(turn_index: int) -> str:
+    """The report's id of a suggestion (`Suggestion.id`) from the turn a dismissal is stored under."""
+    return OPENING if turn_index == OPENING_TURN else f"turn-{turn_index}"
+
+
+def _suggestion_turn(suggestion_id: str) -> int:
+    if suggestion_id == OPENING:
+        return OPENING_TURN
+    number = suggestion_id.removeprefix("turn-")
+    if (
+        not suggestion_id.startswith("turn-")
+        or not number.isascii()
+        or not number.isdigit()
+        or len(number) > 6
+    ):
+        raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
+    return int(number)

@@ -8,8 +8,8 @@ each turn's labels. The timeline is given both as per-turn data and as a Vega-Li
 """
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -298,6 +298,17 @@ class SessionReport:
     @property
     def quality_display(self) -> str | None:
         return None if self.quality is None else f"{round(self.quality * 100)} of 100"
+
+    def without_suggestions(self, suggestion_ids: Collection[str]) -> "SessionReport":
+        """The report without the suggestions the therapist dismissed (by `Suggestion.id`)."""
+        if not suggestion_ids:
+            return self
+        moments = tuple(
+            replace(hm, suggestion=None) if hm.suggestion and hm.suggestion.id in suggestion_ids else hm
+            for hm in self.moments
+        )
+        kept = tuple(s for s in self.suggestions if s.id not in suggestion_ids)
+        return replace(self, suggestions=kept, moments=moments)
 
     @property
     def at_a_glance(self) -> tuple[tuple[str, str], ...]:

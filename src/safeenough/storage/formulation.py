@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, and_, delete, insert, select, update
 
 from safeenough.domain.formulation import (
     EntryChange,
@@ -32,6 +32,9 @@ from safeenough.storage.tables import (
 
 FORMULATION_SUGGESTION = "formulation"
 ENACTMENT_CANDIDATE = "enactment"
+REPORT_SUGGESTION = "report"
+"""A suggested check-in on a session report; its turn is the moment's, or OPENING_TURN."""
+OPENING_TURN = -1
 
 
 class FormulationRepository:
@@ -423,7 +426,7 @@ class DismissalRepository:
         actor_id: int | None,
     ) -> None:
         """Record a dismissal (dismissing the same thing twice stores it once)."""
-        if kind not in (FORMULATION_SUGGESTION, ENACTMENT_CANDIDATE):
+        if kind not in (FORMULATION_SUGGESTION, ENACTMENT_CANDIDATE, REPORT_SUGGESTION):
             raise ValueError(f"unknown kind of dismissal {kind!r}")
         same = and_(
             dismissed_suggestions.c.kind == kind,
@@ -461,3 +464,22 @@ class DismissalRepository:
         return [
             Dismissal(row.kind, row.client_id, row.session_id, row.turn_index, row.domain) for row in rows
         ]
+
+    def for_session(self, session_id: int, kind: str) -> list[Dismissal]:
+        rows = self.connection.execute(
+            select(dismissed_suggestions)
+            .where(dismissed_suggestions.c.session_id == session_id, dismissed_suggestions.c.kind == kind)
+            .order_by(dismissed_suggestions.c.id)
+        )
+        return [
+            Dismissal(row.kind, row.client_id, row.session_id, row.turn_index, row.domain) for row in rows
+        ]
+
+    def undismiss(self, session_id: int, kind: str, turn_index: int | None = None) -> int:
+        """Offer again what was dismissed in a session (one turn's, or all of that kind); returns how many."""
+        condition = and_(
+            dismissed_suggestions.c.session_id == session_id, dismissed_suggestions.c.kind == kind
+        )
+        if turn_index is not None:
+            condition = and_(condition, dismissed_suggestions.c.turn_index == turn_index)
+        return int(self.connection.execute(delete(dismissed_suggestions).where(condition)).rowcount)

@@ -331,8 +331,9 @@ enactments = Table(
 dismissed_suggestions = Table(
     "dismissed_suggestions",
     metadata,
-    # A transcript suggestion ("formulation") or an enactment candidate ("enactment") the therapist
-    # dismissed, so it is not offered again. No text: the session and turn point to it.
+    # A transcript suggestion ("formulation"), an enactment candidate ("enactment") or a session report's
+    # suggested check-in ("report"; turn -1 for the opening) the therapist dismissed, so it is not
+    # offered again. No text: the session and turn point to it.
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("kind", String(16), nullable=False),
@@ -343,7 +344,7 @@ dismissed_suggestions = Table(
     Column("domain", String(32), nullable=True),
     Column("dismissed_at", DateTime(timezone=True), nullable=False),
     Column("dismissed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
-    CheckConstraint("kind IN ('formulation', 'enactment')", name="kind"),
+    CheckConstraint("kind IN ('formulation', 'enactment', 'report')", name="kind"),
 )
 
 instruments = Table(

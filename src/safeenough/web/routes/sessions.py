@@ -18,7 +18,7 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.datastructures import FormData, UploadFile
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from safeenough.domain.conversation import Conversation, Turn
@@ -49,6 +49,7 @@ STATUS_MESSAGES: Final = {
     "analysed": "Transcript read and analysed.",
     "confirm": "Transcript read. Before it is analysed, confirm which speaker is you.",
     "confirmed": "Thank you: the speakers are confirmed and the transcript is analysed.",
+    "restored": "The dismissed suggestions are shown again.",
 }
 
 
@@ -291,6 +292,53 @@ def confirm_roles(
     return _session_page(
         request, visitor, session_id, roles_choice=chosen or None, roles_error=error, status_code=422
     )
+
+
+@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/dismiss")
+def dismiss_suggestion(
+    request: Request,
+    session_id: int,
+    suggestion_id: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """From the report's Dismiss button (static/suggestions.js): the suggestion stays dismissed."""
+    check_csrf(visitor, form)
+    try:
+        web_context(request).practice.dismiss_report_suggestion(visitor.clinician, session_id, suggestion_id)
+    except InvalidInput as exc:
+        return PlainTextResponse(str(exc), status_code=422)
+    return Response(status_code=204)
+
+
+@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/restore")
+def restore_suggestion(
+    request: Request,
+    session_id: int,
+    suggestion_id: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """The Undo after a dismissal."""
+    check_csrf(visitor, form)
+    try:
+        web_context(request).practice.restore_report_suggestions(visitor.clinician, session_id, suggestion_id)
+    except InvalidInput as exc:
+        return PlainTextResponse(str(exc), status_code=422)
+    return Response(status_code=204)
+
+
+@router.post("/sessions/{session_id:id}/suggestions/restore")
+def restore_all_suggestions(
+    request: Request,
+    session_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """ "Show them again" under the report: every dismissed suggestion of the session comes back."""
+    check_csrf(visitor, form)
+    web_context(request).practice.restore_report_suggestions(visitor.clinician, session_id)
+    return RedirectResponse(f"/sessions/{session_id}?status=restored", status_code=303)
 
 
 @router.get("/sessions/{session_id:id}/report.html")

@@ -1,9 +1,10 @@
 /* Suggested check-ins on the session report: copy, edit or dismiss each one.
  *
  * The report's HTML carries each suggestion's buttons hidden (they do nothing without this script);
- * here they are shown and wired up. Everything happens in this page only: an edit or a dismissal is
- * not stored yet, and nothing is ever sent to the client. No inline script or style is used, so the
- * app's Content-Security-Policy holds.
+ * here they are shown and wired up. An edit lasts for this page only. A dismissal is stored with the
+ * session in the app (the report then leaves it out, downloads too); in a downloaded report it lasts for
+ * the page. Nothing is ever sent to the client. No inline script or style is used, so the app's
+ * Content-Security-Policy holds.
  */
 (function () {
   "use strict";
@@ -107,29 +108,70 @@
     editor.focus();
   }
 
-  function dismiss(card) {
+  function store(card, action) {
+    // In the app, a dismissal is stored with the session (and leaves the report's downloads); the
+    // standalone report file has no server to tell, so there it lasts for the page only.
+    var report = card.closest("[data-suggestions-url]");
+    if (!report) {
+      return null;
+    }
+    var body = new URLSearchParams();
+    body.append(report.getAttribute("data-csrf-field"), report.getAttribute("data-csrf-token"));
+    var url = report.getAttribute("data-suggestions-url") + "/" +
+      encodeURIComponent(card.getAttribute("data-suggestion-id")) + "/" + action;
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("status " + response.status);
+      }
+    });
+  }
+
+  function showDismissed(card, stored) {
     card.hidden = true;
     var note = document.createElement("p");
     note.className = "suggestion-dismissed";
     note.setAttribute("role", "status");
-    note.appendChild(
-      document.createTextNode("Suggestion dismissed. Dismissals are not stored yet: it shows again when you reload. ")
-    );
+    note.appendChild(document.createTextNode(stored
+      ? "Suggestion dismissed: it stays out of this report and its downloads. "
+      : "Suggestion dismissed for this page: it shows again when you reload. "));
     var undo = document.createElement("button");
     undo.type = "button";
     undo.className = "button button--quiet sr-button sr-button--quiet";
     undo.textContent = "Undo";
     undo.addEventListener("click", function () {
-      card.hidden = false;
-      note.parentNode.removeChild(note);
-      var first = card.querySelector(".sr-suggestion__actions button");
-      if (first) {
-        first.focus();
+      var back = function () {
+        card.hidden = false;
+        note.parentNode.removeChild(note);
+        var first = card.querySelector(".sr-suggestion__actions button");
+        if (first) {
+          first.focus();
+        }
+      };
+      var restoring = stored ? store(card, "restore") : null;
+      if (restoring) {
+        restoring.then(back, function () {
+          note.firstChild.textContent = "Could not undo just now; reload the page and use “Show them again”. ";
+        });
+      } else {
+        back();
       }
     });
     note.appendChild(undo);
     card.parentNode.insertBefore(note, card.nextSibling);
     undo.focus();
+  }
+
+  function dismiss(card) {
+    var storing = store(card, "dismiss");
+    if (!storing) {
+      showDismissed(card, false);
+      return;
+    }
+    storing.then(function () {
+      showDismissed(card, true);
+    }, function () {
+      say(card, "Could not dismiss it just now; nothing changed. Try again, or reload the page.");
+    });
   }
 
   function wire(card) {
