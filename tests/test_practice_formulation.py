@@ -14,7 +14,12 @@ from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance, ProvenanceKind
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
-from safeenough.practice.formulation import FormulationMixin, _pseudonymise
+from safeenough.practice.formulation import (
+    FormulationMixin,
+    TranscriptSuggestion,
+    _in_own_words,
+    _pseudonymise,
+)
 from safeenough.stats.curiosity import PromptKind
 from safeenough.storage.fixtures import DEMO_MAP_ENTRIES, DEMO_PATTERN
 from safeenough.storage.tables import formulation_changes, formulation_entries
@@ -267,8 +272,82 @@ def test_client_turns_are_suggested_for_the_map_and_an_accepted_one_keeps_its_qu
 
     edited = clinic.accept_suggestion(ada, session_id, 5, "presenting_concerns", "Poor sleep; guards it.")
     assert edited.text == "Poor sleep; guards it."
+    assert edited.status is EpistemicStatus.THERAPIST_HYPOTHESIS
     clinic.dismiss_suggestion(ada, session_id, 1, "relationships")
     assert clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier) == ()
+
+
+def test_a_reworded_suggestion_is_kept_as_the_therapists_hypothesis_with_the_clients_turn_as_its_source(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = theo(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    reworded = "Her controlling father is why she resists any structure"
+    entry = clinic.accept_suggestion(ada, session_id, 5, "family_history", reworded)
+    assert entry.text == reworded
+    assert entry.status is EpistemicStatus.THERAPIST_HYPOTHESIS
+    assert (entry.provenance.kind, entry.provenance.turn_index) == (ProvenanceKind.SESSION_TURN, 5)
+    assert entry.provenance.quote == TURNS[5][2]
+    assert clinic.client_map(ada, client_id).open_hypotheses == (entry,)
+
+
+def test_a_reworded_suggestion_leaves_the_assuming_language_prompt_for_its_domain_open(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = theo(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    clinic.accept_suggestion(ada, session_id, 1, "family_history", "Her father's coldness shaped her.")
+    prompts = clinic.client_map(ada, client_id).prompts
+    assuming = [p.domain for p in prompts if p.kind is PromptKind.ASSUMING_LANGUAGE]
+    assert assuming == [FormulationDomain.FAMILY_HISTORY]
+
+
+def test_a_suggestion_shortened_to_part_of_the_clients_words_is_still_what_the_client_said(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, _ = theo(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    entry = clinic.accept_suggestion(
+        ada, session_id, 1, "family_history", "“my father never once said he was proud of me…”"
+    )
+    assert entry.status is EpistemicStatus.CLIENT_SAID
+
+
+@pytest.mark.parametrize(
+    ("text", "own_words"),
+    [
+        ("I just can't face another form.", True),
+        ("  i JUST can’t   face another form ", True),
+        ('"I just can\'t face another form"', True),
+        ("can't face another form…", True),
+        ("Her controlling father is why she resists any structure", False),
+        ("I just can't face another form, ever", False),
+        ("ace another", False),
+        ("  ", False),
+    ],
+)
+def test_the_clients_own_words_are_the_turn_or_a_run_of_its_whole_words(text: str, own_words: bool) -> None:
+    assert _in_own_words(text, "I just can't face another form.") is own_words
+
+
+def test_a_suggestion_shows_a_rough_chance_never_certainty_and_the_words_that_matched(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, _ = theo(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    family = clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier)[0]
+    assert family.domain is FormulationDomain.FAMILY_HISTORY
+    assert family.matched_words == ("My father", "never once")
+    assert family.chance_in_ten == 9
+    chances = [
+        TranscriptSuggestion(1, 1, 1, "Mara", "words", FormulationDomain.SAFETY_MEANING, confidence, 1)
+        for confidence in (1.0, 0.9921, 0.62, 0.5)
+    ]
+    assert [suggestion.chance_in_ten for suggestion in chances] == [9, 9, 6, 5]
 
 
 def test_a_dismissed_turn_is_not_suggested_again_and_a_therapist_turn_cannot_be_accepted(
@@ -394,6 +473,83 @@ def test_a_couples_shared_map_sets_the_partners_goals_side_by_side(
     assert {track.client.id for track in shared.alliance} == {jonah, priya}
     with pytest.raises(InvalidInput, match="one client"):
         clinic.shared_map(ada, case_titled(clinic, ada, "Mara").id)
+
+
+COUPLE_TURNS = (
+    ("Ada", SpeakerRole.THERAPIST, "What would you each like from today?"),
+    ("Jonah", SpeakerRole.CLIENT, "I want us to stop arguing about money every single weekend."),
+    (
+        "Priya",
+        SpeakerRole.CLIENT,
+        "You'll think I'm the one who started it, but I never feel safe saying so.",
+    ),
+    ("Ada", SpeakerRole.THERAPIST, "I don't think that. What is it like to say it here?"),
+    ("Both", SpeakerRole.CLIENT, "You'll think we are hopeless, we judge ourselves for it."),
+)
+COUPLE_ANNOTATIONS = [
+    annotation(2, "marker", "none"),
+    annotation(2, "anticipates_judgement", True),
+    annotation(3, "repair", "validation"),
+    annotation(4, "marker", "none"),
+    annotation(4, "anticipates_judgement", True),
+]
+
+
+def store_couple_transcript(practice: Practice, session_id: int) -> None:
+    """Jonah and Priya each speak, matched to their client by first name; "Both" matches no one."""
+    conversation = Conversation(
+        "s", tuple(Turn(i, speaker, role, text) for i, (speaker, role, text) in enumerate(COUPLE_TURNS))
+    )
+    with practice.store.transaction() as work:
+        work.transcripts.save(session_id, StoredTranscript(conversation, "s.txt", "txt", True, 1.0))
+        work.transcripts.replace_annotations(session_id, COUPLE_ANNOTATIONS)
+
+
+def test_one_partners_words_are_refused_on_the_other_partners_map_and_nothing_is_stored(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah, priya = (client.id for client in case.clients)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_couple_transcript(clinic, session_id)
+    before = clinic.client_map(ada, jonah).entries
+    with pytest.raises(InvalidInput, match=r"spoken by Priya \(Priya Reyes\).* not on Jonah Reyes's"):
+        clinic.accept_suggestion(ada, session_id, 2, "safety_meaning", client_id=jonah)
+    assert clinic.client_map(ada, jonah).entries == before
+    hers = clinic.accept_suggestion(ada, session_id, 2, "safety_meaning", client_id=priya)
+    assert (hers.client_id, hers.status) == (priya, EpistemicStatus.CLIENT_SAID)
+    theirs = clinic.accept_suggestion(ada, session_id, 4, "safety_meaning", client_id=jonah)
+    assert theirs.client_id == jonah  # "Both" cannot be told apart: the therapist's choice stands
+
+
+def test_one_partners_moment_cannot_be_linked_to_the_other_partners_pattern(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah, priya = (client.id for client in case.clients)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_couple_transcript(clinic, session_id)
+    his = clinic.add_pattern(ada, jonah, "to be taken seriously", "dismissed", "goes quiet")
+    hers = clinic.add_pattern(ada, priya, "to be heard", "blamed", "braces")
+    with pytest.raises(InvalidInput, match="Priya Reyes's patterns, not on Jonah Reyes's"):
+        clinic.link_enactment(ada, his.id, session_id, 2)
+    assert clinic.pattern_timeline(ada, his.id).enactments == ()
+    assert clinic.link_enactment(ada, hers.id, session_id, 2).pattern_id == hers.id
+    assert clinic.link_enactment(ada, his.id, session_id, 4).pattern_id == his.id
+
+
+def test_goals_the_couple_stated_together_are_among_their_shared_goals(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    together = clinic.add_shared_entry(
+        ada, case.id, domain="goals", text="Weekends back, for the kids.", status="client_said"
+    )
+    clinic.add_shared_entry(
+        ada, case.id, domain="goals", text="They want to move back.", status="therapist_hypothesis"
+    )
+    shared = clinic.shared_map(ada, case.id)
+    assert shared.goals_stated_together == (together,)
 
 
 def test_the_supervision_summary_names_clients_by_code_only(

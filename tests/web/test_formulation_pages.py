@@ -8,6 +8,7 @@ models find. The talk is fictional.
 import re
 from collections.abc import Mapping
 from typing import Protocol
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -439,3 +440,220 @@ def test_the_pages_need_a_login(client: TestClient, couple_case: Case, path: str
     response = client.get(target)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
+
+
+def accept(client: TestClient, csrf: str, client_id: int, session_id: int, turn: int, **fields: str) -> Reply:
+    data = {"csrf_token": csrf, "session_id": str(session_id), "turn_index": str(turn), **fields}
+    return client.post(f"/clients/{client_id}/suggestions/accept", data=data)
+
+
+def test_a_reworded_suggestion_is_saved_as_the_therapists_hypothesis_and_the_page_says_so(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, theo_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    reworded = "Her controlling father is why she resists any structure"
+    response = accept(
+        client, csrf, client_id, session.id, 5, domain="family_history", original=TURNS[5][2], text=reworded
+    )
+    assert response.status_code == 303, response.text
+    assert parse_qs(urlsplit(response.headers["location"]).query)["done"] == ["accepted-hypothesis"]
+    [entry] = demo_practice.client_map(ada, client_id).entries
+    assert (entry.status, entry.provenance.turn_index) == (EpistemicStatus.THERAPIST_HYPOTHESIS, 5)
+    html = client.get(response.headers["location"].split("#")[0]).text
+    status = re.search(r'<div role="status"[^>]*>(.*?)</div>', html, re.S)
+    assert status
+    assert visible_text(status.group(1)).replace("&#39;", "'").strip() == (
+        "Suggestion added to the map. Saved as your hypothesis, since the words are yours; "
+        "the client's turn is kept as its source."
+    )
+    card = re.search(
+        rf'<li class="entry entry--therapist_hypothesis" id="entry-{entry.id}">(.*?)</li>', html, re.S
+    )
+    assert card
+    assert reworded in card.group(1)
+    assert "Nobody usually asks." in card.group(1)
+
+
+def test_a_suggestion_shortened_to_part_of_the_turn_is_saved_as_what_the_client_said(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, theo_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    response = accept(
+        client, csrf, client_id, session.id, 1,
+        domain="family_history", original=TURNS[1][2], text="my father never once said he was proud of me",
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+    assert parse_qs(urlsplit(response.headers["location"]).query)["done"] == ["accepted"]
+    [entry] = demo_practice.client_map(ada, client_id).entries
+    assert entry.status is EpistemicStatus.CLIENT_SAID
+
+
+COUPLE_TURNS = (
+    ("Ada", SpeakerRole.THERAPIST, "What would you each like from today?"),
+    ("Jonah", SpeakerRole.CLIENT, "I want us to stop arguing about money every single weekend."),
+    (
+        "Priya",
+        SpeakerRole.CLIENT,
+        "You'll think I'm the one who started it, but I never feel safe saying so.",
+    ),
+    ("Ada", SpeakerRole.THERAPIST, "I don't think that. What is it like to say it here?"),
+)
+COUPLE_ANNOTATIONS = (
+    Annotation(2, "marker", "none", None, (), "hand_coded.v1"),
+    Annotation(2, "anticipates_judgement", True, None, (), "hand_coded.v1"),
+    Annotation(3, "repair", "validation", None, (), "hand_coded.v1"),
+)
+
+
+def store_couple_transcript(practice: Practice, session_id: int) -> None:
+    conversation = Conversation(
+        "s", tuple(Turn(i, speaker, role, text) for i, (speaker, role, text) in enumerate(COUPLE_TURNS))
+    )
+    with practice.store.transaction() as work:
+        work.transcripts.save(session_id, StoredTranscript(conversation, "s.txt", "txt", True, 1.0))
+        work.transcripts.replace_annotations(session_id, list(COUPLE_ANNOTATIONS))
+
+
+def test_a_partners_words_are_refused_on_the_other_partners_map_and_pattern(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    jonah, priya = couple_case.clients
+    session = first_session(demo_practice, ada, couple_case)
+    store_couple_transcript(demo_practice, session.id)
+    pattern = demo_practice.add_pattern(ada, jonah.id, "To be taken seriously", "Dismissed", "Goes quiet")
+    before = demo_practice.client_map(ada, jonah.id).entries
+    csrf = log_in(client, "ada")
+    response = accept(client, csrf, jonah.id, session.id, 2, domain="safety_meaning")
+    assert response.status_code == 422
+    assert "The suggestion was not added: Turn 2 was spoken by Priya (Priya Reyes)" in visible_text(
+        response.text
+    ).replace("&#39;", "'")
+    assert demo_practice.client_map(ada, jonah.id).entries == before
+    response = client.post(
+        f"/clients/{jonah.id}/enactments/link",
+        data={
+            "csrf_token": csrf,
+            "pattern_id": str(pattern.id),
+            "session_id": str(session.id),
+            "turn_index": "2",
+        },
+    )
+    assert response.status_code == 422
+    assert "The moment was not linked" in response.text
+    assert demo_practice.pattern_timeline(ada, pattern.id).enactments == ()
+    assert accept(client, csrf, priya.id, session.id, 2, domain="safety_meaning").status_code == 303
+
+
+def test_a_goal_stated_together_is_shown_among_the_shared_goals(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    demo_practice.add_shared_entry(
+        ada, couple_case.id, domain="goals", text="Weekends back, for the kids.", status="client_said"
+    )
+    log_in(client, "ada")
+    html = client.get(f"/cases/{couple_case.id}/shared-map").text
+    panel = html.split('id="shared-goals"', 1)[1].split('id="trends"', 1)[0]
+    text = visible_text(panel)
+    assert "Stated together" in text
+    assert "Weekends back, for the kids." in text
+    assert "Neither partner has a stated goal" not in text
+
+
+def test_with_no_goal_stated_at_all_the_shared_goals_panel_says_so(
+    client: TestClient, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    text = visible_text(client.get(f"/cases/{couple_case.id}/shared-map").text)
+    assert "No goal is stated yet, by either partner or by them together" in text
+    assert "Stated together" not in text
+
+
+@pytest.mark.parametrize(
+    ("length", "message"),
+    [
+        (6_000, "The entry is too long: at most 2,000 characters (this one has 6,000)."),
+        (2_001, "The entry is too long: at most 2,000 characters (this one has 2,001)."),
+    ],
+)
+def test_a_too_long_entry_is_refused_with_its_real_limit_and_its_length(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case, length: int, message: str
+) -> None:
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    response = client.post(
+        f"/clients/{client_id}/entries",
+        data={"csrf_token": csrf, "domain": "goals", "text": "x" * length, "status": "client_said"},
+    )
+    assert response.status_code == 422
+    assert message in response.text
+    assert demo_practice.client_map(ada, client_id).entries == ()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("wish", "w" * 600, "The wish is too long: at most 500 characters (this one has 600)."),
+        (
+            "examples",
+            "ok\n" + "e" * 1_200,
+            "Example 2 is too long: at most 1,000 characters (this one has 1,200).",
+        ),
+    ],
+)
+def test_a_too_long_pattern_field_is_refused_with_its_real_limit_and_its_length(
+    client: TestClient,
+    demo_practice: Practice,
+    ada: Clinician,
+    theo_case: Case,
+    field: str,
+    value: str,
+    message: str,
+) -> None:
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    fields = {"wish": "To be accepted", "response_of_other": "Criticism", "response_of_self": "Withdraws"}
+    response = client.post(
+        f"/clients/{client_id}/patterns", data={"csrf_token": csrf, **fields, field: value}
+    )
+    assert response.status_code == 422
+    assert message in response.text
+    assert demo_practice.client_map(ada, client_id).patterns == ()
+
+
+def test_line_breaks_in_an_entry_are_kept_and_shown(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    client_id = only_client_id(theo_case)
+    demo_practice.add_entry(ada, client_id, domain="values", text="line1\nline2", status="client_said")
+    log_in(client, "ada")
+    assert '<p class="entry__text">line1\nline2</p>' in map_page(client, client_id).text
+    css = re.sub(r"/\*.*?\*/", "", client.get("/static/formulation.css").text, flags=re.S)
+    kept = [
+        selectors
+        for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)
+        if "white-space: pre-line" in body
+    ]
+    shown_with_breaks = {s.strip() for selectors in kept for s in selectors.split(",")}
+    assert {".entry__text", ".entry__note", ".ccrt dd"} <= shown_with_breaks
+
+
+def test_a_suggestion_shows_a_rough_chance_out_of_ten_and_its_matched_words_not_a_percentage(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, theo_case)
+    store_analysed_transcript(demo_practice, session.id)
+    log_in(client, "ada")
+    html = map_page(client, only_client_id(theo_case)).text
+    domains = re.findall(r'<p class="map-suggestion__domain">(.*?)</p>', html, re.S)
+    assert domains
+    father = next(visible_text(d) for d in domains if "Family and history" in d)
+    assert re.search(
+        r"\(a rough guess: about [1-9] in 10; matched words: “My father”, “never once”\)", father
+    )
+    assert not any("%" in d or "confidence" in d for d in domains)

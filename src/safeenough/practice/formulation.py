@@ -9,7 +9,11 @@ Speakers and clients: a transcript names speakers, not clients. In an individual
 is the client's. In a couple or family case a speaker is matched to the client who shares a word of
 their display name ("Priya" → Priya Reyes); a speaker matching no one (or several) is left unassigned:
 their moments are offered for every client of the case, and accepting their suggestion needs the
-client named.
+client named. A matched speaker's words go only on that client's map and patterns, whatever client a
+request names: one partner's words never become the other's.
+
+Whose words: a suggestion accepted in the client's own words (the turn, or a part of it) is stored as
+something the client said; reworded, it is the therapist's hypothesis, with the turn kept as its source.
 """
 
 import re
@@ -18,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from safeenough.analysis import keys
+from safeenough.analysis.formulation import matched_cues
 from safeenough.analysis.relational import RelationalSummary, relational_summary_from
 from safeenough.domain.alert_record import AlertRecord
 from safeenough.domain.annotation import AnnotationSet
@@ -41,6 +46,7 @@ from safeenough.domain.formulation import (
 from safeenough.domain.instrument import InstrumentKind
 from safeenough.domain.relational_pattern import (
     ANTICIPATED_JUDGEMENT,
+    PART_MAX,
     Enactment,
     EnactmentCandidate,
     EnactmentStatus,
@@ -70,6 +76,7 @@ from safeenough.stats.curiosity import (
     keyword_domains,
     sessions_since,
     shared_goals,
+    stated_goals,
 )
 from safeenough.storage.formulation import ENACTMENT_CANDIDATE, FORMULATION_SUGGESTION, PatternParts
 from safeenough.storage.store import UnitOfWork
@@ -143,6 +150,13 @@ class SharedMap:
     """Each partner's alliance check-ins, to set side by side."""
     open_alerts: tuple[AlertRecord, ...] = ()
     """The case's open alerts (a split alliance among them), so the map can point to them."""
+    goals_stated_together: tuple[FormulationEntry, ...] = ()
+    """Goals on the shared map that the partners stated (or confirmed) together."""
+
+
+MAX_CHANCE_IN_TEN = 9
+"""A suggestion is never shown as certain: the classifier's numbers are rough (calibrated on synthetic
+statements, or a lexicon score), and a keyword match says nothing of what the client meant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +172,13 @@ class TranscriptSuggestion:
     confidence: float
     client_id: int | None
     """The client the speaker was matched to; None when that could not be told."""
+    matched_words: tuple[str, ...] = ()
+    """The words of the turn that point to the domain (`analysis.formulation.matched_cues`), if any."""
+
+    @property
+    def chance_in_ten(self) -> int:
+        """The confidence as a rough chance out of ten, 1 to `MAX_CHANCE_IN_TEN` (never "certain")."""
+        return min(MAX_CHANCE_IN_TEN, max(1, round(self.confidence * 10)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +228,38 @@ def _speaker_client(case: Case, speaker: str) -> int | None:
     words = set(re.findall(r"\w+", speaker.lower()))
     matches = [c.id for c in case.clients if words & set(re.findall(r"\w+", c.display_name.lower()))]
     return matches[0] if len(matches) == 1 else None
+
+
+def _require_spoken_by(case: Case, turn: Turn, client_id: int, destination: str) -> None:
+    """Refuse a turn whose speaker was matched to another client of the case: one partner's words never
+    go on the other's `destination` ("map", "patterns"). A speaker who cannot be told apart passes."""
+    speaker_id = _speaker_client(case, turn.speaker)
+    if speaker_id is None or speaker_id == client_id:
+        return
+    speaker, other = case.client(speaker_id), case.client(client_id)
+    who = speaker.display_name
+    if turn.speaker.strip().lower() != who.lower():
+        who = f"{turn.speaker} ({speaker.display_name})"
+    raise InvalidInput(
+        f"Turn {turn.index} was spoken by {who}: it can go on {speaker.display_name}'s {destination}, "
+        f"not on {other.display_name}'s."
+    )
+
+
+_QUOTE_MARKS = str.maketrans({"’": "'", "‘": "'", "“": None, "”": None, '"': None, "«": None, "»": None})
+_EDGE_PUNCTUATION = " .,;:!?…'-–—()[]"
+
+
+def _comparable(text: str) -> str:
+    """Lower case, single spaces, no double quotation marks, no punctuation at either end."""
+    return " ".join(text.translate(_QUOTE_MARKS).lower().split()).strip(_EDGE_PUNCTUATION)
+
+
+def _in_own_words(text: str, turn_text: str) -> bool:
+    """Whether `text` is the turn's words, or a run of whole words from it, once case, spacing, quotation
+    marks and punctuation at either end are set aside: a therapist may shorten a turn, not reword it."""
+    words = _comparable(text)
+    return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", _comparable(turn_text)) is not None
 
 
 def _pseudonymise(text: str, clients: Sequence[Client]) -> str:
@@ -305,6 +358,7 @@ class FormulationMixin(CheckInsMixin):
             )
             shared = tuple(entry for entry in work.formulation.for_case(case.id) if entry.is_shared)
             goals = shared_goals(partners[0].entries, partners[1].entries) if len(partners) == 2 else None
+            together = tuple(stated_goals(shared))
             trajectories = PracticeTrajectories(work)
             self._refresh_alerts(work, case, catalogue, trajectories)
             monitoring = self._monitoring(
@@ -315,7 +369,7 @@ class FormulationMixin(CheckInsMixin):
             )
             open_alerts = tuple(record for record in monitoring.alerts if record.is_open)
             work.audit.record(actor.id, AuditAction.READ, "shared_map", case.id)
-            return SharedMap(case, read_only, partners, shared, goals, alliance, open_alerts)
+            return SharedMap(case, read_only, partners, shared, goals, alliance, open_alerts, together)
 
     def _client_map(
         self,
@@ -544,6 +598,7 @@ class FormulationMixin(CheckInsMixin):
                     ),
                     key=lambda item: -item[1],
                 )[:MAX_DOMAINS_PER_TURN]
+                cues = matched_cues(turn.text)
                 for domain, confidence in ranked:
                     if (turn.index, domain) in taken or {
                         (turn.index, domain.value),
@@ -560,6 +615,7 @@ class FormulationMixin(CheckInsMixin):
                             domain=domain,
                             confidence=confidence,
                             client_id=_speaker_client(case, turn.speaker),
+                            matched_words=tuple(cues.get(domain.value, ())),
                         )
                     )
             return tuple(suggestions)
@@ -574,10 +630,13 @@ class FormulationMixin(CheckInsMixin):
         *,
         client_id: int | None = None,
     ) -> FormulationEntry:
-        """Put a client turn on the map as `client_said`, with the quoted turn as its provenance.
+        """Put a client turn on the map, with the quoted turn as its provenance.
 
-        `text` is the therapist's edit (the turn's own words by default); `client_id` is needed where
-        the speaker could not be matched to a client.
+        `text` is the therapist's edit (the turn's own words by default). In the client's own words (the
+        turn or a part of it, see `_in_own_words`) the entry is `client_said`; reworded, the words are
+        the therapist's, so it is a `therapist_hypothesis` to check with the client. `client_id` is
+        needed where the speaker could not be matched to a client, and must be the speaker's client
+        where they could (InvalidInput otherwise).
         """
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
@@ -588,11 +647,15 @@ class FormulationMixin(CheckInsMixin):
                 raise InvalidInput(f"Say which client {turn.speaker} is before adding this to a map.")
             if about not in {client.id for client in case.clients}:
                 raise InvalidInput("That client is not part of this case.")
+            _require_spoken_by(case, turn, about, "map")
             provenance = Provenance.session_turn(session.id, turn.index, _shorten(turn.text, QUOTE_MAX))
             chosen = text if text is not None and text.strip() else _shorten(turn.text, ENTRY_TEXT_MAX)
-            return self._add_entry(
-                work, actor, case, about, domain, chosen, EpistemicStatus.CLIENT_SAID, provenance
+            status = (
+                EpistemicStatus.CLIENT_SAID
+                if _in_own_words(chosen, turn.text)
+                else EpistemicStatus.THERAPIST_HYPOTHESIS
             )
+            return self._add_entry(work, actor, case, about, domain, chosen, status, provenance)
 
     def dismiss_suggestion(
         self,
@@ -682,9 +745,9 @@ class FormulationMixin(CheckInsMixin):
     ) -> PatternParts:
         try:
             return PatternParts(
-                wish=require_text(wish, "wish", max_length=500),
-                response_of_other=require_text(response_of_other, "response of other", max_length=500),
-                response_of_self=require_text(response_of_self, "response of self", max_length=500),
+                wish=require_text(wish, "wish", max_length=PART_MAX),
+                response_of_other=require_text(response_of_other, "response of other", max_length=PART_MAX),
+                response_of_self=require_text(response_of_self, "response of self", max_length=PART_MAX),
                 examples=clean_examples(list(examples)),
             )
         except DomainError as error:
@@ -752,7 +815,11 @@ class FormulationMixin(CheckInsMixin):
     def link_enactment(
         self, actor: Clinician, pattern_id: int, session_id: int, turn_index: int, note: str | None = None
     ) -> Enactment:
-        """Link a moment of a session (a rupture or anticipated judgement) to a pattern as an enactment."""
+        """Link a moment of a session (a rupture or anticipated judgement) to a pattern as an enactment.
+
+        The moment must not be another client's: a speaker matched to another client of the case is
+        refused (InvalidInput); one who cannot be told apart is allowed.
+        """
         with self.store.transaction() as work:
             pattern, case, _ = self._visible_pattern(work, actor, pattern_id)
             self._writable_case(work, actor, case.id)
@@ -768,6 +835,8 @@ class FormulationMixin(CheckInsMixin):
                 raise InvalidInput(
                     f"Turn {turn_index} is not a moment of rupture or anticipated judgement in this session."
                 )
+            turn = stored.conversation.turns[turn_index]
+            _require_spoken_by(case, turn, pattern.client_id, "patterns")
             try:
                 cleaned_note = clean_note(note)
             except DomainError as error:
@@ -776,7 +845,7 @@ class FormulationMixin(CheckInsMixin):
                 pattern_id=pattern.id,
                 session_id=session.id,
                 turn_index=turn_index,
-                quote=_shorten(stored.conversation.turns[turn_index].text, QUOTE_MAX),
+                quote=_shorten(turn.text, QUOTE_MAX),
                 marker=moment.kind,
                 subtype=moment.subtype,
                 repaired=moment.repaired,

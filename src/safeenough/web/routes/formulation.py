@@ -26,13 +26,15 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from safeenough.domain.formulation import (
+    ENTRY_TEXT_MAX,
+    NOTE_MAX,
     EntryChange,
     EpistemicStatus,
     FormulationDomain,
     FormulationEntry,
 )
 from safeenough.domain.instrument import format_number
-from safeenough.domain.relational_pattern import EnactmentCandidate
+from safeenough.domain.relational_pattern import EXAMPLE_MAX, EXAMPLES_MAX, PART_MAX, EnactmentCandidate
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput
 from safeenough.practice import Practice
@@ -49,8 +51,8 @@ router = APIRouter()
 SUGGESTION_SESSIONS: Final = 3
 """Suggestions are shown for this many of the client's latest sessions with a transcript (and for the
 session the page was opened for)."""
-MAX_FIELD: Final = 5_000
-"""Longer form fields are refused before they reach the facade (its own limits are lower)."""
+EXAMPLES_FIELD_MAX: Final = EXAMPLES_MAX * (EXAMPLE_MAX + 1)
+"""The examples box as a whole: the most examples, each as long as it may be, one a line."""
 
 ADD_STATUSES: Final = (EpistemicStatus.CLIENT_SAID, EpistemicStatus.THERAPIST_HYPOTHESIS)
 STATUS_ICONS: Final = {
@@ -77,6 +79,10 @@ DONE_MESSAGES: Final = {
     "added": "Entry added to the map.",
     "updated": "Entry updated; the change is in its history.",
     "accepted": "Suggestion added to the map as something the client said.",
+    "accepted-hypothesis": (
+        "Suggestion added to the map. Saved as your hypothesis, since the words are yours; the client's "
+        "turn is kept as its source."
+    ),
     "dismissed": "Suggestion dismissed; it will not be offered again.",
     "pattern": "Pattern recorded.",
     "pattern-updated": "Pattern updated.",
@@ -111,9 +117,12 @@ def _required_int(form: FormData, name: str) -> int:
     return value
 
 
-def _bounded(value: str, label: str) -> str:
-    if len(value) > MAX_FIELD:
-        raise InvalidInput(f"The {label} is too long: at most {MAX_FIELD:,} characters.")
+def _bounded(value: str, subject: str, limit: int) -> str:
+    """The value, unless it is longer than the facade will store (`limit`, counted as the facade counts:
+    without the spaces around it): then a message naming the limit and the length, before any work."""
+    length = len(value.strip())
+    if length > limit:
+        raise InvalidInput(f"{subject} is too long: at most {limit:,} characters (this one has {length:,}).")
     return value
 
 
@@ -318,7 +327,7 @@ def _add_entry_from_form(
             visitor.clinician,
             target_id,
             domain=entered.domain,
-            text=_bounded(entered.text, "entry"),
+            text=_bounded(entered.text, "The entry", ENTRY_TEXT_MAX),
             status=entered.status,
         )
     except InvalidInput as error:
@@ -349,9 +358,9 @@ def update_entry(
         updated = practice.update_entry(
             visitor.clinician,
             entry_id,
-            text=_bounded(text, "entry") if text.strip() else None,
+            text=_bounded(text, "The entry", ENTRY_TEXT_MAX) if text.strip() else None,
             status=status or None,
-            note=_bounded(note, "note"),
+            note=_bounded(note, "The note", NOTE_MAX),
         )
     except InvalidInput as error:
         return _entry_problem(request, visitor, form, str(error), entry_id)
@@ -393,7 +402,7 @@ def accept_suggestion(
     try:
         session_id = _required_int(form, "session_id")
         turn_index = _required_int(form, "turn_index")
-        text = _bounded(_text(form, "text"), "entry")
+        text = _bounded(_text(form, "text"), "The wording", ENTRY_TEXT_MAX)
         original = _text(form, "original")
         entry = _practice(request).accept_suggestion(
             visitor.clinician,
@@ -405,7 +414,9 @@ def accept_suggestion(
         )
     except InvalidInput as error:
         return _suggestion_problem(request, visitor, client_id, f"The suggestion was not added: {error}")
-    return _redirect(f"/clients/{client_id}/map", "accepted", f"entry-{entry.id}")
+    # The facade keeps reworded suggestions as the therapist's hypothesis: say which it became.
+    done = "accepted" if entry.status is EpistemicStatus.CLIENT_SAID else "accepted-hypothesis"
+    return _redirect(f"/clients/{client_id}/map", done, f"entry-{entry.id}")
 
 
 @router.post("/clients/{client_id:id}/suggestions/dismiss")
@@ -441,8 +452,12 @@ def _pattern_fields(form: FormData) -> PatternForm:
 
 
 def _examples(text: str) -> list[str]:
-    """One example a line."""
-    return [line.strip() for line in _bounded(text, "examples").splitlines() if line.strip()]
+    """One example a line, each within the facade's limit."""
+    lines = [line.strip() for line in _bounded(text, "The list of examples", EXAMPLES_FIELD_MAX).splitlines()]
+    examples = [line for line in lines if line]
+    for number, example in enumerate(examples, start=1):
+        _bounded(example, f"Example {number}", EXAMPLE_MAX)
+    return examples
 
 
 @router.post("/clients/{client_id:id}/patterns")
@@ -458,9 +473,9 @@ def add_pattern(
         pattern = _practice(request).add_pattern(
             visitor.clinician,
             client_id,
-            _bounded(entered.wish, "wish"),
-            _bounded(entered.response_of_other, "response of others"),
-            _bounded(entered.response_of_self, "response of self"),
+            _bounded(entered.wish, "The wish", PART_MAX),
+            _bounded(entered.response_of_other, "The response of others", PART_MAX),
+            _bounded(entered.response_of_self, "The response of self", PART_MAX),
             _examples(entered.examples),
         )
     except InvalidInput as error:
@@ -527,9 +542,9 @@ def update_pattern(
         _practice(request).update_pattern(
             visitor.clinician,
             pattern_id,
-            wish=_bounded(entered.wish, "wish"),
-            response_of_other=_bounded(entered.response_of_other, "response of others"),
-            response_of_self=_bounded(entered.response_of_self, "response of self"),
+            wish=_bounded(entered.wish, "The wish", PART_MAX),
+            response_of_other=_bounded(entered.response_of_other, "The response of others", PART_MAX),
+            response_of_self=_bounded(entered.response_of_self, "The response of self", PART_MAX),
             examples=_examples(entered.examples),
         )
     except InvalidInput as error:
@@ -569,7 +584,7 @@ def link_enactment(
             pattern_id,
             _required_int(form, "session_id"),
             _required_int(form, "turn_index"),
-            _bounded(_text(form, "note"), "note"),
+            _bounded(_text(form, "note"), "The note", NOTE_MAX),
         )
     except InvalidInput as error:
         return _back_from_candidate(request, visitor, client_id, form, f"The moment was not linked: {error}")
@@ -610,7 +625,7 @@ def unlink_enactment(
     check_csrf(visitor, form)
     try:
         enactment = _practice(request).unlink_enactment(
-            visitor.clinician, enactment_id, _bounded(_text(form, "note"), "note")
+            visitor.clinician, enactment_id, _bounded(_text(form, "note"), "The note", NOTE_MAX)
         )
     except InvalidInput as error:
         problem = PageProblem(f"The enactment was not taken off: {error}", anchor="enactments")
