@@ -87,3 +87,32 @@ def sessions(returned: Sequence[bool]) -> list[SessionReturn]:
         )
         for i, r in enumerate(returned)
     ]
+
+
+# In a couple or family case: what may be said with everyone there, and what must not be.
+TOGETHER = "speak only in general terms that point at no one:"
+DISCLOSING = (
+    "your answer",
+    "you wrote",
+    "writing that",
+    "you said",
+    "you marked",
+    "told me",
+    "thank you for",
+)
+
+
+def said_with_everyone_there(text: str) -> str:
+    """The part of a suggestion meant for the joint session ('' when there is none)."""
+    return text.split(TOGETHER, 1)[1] if TOGETHER in text else ""
+
+
+def assert_keeps_the_partners_answers_private(text: str) -> None:
+    """A suggestion about one partner: raised with them alone, and with everyone only in general terms."""
+    assert "in front of their partner or family" in text
+    first_quote = text.index('"')
+    alone = max(text.find("one-to-one"), text.find("Speak with them alone"))
+    assert 0 <= alone < first_quote, "a quote about their answers is meant for them alone"
+    together = said_with_everyone_there(text).lower()
+    assert not any(phrase in together for phrase in DISCLOSING), together
+    assert not together or "each of you" in together

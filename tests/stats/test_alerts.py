@@ -1,12 +1,17 @@
 """Alert rules pinned to worked cases, and their properties checked with hypothesis."""
 
+import dataclasses
 import itertools
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safeenough.domain.alert import AlertKind, AlertSeverity
+from safeenough.domain.alert import Alert, AlertKind, AlertSeverity
+from safeenough.domain.instrument import Instrument
 from safeenough.errors import InvalidInput
 from safeenough.stats.alerts import (
     case_alerts,
@@ -16,7 +21,17 @@ from safeenough.stats.alerts import (
     split_alliance_alert,
 )
 from safeenough.stats.expected_response import PracticeReference
-from tests.stats.helpers import check_in, even_answers, history, phq9, safety, sessions
+from safeenough.stats.suggestions import suggest_next_step
+from tests.stats.helpers import (
+    assert_keeps_the_partners_answers_private,
+    check_in,
+    even_answers,
+    history,
+    phq9,
+    safety,
+    said_with_everyone_there,
+    sessions,
+)
 
 SAFETY = safety()
 PHQ9 = phq9()
@@ -48,7 +63,9 @@ def test_a_low_safe_to_speak_answer_raises_an_item_alert_with_an_invitation_to_t
     (alert,) = client_alerts([entry], SAFETY)
     assert alert.kind is AlertKind.LOW_ITEM
     assert alert.item_id == "safe_to_speak"
-    assert alert.rule == "item safe_to_speak scored 6 ≤ item threshold 7"
+    assert alert.rule == (
+        "“I felt safe enough to say what really mattered to me” scored 6 (at or below item threshold 7)"
+    )
     assert alert.evidence[0].item_id == "safe_to_speak"
     assert alert.evidence[0].value == 6
     assert "what made it harder" in alert.suggested_next_step
@@ -97,7 +114,10 @@ def test_any_answer_above_not_at_all_on_phq_9_item_9_is_a_high_severity_alert() 
     assert alert.kind is AlertKind.LOW_ITEM
     assert alert.item_id == "9"
     assert alert.severity is AlertSeverity.HIGH
-    assert alert.rule == "item 9 scored 1 ≥ item threshold 1"
+    assert alert.rule == (
+        "item 9 “Thoughts that you would be better off dead or of hurting yourself in some way” scored 1 "
+        "(at or above item threshold 1)"
+    )
     assert "risk procedure" in alert.suggested_next_step
 
 
@@ -337,3 +357,151 @@ def test_several_low_items_make_one_alert_led_by_the_lowest() -> None:
     assert len(items) == 1
     assert items[0].item_id == "safe_to_speak"
     assert {evidence.item_id for evidence in items[0].evidence} == {"heard", "safe_to_speak", "approach"}
+
+
+# --- couples and families -----------------------------------------------------------------------------
+
+
+def couple_with_every_kind_of_single_partner_alert() -> tuple[Alert, ...]:
+    """Partner 1 slides and stops returning check-ins; partner 2 scores an item low and writes a comment;
+    on PHQ-9, partner 1 is not on track."""
+    sliding = history(SAFETY, [50, 50, 50, 44], client_id=1)
+    low_item = check_in(
+        SAFETY,
+        {"heard": 10, "safe_to_speak": 5, "goals": 10, "approach": 10, "overall": 10},
+        session=4,
+        client_id=2,
+        free_text="I could not say it with him there.",
+    )
+    alliance = case_alerts(
+        {1: sliding, 2: [*history(SAFETY, [50, 50, 50], client_id=2), low_item]},
+        SAFETY,
+        sessions={1: sessions([True, True, True, True, False, False])},
+        latest_only=False,
+    )
+    symptoms = case_alerts(
+        {1: history(PHQ9, [15, 15, 16, 18]), 2: history(PHQ9, [5, 5, 5, 5], client_id=2)}, PHQ9
+    )
+    return alliance + symptoms
+
+
+def test_in_a_couple_every_alert_about_one_partner_suggests_raising_it_with_them_alone() -> None:
+    alerts = couple_with_every_kind_of_single_partner_alert()
+    single = [alert for alert in alerts if alert.kind is not AlertKind.SPLIT_ALLIANCE]
+    assert {alert.kind for alert in single} == set(AlertKind) - {AlertKind.SPLIT_ALLIANCE}
+    for alert in single:
+        assert len(alert.client_ids) == 1
+        assert_keeps_the_partners_answers_private(alert.suggested_next_step)
+
+
+def test_in_a_couple_the_below_cutoff_and_comment_openers_are_not_for_the_joint_session() -> None:
+    alerts = couple_with_every_kind_of_single_partner_alert()
+    for kind, opener in (
+        (AlertKind.BELOW_CUTOFF, "Your answers told me our last session didn't quite work for you"),
+        (AlertKind.CLIENT_COMMENT, "Thank you for writing that"),
+    ):
+        for alert in (a for a in alerts if a.kind is kind):
+            text = alert.suggested_next_step
+            assert not text.startswith("Before anything else next time")
+            assert opener not in said_with_everyone_there(text)
+
+
+def test_a_case_with_one_partner_who_has_not_answered_yet_is_still_shared_when_the_case_says_so() -> None:
+    (cutoff,) = case_alerts({1: history(SAFETY, [48, 44])}, SAFETY, shared_case=True)
+    assert_keeps_the_partners_answers_private(cutoff.suggested_next_step)
+    (missing,) = missing_checkin_alerts(1, sessions([False, False]), shared_case=True)
+    assert_keeps_the_partners_answers_private(missing.suggested_next_step)
+
+
+def test_a_family_of_three_gets_the_private_suggestions_too() -> None:
+    histories = {client_id: history(SAFETY, [50], client_id=client_id) for client_id in (1, 2)}
+    histories[3] = history(SAFETY, [44], client_id=3)
+    cutoff = next(a for a in case_alerts(histories, SAFETY) if a.kind is AlertKind.BELOW_CUTOFF)
+    assert_keeps_the_partners_answers_private(cutoff.suggested_next_step)
+
+
+def test_an_individual_case_keeps_the_individual_suggestions() -> None:
+    entries = history(SAFETY, [50, 50, 50, 44])
+    alone = case_alerts({1: entries}, SAFETY, sessions={1: sessions([True, False, False])})
+    assert {alert.kind for alert in alone} >= {AlertKind.BELOW_CUTOFF, AlertKind.MISSING_CHECKINS}
+    for alert in alone:
+        assert alert.suggested_next_step == suggest_next_step(alert.kind, SAFETY, alert.item_id)
+        assert "partner" not in alert.suggested_next_step
+    assert client_alerts(entries, SAFETY) == client_alerts(entries, SAFETY, shared_case=False)
+
+
+# --- what the evidence and rules say ------------------------------------------------------------------
+
+
+def test_check_in_evidence_carries_its_sessions_date_when_the_case_knows_it() -> None:
+    held_on = {1: date(2026, 1, 5), 2: date(2026, 1, 12)}
+    (alert,) = case_alerts({1: history(SAFETY, [48, 44])}, SAFETY, session_dates=held_on)
+    (evidence,) = alert.evidence
+    assert evidence.held_on == date(2026, 1, 12)
+    assert evidence.submitted_at is not None  # the day it came back stays, for "returned …"
+    (undated,) = case_alerts({1: history(SAFETY, [48, 44])}, SAFETY)
+    assert undated.evidence[0].held_on is None
+
+
+def test_a_baseline_or_expected_value_gets_no_session_date() -> None:
+    held_on = {n: date(2026, 1, 5) + timedelta(weeks=n - 1) for n in range(1, 7)}
+    alerts = case_alerts({1: history(SAFETY, [49, 48, 50, 47, 46, 44])}, SAFETY, session_dates=held_on)
+    baseline = next(a for a in alerts if a.kind is AlertKind.BELOW_BASELINE)
+    mean = next(e for e in baseline.evidence if e.label.startswith("baseline (mean"))
+    assert mean.held_on is None
+    assert all(e.held_on is not None for e in baseline.evidence if e.check_in_id is not None)
+
+
+def test_a_low_item_rule_names_items_by_their_words_not_their_ids() -> None:
+    entry = check_in(SAFETY, {"heard": 6, "safe_to_speak": 5, "goals": 10, "approach": 10, "overall": 10})
+    (alert,) = [a for a in client_alerts([entry], SAFETY) if a.kind is AlertKind.LOW_ITEM]
+    assert alert.rule == (
+        "“I felt safe enough to say what really mattered to me” scored 5, "
+        "“In this session I felt listened to and understood” scored 6 (at or below item threshold 7)"
+    )
+    assert "safe_to_speak" not in alert.rule
+    assert [e.label for e in alert.evidence] == [
+        "I felt safe enough to say what really mattered to me",
+        "In this session I felt listened to and understood",
+    ]
+
+
+def long_item_instrument(count: int, threshold: Callable[[int], float] = lambda n: 7) -> Instrument:
+    items = tuple(
+        dataclasses.replace(
+            SAFETY.items[0],
+            id=f"long_{n}",
+            text=f"Question {n}: during this session I could say what mattered most to me, at my own pace.",
+            alert_threshold=threshold(n),
+            theme=None,
+        )
+        for n in range(count)
+    )
+    return dataclasses.replace(SAFETY, id="long-items", items=items, cutoff=None, reliable_change=None)
+
+
+def low_items_rule(instrument: Instrument) -> str:
+    entry = check_in(instrument, dict.fromkeys((item.id for item in instrument.items), 3.0))
+    (alert,) = client_alerts([entry], instrument)
+    return alert.rule
+
+
+def test_long_item_words_are_cut_at_a_word_boundary_to_keep_the_rule_within_its_limit() -> None:
+    rule = low_items_rule(long_item_instrument(6))
+    assert len(rule) <= 400
+    assert "long_" not in rule
+    assert "“Question 0: during this session I could say…” scored 3" in rule
+    assert rule.endswith("(at or below item threshold 7)")
+
+
+def test_too_many_low_items_for_their_words_to_fit_are_counted() -> None:
+    rule = low_items_rule(long_item_instrument(30))
+    assert len(rule) <= 400
+    assert rule.startswith("“Question 0")
+    assert re.search(r" and \d+ more items \(at or below item threshold 7\)$", rule)
+
+
+def test_low_items_with_different_thresholds_each_name_their_own() -> None:
+    rule = low_items_rule(long_item_instrument(2, threshold=lambda n: 5 + n))
+    assert rule.count("(at or below item threshold 5)") == 1
+    assert rule.count("(at or below item threshold 6)") == 1

@@ -301,8 +301,16 @@ def test_a_low_answer_shows_on_the_case_page_with_an_alert_and_its_next_step(
     assert "Split alliance: Ana Test and Bo Test" in page.text
     assert "Below cut-off: Bo Test" in page.text
     assert "Suggested next step" in page.text
-    assert "Invite them to talk about what made it harder to speak" in page.text
+    # Bo's answers are private to the therapist, so the next step is to raise them with Bo alone.
+    assert "Invite them to talk about what made it harder to speak" not in page.text
+    assert escape("what made it harder") in page.text
+    assert escape("one-to-one before or after the joint session") in page.text
+    assert escape("in front of their partner or family") in page.text
+    assert escape("“I felt safe enough to say what really mattered to me” scored 0") in page.text
+    assert "safe_to_speak scored" not in page.text
     assert 'href="#checkin-' in page.text
+    # The date beside a check-in is the day it came back, and says so.
+    assert re.search(r">check-in</a> returned \d{1,2} \w{3} \d{4}</li>", page.text)
     assert "Returned" in page.text
     # No inline script runs in the page: the only <script> in main holds JSON data.
     assert not re.search(r'<script(?! type="application/json")', page.text.split("<main", 1)[1])

@@ -518,6 +518,8 @@ class CheckInsMixin(PracticeBase):
                 sessions=closed,
                 reference=reference,
                 new_after=checked_through,
+                shared_case=len(case.clients) > 1,
+                session_dates={session.id: session.held_on for session in sessions},
             )
             work.alerts.add_new(case.id, list(found))
         through = max((check_in.id for check_in in check_ins), default=0)

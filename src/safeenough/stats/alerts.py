@@ -1,7 +1,9 @@
 """Alert rules: pure functions from a client's (or a couple's) scored check-ins to Alerts.
 
 Every alert carries its rule in words and its evidence (check-in ids, scores, dates), so the screen
-can link to the answers that raised it, and a suggested next step (`stats.suggestions`).
+can link to the answers that raised it, and a suggested next step (`stats.suggestions`). In a couple or
+family case (`shared_case`), the next step for an alert about one client keeps their answers from the
+others: each client was told that only their therapist sees them.
 
 Rules, in the instrument's own direction ("worse" is lower for alliance, higher for PHQ-9/GAD-7):
 - below_cutoff: the total is at or beyond the cut-off (every time, or only on crossing into it, as
@@ -28,6 +30,7 @@ alerts with the same `key`, so storage can de-duplicate.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 
 from safeenough.domain.alert import Alert, AlertKind, AlertSeverity, Evidence
@@ -120,6 +123,66 @@ def _comment_alert(entry: ScoredCheckIn, instrument: Instrument) -> Alert | None
     )
 
 
+_RULE_LIMIT = 400
+"""`Alert.rule`'s length limit: a rule names its items in as many of their words as fit."""
+_ITEM_WORDS = range(80, 23, -4)
+"""How many characters of each item's words a rule tries, longest first, until the rule fits."""
+_LABEL_WORDS = 190
+"""An evidence label's item words, at most (labels are limited to 200 characters)."""
+
+
+def _shortened(text: str, limit: int) -> str:
+    """The text without its closing full stop, cut at a word boundary with "…" if longer than `limit`."""
+    words = " ".join(text.split()).removesuffix(".")
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1]
+    if words[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+def _item_words(item: Item, limit: int) -> str:
+    """An item as a therapist reads it: its words, and its number where items are known by number
+    ("PHQ-9 item 9"); an id like `safe_to_speak` is ours, not theirs."""
+    words = f"“{_shortened(item.text, limit)}”"
+    return f"item {item.id} {words}" if item.id.isdigit() else words
+
+
+def _item_label(item: Item) -> str:
+    words = _shortened(item.text, _LABEL_WORDS)
+    return f"item {item.id}: {words}" if item.id.isdigit() else words
+
+
+def _items_rule(flagged: Sequence[tuple[Item, float]], instrument: Instrument) -> str:
+    """'“I felt safe enough to say what really mattered to me” scored 5, “In this session I felt
+    listened to and understood” scored 6 (at or below item threshold 7)', within `_RULE_LIMIT`."""
+    direction = "at or below" if instrument.higher_is_better else "at or above"
+    thresholds = {item.alert_threshold or 0 for item, _ in flagged}
+    one_threshold = len(thresholds) == 1
+    suffix = f" ({direction} item threshold {_n(next(iter(thresholds)))})" if one_threshold else ""
+
+    def part(item: Item, score: float, limit: int) -> str:
+        scored = f"{_item_words(item, limit)} scored {_n(score)}"
+        if one_threshold:
+            return scored
+        return f"{scored} ({direction} item threshold {_n(item.alert_threshold or 0)})"
+
+    for limit in _ITEM_WORDS:
+        parts = [part(item, score, limit) for item, score in flagged]
+        rule = ", ".join(parts) + suffix
+        if len(rule) <= _RULE_LIMIT:
+            return rule
+    # Too many items for even a few words each: name the worst and count the rest.
+    while len(parts) > 1:
+        parts.pop()
+        rest = len(flagged) - len(parts)
+        rule = f"{', '.join(parts)} and {rest} more {'item' if rest == 1 else 'items'}{suffix}"
+        if len(rule) <= _RULE_LIMIT:
+            return rule
+    return rule
+
+
 def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
     """One alert for the items at or beyond their threshold, led by the worst of them.
 
@@ -133,13 +196,12 @@ def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
             continue
         if instrument.item_at_or_beyond_threshold(item, score):
             flagged.append((item, score))
-    symbol = "≤" if instrument.higher_is_better else "≥"
     alerts: list[Alert] = []
     own = [(item, score) for item, score in flagged if item.alert_severity is AlertSeverity.HIGH]
     grouped = [(item, score) for item, score in flagged if item.alert_severity is not AlertSeverity.HIGH]
     for item, score in own:
-        rule = f"item {item.id} scored {_n(score)} {symbol} item threshold {_n(item.alert_threshold or 0)}"
-        evidence = [_evidence(entry, f"item {item.id}: {item.text}", value=score, item_id=item.id)]
+        rule = _items_rule([(item, score)], instrument)
+        evidence = [_evidence(entry, _item_label(item), value=score, item_id=item.id)]
         alerts.append(
             _alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, item.alert_severity, item.id)
         )
@@ -147,12 +209,9 @@ def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
         # Worst first: lowest score for higher-is-better instruments, highest otherwise.
         grouped.sort(key=lambda pair: pair[1] if instrument.higher_is_better else -pair[1])
         worst, _ = grouped[0]
-        parts = ", ".join(f"{item.id} scored {_n(score)}" for item, score in grouped)
-        noun = "item" if len(grouped) == 1 else "items"
-        rule = f"{noun} {parts} {symbol} item threshold {_n(worst.alert_threshold or 0)}"
+        rule = _items_rule(grouped, instrument)
         evidence = [
-            _evidence(entry, f"item {item.id}: {item.text}", value=score, item_id=item.id)
-            for item, score in grouped
+            _evidence(entry, _item_label(item), value=score, item_id=item.id) for item, score in grouped
         ]
         severity = max((item.alert_severity for item, _ in grouped), key=lambda level: level.rank)
         alerts.append(_alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, severity, worst.id))
@@ -268,11 +327,13 @@ def client_alerts(
     reference: PracticeReference | None = None,
     latest_only: bool = True,
     new_after: int | None = None,
+    shared_case: bool = False,
 ) -> tuple[Alert, ...]:
     """Alerts for one client's check-ins on one instrument (any order; sorted by session here).
 
     `reference` holds the practice's earlier clients' trajectories on this instrument for the ETR
-    (leave this client out); without it, the provisional default curve is used.
+    (leave this client out); without it, the provisional default curve is used. `shared_case`: the
+    client is one of a couple or family, so the suggestions keep their answers from the others.
     """
     _check_history(history, instrument)
     entries = chronological(history)
@@ -304,7 +365,16 @@ def client_alerts(
             _comment_alert(entry, instrument),
         ]
         alerts.extend(alert for alert in found if alert is not None)
+    if shared_case:
+        # The rules judge one client's numbers alike in any case; only what to do next differs.
+        alerts = [_kept_private(alert, instrument) for alert in alerts]
     return tuple(alerts)
+
+
+def _kept_private(alert: Alert, instrument: Instrument) -> Alert:
+    """The alert with the suggestion for a couple or family, which raises it with its client alone."""
+    suggestion = suggest_next_step(alert.kind, instrument, alert.item_id, shared_case=True)
+    return replace(alert, suggested_next_step=suggestion)
 
 
 # --- couples ------------------------------------------------------------------------------------------
@@ -402,11 +472,13 @@ def missing_checkin_alerts(
     *,
     instrument_id: str | None = None,
     latest_only: bool = True,
+    shared_case: bool = False,
 ) -> tuple[Alert, ...]:
     """An alert for each run of `MISSING_IN_A_ROW` or more sessions whose check-in did not come back.
 
     The alert is keyed at the second missed session of the run, so a run that grows keeps one key.
-    `latest_only` reports only a run that is still going at the last session.
+    `latest_only` reports only a run that is still going at the last session. `shared_case`: the
+    client is one of a couple or family (see `client_alerts`).
     """
     ordered = sorted(sessions, key=lambda s: (s.session_number, s.held_on, s.session_id))
     runs: list[list[SessionReturn]] = []
@@ -446,7 +518,7 @@ def missing_checkin_alerts(
                     )
                     for s in run
                 ),
-                suggested_next_step=suggest_next_step(AlertKind.MISSING_CHECKINS),
+                suggested_next_step=suggest_next_step(AlertKind.MISSING_CHECKINS, shared_case=shared_case),
                 severity=AlertSeverity.LOW,
             )
         )
@@ -464,6 +536,8 @@ def case_alerts(
     reference: PracticeReference | None = None,
     latest_only: bool = True,
     new_after: int | None = None,
+    shared_case: bool = False,
+    session_dates: Mapping[int, date] | None = None,
 ) -> tuple[Alert, ...]:
     """Every rule for one case on one instrument: each client's alerts, the couple's split alliance
     (two or more clients), and missing check-ins (`sessions`: client id → sessions they attended).
@@ -471,8 +545,14 @@ def case_alerts(
     `new_after` (a check-in id) evaluates every check-in that arrived after it; missing check-ins are
     then judged as `latest_only` does (a run still going).
 
+    `shared_case`: the case has more than one client even if only one of them appears here (the other
+    has returned nothing yet). Alerts about one client of such a case suggest raising it with them
+    alone: their check-in was promised to be seen by the therapist only. `session_dates` (session id →
+    the day it was held) puts each check-in's session date in its evidence, beside its number.
+
     Sorted most urgent first (severity, then kind), then by session.
     """
+    shared = shared_case or len(set(histories) | set(sessions or {})) >= 2
     alerts: list[Alert] = []
     for client_id in sorted(histories):
         alerts.extend(
@@ -482,6 +562,7 @@ def case_alerts(
                 reference=reference,
                 latest_only=latest_only,
                 new_after=new_after,
+                shared_case=shared,
             )
         )
     if len(histories) >= 2:
@@ -491,9 +572,29 @@ def case_alerts(
     only_ongoing = latest_only or new_after is not None
     for client_id, attended in sorted((sessions or {}).items()):
         alerts.extend(
-            missing_checkin_alerts(client_id, attended, instrument_id=instrument.id, latest_only=only_ongoing)
+            missing_checkin_alerts(
+                client_id,
+                attended,
+                instrument_id=instrument.id,
+                latest_only=only_ongoing,
+                shared_case=shared,
+            )
         )
+    if session_dates:
+        alerts = [_with_session_dates(alert, session_dates) for alert in alerts]
     order = list(AlertKind)
     return tuple(
         sorted(alerts, key=lambda a: (-a.severity.rank, order.index(a.kind), a.session_id, a.client_ids))
     )
+
+
+def _with_session_dates(alert: Alert, held_on: Mapping[int, date]) -> Alert:
+    """The alert with each check-in's session date in its evidence: a check-in may come back days after
+    its session, and the screen names sessions by number and date."""
+    evidence = tuple(
+        replace(item, held_on=held_on[item.session_id])
+        if item.held_on is None and item.session_id is not None and item.session_id in held_on
+        else item
+        for item in alert.evidence
+    )
+    return replace(alert, evidence=evidence)
