@@ -61,7 +61,7 @@ def test_a_wrong_current_password_changes_nothing_and_counts_towards_the_lockout
         },
     )
     assert response.status_code == 422
-    assert "changing it is paused" in response.text
+    assert "changing it, and logging in anywhere, are paused for up to 15 minutes" in response.text
     client.cookies.clear()
     page = client.get("/login")
     locked = client.post(
@@ -84,3 +84,21 @@ def test_two_different_new_passwords_are_refused_before_anything_is_checked(clie
     assert response.status_code == 422
     assert "The two new passwords differ" in response.text
     assert client.get("/").status_code == 200  # still logged in, nothing changed
+
+
+def test_no_one_but_an_admin_sets_a_password_without_the_current_one_not_even_their_own(
+    client: TestClient,
+) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        "/admin/users/ada/password", data={"csrf_token": csrf, "password": "taken-over-pw-1"}
+    )
+    assert response.status_code == 403
+    client.cookies.clear()
+    assert log_in(client, "ada")  # the demo password still works
+
+
+def test_a_password_of_only_spaces_is_refused(client: TestClient) -> None:
+    csrf = log_in(client, "ada")
+    assert change(client, csrf, "demo-password-1", " " * 12) == 422
+    assert client.get("/").status_code == 200

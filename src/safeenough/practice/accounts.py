@@ -32,6 +32,8 @@ class AccountsMixin(PracticeBase):
             raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
         if len(password) > MAX_PASSWORD_LENGTH:
             raise InvalidInput(f"Choose a password of at most {MAX_PASSWORD_LENGTH:,} characters.")
+        if not password.strip():
+            raise InvalidInput("Choose a password with more than spaces in it.")
         return self._hasher.hash(password)
 
     def authenticate(self, username: str, password: str, *, client_address: str) -> Clinician:
@@ -151,8 +153,9 @@ class AccountsMixin(PracticeBase):
             return clinician
 
     def set_password(self, actor: Clinician | None, username: str, password: str) -> None:
-        if actor is not None and actor.username != username:
-            self._require_admin(actor)
+        """An admin sets someone's password (None: the command line, run by whoever holds the machine).
+        Changing one's own goes through `change_own_password`, which asks for the current one."""
+        self._require_admin(actor)
         password_hash = self.hash_password(password)
         with self.store.transaction() as work:
             clinician = self._find_account(work, username)
@@ -172,9 +175,11 @@ class AccountsMixin(PracticeBase):
         with self.store.transaction() as work:
             failures, _ = work.logins.recent_failures(actor.username, window)
             if failures >= self.settings.login_attempts_allowed:
+                minutes = max(1, round(window.total_seconds() / 60))
                 raise InvalidInput(
-                    "Too many wrong passwords for this account: changing it is paused. Try again later, "
-                    "or ask your admin to set a new password."
+                    "Too many wrong passwords for this account: changing it, and logging in anywhere, are "
+                    f"paused for up to {minutes} minutes. Try again later, or ask your admin to set a new "
+                    "password."
                 )
             verified = self._verify(work, actor, current)
             work.logins.record_attempt(actor.username, client_address, succeeded=verified)
