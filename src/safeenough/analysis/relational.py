@@ -4,8 +4,8 @@ Markers follow the Rupture Resolution Rating System (3RS; Eubanks, Muran & Safra
 turn whose `marker` is withdrawal (moving away) or confrontation (moving against) is a rupture moment;
 a client turn that `anticipates_judgement` is a moment too, even without a marker. A moment counts as
 repaired when a therapist turn makes a repair (a `repair` other than "none"/"n/a") or checks in
-(`check_in`) before the client has spoken twice more: the window in which the annotation guide, and
-so the `repair` component, looks for a repair. Repaired ruptures go with better outcomes (r = .29, 11
+(`check_in`) with at most two client turns in between (the therapist's reply and the next two
+exchanges): the window in which the annotation guide, and so the `repair` component, looks for a repair. Repaired ruptures go with better outcomes (r = .29, 11
 studies; Eubanks, Muran & Safran 2018), which is why the summary shows both.
 
 The plain-language reading is ours and generated from the data. It describes what happened in the
@@ -22,10 +22,11 @@ from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationVa
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 
 REPAIR_WINDOW_CLIENT_TURNS = 2
-"""A repair or check-in answers a moment when it comes before the client has spoken this many more times
-(the annotation guide's window: the marked turn is the previous client turn or one of the two before)."""
+"""A repair or check-in answers a moment when at most this many client turns came between them (the
+annotation guide's window: the marked turn is the previous client turn or one of the two before it).
+In talk that alternates, that is the therapist's reply and the next two exchanges."""
 
-REPAIR_WINDOW_WORDS = "before the client had spoken twice more"
+REPAIR_WINDOW_WORDS = "within the next two exchanges"
 
 NO_REPAIR = frozenset({"none", "n/a", ""})
 
@@ -396,7 +397,7 @@ def _reading(
         following = sum(c.after_moment is not None for c in check_ins)
         if following:
             who = "it" if len(check_ins) == 1 else (_some(following, len(check_ins)) or "it")
-            sentence += f"; {who} came right after a marked moment"
+            sentence += f"; {who} came {REPAIR_WINDOW_WORDS} after a marked moment"
         sentences.append(sentence + ".")
     elif moments:
         sentences.append("The therapist did not check in during this session.")

@@ -608,8 +608,8 @@ def _preceded(moment: RuptureMoment) -> str | None:
 
 def _moment_outcome(moment: RuptureMoment) -> str:
     if moment.repaired:
-        return f"Repaired in turn {moment.repair_turn}, by {moment.repair_label}."
-    return f"Not repaired {REPAIR_WINDOW_WORDS}."
+        return f"In turn {moment.repair_turn}, by {moment.repair_label}."
+    return f"No repair or check-in {REPAIR_WINDOW_WORDS}."
 
 
 def _string(value: AnnotationValue) -> str | None:
