@@ -199,3 +199,13 @@ def test_only_the_therapist_dismisses_a_suggestion_and_only_one_that_can_exist(
         with pytest.raises(InvalidInput, match="There is no suggestion"):
             demo_practice.dismiss_report_suggestion(ada, session_id, wrong)
     assert demo_practice.session_analysis(ada, session_id).dismissed_suggestions == 0
+
+
+def test_a_session_booked_ahead_takes_no_transcript_until_it_is_held(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    booked = max(demo_practice.case_detail(ada, mara.id).sessions, key=lambda session: session.held_on)
+    with pytest.raises(InvalidInput, match=r"is booked for .*once it has been held\. Nothing was stored\."):
+        demo_practice.import_transcript(ada, booked.id, filename="s.txt", data=TRANSCRIPT, therapist="Dana")
+    assert demo_practice.session_analysis(ada, booked.id).transcript is None

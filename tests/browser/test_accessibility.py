@@ -40,7 +40,7 @@ def check(page: Page, url: str) -> None:
         "/cases/1",  # Mara: check-ins with a dip, resolved alerts, five sessions
         "/cases/2",  # Jonah & Priya: a split alliance, alerts folded by session
         "/sessions/3",  # Mara's session 3: the session report of the demo transcript
-        "/sessions/5",  # a session booked ahead, with the upload form
+        "/sessions/5",  # a session booked ahead: no upload form until it is held
         "/clients/1/map",  # Mara's map: her words, a hypothesis, a relational pattern
         "/cases/2/shared-map",
         "/account",

@@ -5,8 +5,9 @@ turn whose `marker` is withdrawal (moving away) or confrontation (moving against
 a client turn that `anticipates_judgement` is a moment too, even without a marker. A moment counts as
 repaired when a therapist turn makes a repair (a `repair` other than "none"/"n/a") or checks in
 (`check_in`) with at most two client turns in between (the therapist's reply and the next two
-exchanges): the window in which the annotation guide, and so the `repair` component, looks for a repair. Repaired ruptures go with better outcomes (r = .29, 11
-studies; Eubanks, Muran & Safran 2018), which is why the summary shows both.
+exchanges): the window in which the annotation guide, and so the `repair` component, looks for a
+repair. Repaired ruptures go with better outcomes (r = .29, 11 studies; Eubanks, Muran & Safran 2018),
+which is why the summary shows both.
 
 The plain-language reading is ours and generated from the data. It describes what happened in the
 talk; it never diagnoses and never puts the strain on the client.

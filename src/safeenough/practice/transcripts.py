@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from safeenough.analysis.defaults import default_pipeline
@@ -128,6 +129,11 @@ class TranscriptsMixin(PracticeBase):
         confirmed = not roles.needs_confirmation
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
+            if session.is_upcoming(date.today()):
+                raise InvalidInput(
+                    f"Session {session.number} is booked for {day(session.held_on)}; its transcript can be "
+                    "added once it has been held. Nothing was stored."
+                )
             replacing = work.transcripts.exists(session.id)
             if replacing:
                 self._check_replaceable(work, session, replace)
