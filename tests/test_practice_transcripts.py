@@ -195,7 +195,10 @@ def test_only_the_therapist_dismisses_a_suggestion_and_only_one_that_can_exist(
     session_id = mara_session_3(demo_practice, ada)
     with pytest.raises(PermissionDenied):
         demo_practice.dismiss_report_suggestion(sol, session_id, "opening")
-    for wrong in ("turn-x", "turn-²", "turn-1234567", "../opening", ""):
+    no_transcript = demo_practice.case_detail(ada, demo_practice.caseload(ada)[0].case.id).sessions[0].id
+    with pytest.raises(InvalidInput, match="There is no suggestion"):
+        demo_practice.dismiss_report_suggestion(ada, no_transcript, "opening")
+    for wrong in ("turn-x", "turn-²", "turn-1234567", "../opening", "", "turn-5", "turn-011"):
         with pytest.raises(InvalidInput, match="There is no suggestion"):
             demo_practice.dismiss_report_suggestion(ada, session_id, wrong)
     assert demo_practice.session_analysis(ada, session_id).dismissed_suggestions == 0

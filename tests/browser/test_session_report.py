@@ -169,3 +169,11 @@ def test_report_highlights_an_unrepaired_defensive_moment_and_the_therapist_copi
     copied = copy_and_read_back(page, card)
     assert copied == text.inner_text().strip()
     assert "making excuses" in copied
+
+
+def test_a_supervisor_can_copy_a_suggestion_but_not_dismiss_it(page: Page, live_server: str) -> None:
+    log_in(page, live_server, "sol")
+    page.goto(live_server + "/sessions/3")
+    card = page.locator(".sr-suggestion").first
+    expect(card.get_by_role("button", name=re.compile("^Copy"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Dismiss"))).to_have_count(0)

@@ -8,7 +8,8 @@ from pathlib import Path
 from safeenough.analysis.defaults import default_pipeline
 from safeenough.analysis.models import prime
 from safeenough.analysis.pipeline import AnalysisResult, analyse_many
-from safeenough.analysis.suggestions import OPENING
+from safeenough.analysis.relational import relational_summary_from
+from safeenough.analysis.suggestions import OPENING, suggestions_from
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
@@ -243,6 +244,8 @@ class TranscriptsMixin(PracticeBase):
         turn_index = _suggestion_turn(suggestion_id)
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
+            if suggestion_id not in self._report_suggestion_ids(work, session):
+                raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
             work.dismissals.dismiss(
                 kind=REPORT_SUGGESTION,
                 case_id=session.case_id,
@@ -255,6 +258,16 @@ class TranscriptsMixin(PracticeBase):
             work.audit.record(
                 actor.id, AuditAction.UPDATE, "session_report", session.id, "suggestion dismissed"
             )
+
+    @staticmethod
+    def _report_suggestion_ids(work: UnitOfWork, session: Session) -> set[str]:
+        """The ids of the suggestions the session's report offers (none without an analysed transcript)."""
+        stored = work.transcripts.load(session.id)
+        if stored is None or not stored.roles_confirmed:
+            return set()
+        annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
+        summary = relational_summary_from(stored.conversation, annotations)
+        return {suggestion.id for suggestion in suggestions_from(summary)}
 
     def restore_report_suggestions(
         self, actor: Clinician, session_id: int, suggestion_id: str | None = None

@@ -88,7 +88,7 @@
       text.textContent = editor.value;
       editor.parentNode.removeChild(editor);
       text.hidden = false;
-      button.textContent = "Edit";
+      button.querySelector(".sr-button__label").textContent = "Edit";
       button.setAttribute("aria-expanded", "false");
       say(card, "Edited for this page; it is not saved.");
       button.focus();
@@ -102,7 +102,7 @@
     editor.setAttribute("aria-label", "Edit the suggested check-in");
     text.hidden = true;
     text.parentNode.insertBefore(editor, text.nextSibling);
-    button.textContent = "Done";
+    button.querySelector(".sr-button__label").textContent = "Done";
     button.setAttribute("aria-controls", editor.id);
     button.setAttribute("aria-expanded", "true");
     editor.focus();
@@ -131,9 +131,14 @@
     var note = document.createElement("p");
     note.className = "suggestion-dismissed";
     note.setAttribute("role", "status");
-    note.appendChild(document.createTextNode(stored
-      ? "Suggestion dismissed: it stays out of this report and its downloads. "
-      : "Suggestion dismissed for this page: it shows again when you reload. "));
+    // The live region goes into the page empty and its words follow, so screen readers announce them.
+    var words = document.createTextNode("");
+    note.appendChild(words);
+    window.setTimeout(function () {
+      words.textContent = stored
+        ? "Suggestion dismissed: it stays out of this report and its downloads. "
+        : "Suggestion dismissed for this page: it shows again when you reload. ";
+    }, 50);
     var undo = document.createElement("button");
     undo.type = "button";
     undo.className = "button button--quiet sr-button sr-button--quiet";
@@ -180,6 +185,13 @@
       return;
     }
     card.dataset.suggestionsReady = "1";
+    if (card.closest("[data-read-only]")) {
+      // A supervisor reads the report; dismissing is the therapist's decision.
+      var dismissButton = actions.querySelector('button[data-action="dismiss"]');
+      if (dismissButton) {
+        dismissButton.parentNode.removeChild(dismissButton);
+      }
+    }
     actions.hidden = false;
     actions.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-action]");
