@@ -267,7 +267,8 @@ def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
     assert "Log out" not in thanks.text
     assert "<nav" not in thanks.text
     assert "<header" not in main_of(thanks.text)
-    assert "<a " not in main_of(thanks.text)
+    # The one link: for the therapist, to log in again and go back to the case.
+    assert re.findall(r'<a href="([^"]*)"', main_of(thanks.text)) == [f"/login?next=/cases/{couple_case.id}"]
     assert 'class="brand" href' not in thanks.text
     assert priya.display_name not in thanks.text
     assert "45" not in main_of(thanks.text)
@@ -275,6 +276,11 @@ def test_kiosk_mode_opens_the_form_here_and_then_asks_to_hand_the_device_back(
     assert [link.client_id for link in links if link.kiosk] == [priya.id]
     kiosk_link = next(link for link in links if link.kiosk)
     assert kiosk_link.expires_at - kiosk_link.created_at == timedelta(hours=1)
+    trail = [(event.action.value, event.detail) for event in demo_practice.audit_log(None, limit=50)]
+    assert ("logout", "a kiosk check-in was started on this device") in trail
+    assert any(
+        action == "create" and detail.endswith("kiosk on the therapist's device") for action, detail in trail
+    )
 
 
 def test_kiosk_needs_a_login_and_the_csrf_token(

@@ -95,11 +95,12 @@ class AccountsMixin(PracticeBase):
                 raise AuthenticationFailed("This account has been deactivated.")
             return clinician, session
 
-    def end_login(self, token: str) -> None:
+    def end_login(self, token: str, *, why: str = "") -> None:
+        """Log out; `why` says so in the audit trail when it was not the person's own choice."""
         with self.store.transaction() as work:
             clinician_id = work.logins.end(token)
             if clinician_id is not None:
-                work.audit.record(clinician_id, AuditAction.LOGOUT, "clinician", clinician_id)
+                work.audit.record(clinician_id, AuditAction.LOGOUT, "clinician", clinician_id, why)
 
     @property
     def _login_lifetime(self) -> timedelta:

@@ -127,6 +127,8 @@ class SubmittedCheckIn:
     link: CheckInLink
     """The link as it was opened (it is used up now)."""
     check_in_ids: tuple[int, ...]
+    case_id: int
+    """For a kiosk check-in, where the therapist goes back to once they log in again."""
 
 
 class CheckInsMixin(PracticeBase):
@@ -281,7 +283,8 @@ class CheckInsMixin(PracticeBase):
                 kiosk=kiosk,
             )
             # The command line acts in the owner's name; the trail says it was not them in the app.
-            detail = f"session {session.id}" + (", from the command line" if from_command_line else "")
+            detail = f"session {session.id}" + (", kiosk on the therapist's device" if kiosk else "")
+            detail += ", from the command line" if from_command_line else ""
             work.audit.record(actor.id, AuditAction.CREATE, "checkin_link", link.id, detail)
             return IssuedLink(link=link, token=token)
 
@@ -355,7 +358,9 @@ class CheckInsMixin(PracticeBase):
                 work.audit.record(None, AuditAction.CREATE, "checkin", check_in.id, f"link {link.id}")
             # Alerts are evaluated when the therapist next looks (caseload or case page), keeping this
             # path short for clients submitting at the same moment.
-            return SubmittedCheckIn(link=link, check_in_ids=tuple(stored))
+            session = work.sessions.find(link.session_id)
+            assert session is not None
+            return SubmittedCheckIn(link=link, check_in_ids=tuple(stored), case_id=session.case_id)
 
     @staticmethod
     def _answer_problems(

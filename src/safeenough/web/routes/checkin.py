@@ -21,6 +21,7 @@ from safeenough.practice import CheckInInvitation
 from safeenough.web.auth import read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render
+from safeenough.web.routes import parse_record_id
 
 router = APIRouter()
 
@@ -302,7 +303,9 @@ def _read_answers(
 @router.get(THANKS_PATH)
 def thanks(request: Request) -> Response:
     kiosk = request.query_params.get("device") == "shared"
-    return render(request, "checkin_done.html", {"kiosk": kiosk})
+    case_id = parse_record_id(request.query_params.get("case", ""))
+    back = f"/cases/{case_id}" if kiosk and case_id is not None else "/"
+    return render(request, "checkin_done.html", {"kiosk": kiosk, "login_path": f"/login?next={back}"})
 
 
 @router.get("/c/{token}")
@@ -341,5 +344,5 @@ def submit_checkin(request: Request, token: str, form: Annotated[FormData, Depen
         )
     except LinkUnusable as exc:
         return _unusable_page(request, exc.reason, str(exc))
-    target = THANKS_PATH + ("?device=shared" if submitted.link.kiosk else "")
+    target = THANKS_PATH + (f"?device=shared&case={submitted.case_id}" if submitted.link.kiosk else "")
     return RedirectResponse(target, status_code=303)

@@ -693,7 +693,7 @@ def start_kiosk(
             visitor=visitor,
             status_code=422,
         )
-    practice.end_login(visitor.login.token)
+    practice.end_login(visitor.login.token, why="a kiosk check-in was started on this device")
     response = RedirectResponse(issued.path, status_code=303)
     clear_session_cookie(request, response)
     return response
