@@ -7,6 +7,7 @@ models find. The talk is fictional.
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -425,6 +426,21 @@ def test_the_shared_map_marks_a_partners_total_beyond_the_cut_off_and_points_to_
     assert "open alerts on this case" in text
     assert "one a split alliance" in text
     assert f'href="/cases/{couple_case.id}#alerts"' in page
+
+
+def test_the_shared_trend_tells_a_partner_who_was_not_there_from_one_who_did_not_answer(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    jonah = couple_case.clients[0]
+    session = demo_practice.add_session(ada, couple_case.id, held_on=date.today(), attendee_ids=[jonah.id])
+    issued = demo_practice.issue_checkin_link(ada, session.id, jonah.id)
+    instrument = demo_practice.open_checkin(issued.token).instruments[0]
+    demo_practice.submit_checkin(issued.token, {instrument.id: dict.fromkeys(instrument.item_ids, 10.0)}, {})
+    log_in(client, "ada")
+    page = client.get(f"/cases/{couple_case.id}/shared-map").text
+    row = re.search(rf'<tr><th scope="row">{session.number}</th>(.*?)</tr>', page)
+    assert row is not None
+    assert '<td class="number">50</td><td class="number">not there</td>' in row.group(1)
 
 
 def test_an_individual_case_has_no_shared_map(client: TestClient, theo_case: Case) -> None:

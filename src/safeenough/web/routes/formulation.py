@@ -15,7 +15,7 @@ Supervisors read everything without forms (a POST from them is refused by the fa
 clinicians and admins get 404. Each read is audited by the facade.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final
@@ -666,7 +666,9 @@ class TrendTable:
     """The cut-off in words ("≤ 45 (possible alliance concern)"), where the instrument has one."""
 
 
-def _trend_tables(shared: SharedMap) -> tuple[TrendTable, ...]:
+def _trend_tables(shared: SharedMap, sessions: Sequence[Session]) -> tuple[TrendTable, ...]:
+    """`sessions` are the case's, to tell a partner who was not at a session from one who did not answer."""
+    attended = {session.number: set(session.attendee_ids) for session in sessions}
     by_instrument: dict[str, list[ClientTrack]] = {}
     for track in shared.alliance:
         by_instrument.setdefault(track.instrument.id, []).append(track)
@@ -681,7 +683,9 @@ def _trend_tables(shared: SharedMap) -> tuple[TrendTable, ...]:
             for track in tracks:
                 totals = [p.score.total for p in track.history if p.session_number == number]
                 value = totals[-1] if totals else None
-                if value is None:
+                if value is None and track.client.id not in attended.get(number, {track.client.id}):
+                    cells.append(TrendCell("not there"))
+                elif value is None:
                     cells.append(TrendCell("—"))
                 else:
                     cells.append(TrendCell(f"{value:g}", instrument.beyond_cutoff(value)))
@@ -718,7 +722,7 @@ def _shared_page(
         "read_only": shared.read_only,
         "owner": detail.owner,
         "sessions": {session.id: session for session in detail.sessions},
-        "trends": _trend_tables(shared),
+        "trends": _trend_tables(shared, detail.sessions),
         "histories": histories,
         "names": _names(visitor, detail.owner.id, detail.owner.display_name),
         "entry_form": entry_form or EntryForm(),
