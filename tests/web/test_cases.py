@@ -84,9 +84,8 @@ def test_a_session_added_for_an_earlier_date_says_the_later_sessions_were_renumb
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert (
-        "Session 2 added. It comes before sessions entered earlier, so those are now numbered from 3."
-        in (response.text)
+    assert "Session 2 added. It comes before sessions entered earlier, so those are now numbered from 3." in (
+        response.text
     )
 
 
