@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+BEHAVIOUR_COMPONENTS = ("therapist_behaviour", "client_talk", "session_quality")
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_CSV = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-simple.dev.csv"
 
@@ -65,7 +67,10 @@ def rupture_overhead() -> dict[str, Any]:
     if not DEV_CSV.is_file():
         return {"rupture_overhead": f"not measured: {DEV_CSV} is absent"}
     conversations = read_transcript(DEV_CSV)
-    behaviour_only = Pipeline.from_names(["therapist_behaviour.v1", "client_talk.v1", "session_quality.v1"])
+    # The analysis issue's components (behaviour, talk type, quality), at the versions the app runs.
+    behaviour_only = Pipeline.from_names(
+        [name for name in DEFAULT_COMPONENTS if name.split(".")[0] in BEHAVIOUR_COMPONENTS]
+    )
     everything = Pipeline.from_names(DEFAULT_COMPONENTS)
     behaviour_only.run(conversations[0])  # load the model once, outside the timings
     timings = {}

@@ -358,9 +358,9 @@ class CheckInsMixin(PracticeBase):
                 work.audit.record(None, AuditAction.CREATE, "checkin", check_in.id, f"link {link.id}")
             # Alerts are evaluated when the therapist next looks (caseload or case page), keeping this
             # path short for clients submitting at the same moment.
-            session = work.sessions.find(link.session_id)
-            assert session is not None
-            return SubmittedCheckIn(link=link, check_in_ids=tuple(stored), case_id=session.case_id)
+            case_id = work.sessions.case_of(link.session_id)
+            assert case_id is not None
+            return SubmittedCheckIn(link=link, check_in_ids=tuple(stored), case_id=case_id)
 
     @staticmethod
     def _answer_problems(

@@ -1,7 +1,7 @@
 """Alerts with their status. Recomputing alerts never duplicates one or resets what the therapist did."""
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,11 +24,14 @@ def fingerprint(alert: Alert) -> str:
     return f"{kind}|{clients}|{session_id}|{instrument_id or ''}|{item_id or ''}"
 
 
+_EVIDENCE_FIELDS = tuple(field.name for field in fields(Evidence))
+
+
 def _evidence_json(evidence: tuple[Evidence, ...]) -> str:
     def encode(value: object) -> object:
         return value.isoformat() if isinstance(value, date | datetime) else value
 
-    return json.dumps([{key: encode(value) for key, value in asdict(item).items()} for item in evidence])
+    return json.dumps([{name: encode(getattr(item, name)) for name in _EVIDENCE_FIELDS} for item in evidence])
 
 
 def _evidence(text: str) -> tuple[Evidence, ...]:
@@ -43,6 +46,9 @@ def _evidence(text: str) -> tuple[Evidence, ...]:
     return tuple(result)
 
 
+_INSERT = insert(alerts)
+
+
 class AlertRepository:
     def __init__(self, connection: Connection, cipher: FieldCipher) -> None:
         self.connection = connection
@@ -53,38 +59,41 @@ class AlertRepository:
         known = set(
             self.connection.execute(select(alerts.c.fingerprint).where(alerts.c.case_id == case_id)).scalars()
         )
-        new_ids = []
+        rows = []
+        now = datetime.now(UTC)
         for alert in found:
             print_ = fingerprint(alert)
             if print_ in known:
                 continue
             known.add(print_)
-            new_ids.append(
-                self.connection.execute(
-                    insert(alerts)
-                    .values(
-                        case_id=case_id,
-                        client_ids=",".join(str(client_id) for client_id in alert.client_ids),
-                        session_id=alert.session_id,
-                        instrument_id=alert.instrument_id,
-                        item_id=alert.item_id,
-                        kind=alert.kind.value,
-                        severity=alert.severity.value,
-                        fingerprint=print_,
-                        rule_sealed=self.cipher.seal(alert.rule, field="alerts.rule"),
-                        evidence_sealed=self.cipher.seal(
-                            _evidence_json(alert.evidence), field="alerts.evidence"
-                        ),
-                        suggestion_sealed=self.cipher.seal(
-                            alert.suggested_next_step, field="alerts.suggestion"
-                        ),
-                        status=AlertStatus.OPEN.value,
-                        created_at=datetime.now(UTC),
-                    )
-                    .returning(alerts.c.id)
-                ).scalar_one()
+            rows.append(
+                {
+                    "case_id": case_id,
+                    "client_ids": ",".join(str(client_id) for client_id in alert.client_ids),
+                    "session_id": alert.session_id,
+                    "instrument_id": alert.instrument_id,
+                    "item_id": alert.item_id,
+                    "kind": alert.kind.value,
+                    "severity": alert.severity.value,
+                    "fingerprint": print_,
+                    "rule_sealed": self.cipher.seal(alert.rule, field="alerts.rule"),
+                    "evidence_sealed": self.cipher.seal(
+                        _evidence_json(alert.evidence), field="alerts.evidence"
+                    ),
+                    "suggestion_sealed": self.cipher.seal(
+                        alert.suggested_next_step, field="alerts.suggestion"
+                    ),
+                    "status": AlertStatus.OPEN.value,
+                    "created_at": now,
+                }
             )
-        return new_ids
+        if not rows:
+            return []
+        # One statement for them all: a first look at an imported history can raise thousands at once.
+        inserted = self.connection.execute(
+            _INSERT.returning(alerts.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        return list(inserted)
 
     def for_cases(self, case_ids: list[int]) -> list[AlertRecord]:
         if not case_ids:

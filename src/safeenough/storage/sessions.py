@@ -51,12 +51,17 @@ class SessionRepository:
         return self.for_cases([case_id], only_session=session_id)[case_id][0]
 
     def find(self, session_id: int) -> Session | None:
-        case_id = self.connection.execute(
-            select(sessions.c.case_id).where(sessions.c.id == session_id)
-        ).scalar_one_or_none()
+        case_id = self.case_of(session_id)
         if case_id is None:
             return None
         return self.for_cases([case_id], only_session=session_id)[case_id][0]
+
+    def case_of(self, session_id: int) -> int | None:
+        """The session's case, without reading (or opening) anything else of it."""
+        found = self.connection.execute(
+            select(sessions.c.case_id).where(sessions.c.id == session_id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def renumber(self, case_id: int) -> None:
         """Number the case's sessions 1, 2, … by date, then by the order they were entered."""
