@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from safeenough.domain.instrument import Instrument
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput
 from safeenough.instruments import GAD_7, PHQ_9, SAFETY_CHECKIN, builtin_instruments
+from safeenough.instruments.loader import parse_instrument
 from safeenough.interop.csv_export import COLUMNS, ScoreRow, case_scores_csv, score_rows, scores_csv
 from safeenough.stats.scoring import score_checkin
 
@@ -176,3 +178,27 @@ def test_a_checkin_for_a_session_outside_the_case_is_refused() -> None:
     check_in = scored(PHQ, dict.fromkeys(PHQ.item_ids, 0.0), check_in_id=106, session=elsewhere)
     with pytest.raises(InvalidInput, match="outside case 7"):
         score_rows(CASE, (*SESSIONS, elsewhere), [(ALEX, PHQ, [check_in])])
+
+
+def test_an_instrument_with_subscales_gets_a_row_per_subscale_between_its_items_and_its_total() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "instrument-format.md"
+    text = doc.read_text(encoding="utf-8")
+    start = text.index("```json") + len("```json")
+    alliance = parse_instrument(text[start : text.index("```", start)], source_name="example.json")
+    # Items 1–3 answered 4; item 4 is reverse scored (1–5), so its answer 2 scores 4 as well.
+    answers: dict[str, float | None] = {"1": 4, "2": 4, "3": 5, "4": 2}
+    scored_check_in = scored(alliance, answers, check_in_id=201)
+    rows = read(case_scores_csv(CASE, SESSIONS, [(ALEX, alliance, [scored_check_in])]))
+    assert [row["item_id"] for row in rows] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "subscale:goal",
+        "subscale:task",
+        "subscale:bond",
+        "total",
+    ]
+    by_id = {row["item_id"]: row["value"] for row in rows}
+    assert (by_id["subscale:goal"], by_id["subscale:task"], by_id["subscale:bond"]) == ("4", "4", "5")
+    assert by_id["total"] == "4.25"

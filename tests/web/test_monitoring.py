@@ -4,6 +4,7 @@ charts and tables, the alert list with acknowledge / resolve, the caseload badge
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -417,3 +418,21 @@ def test_caseload_shows_open_alerts_and_puts_those_cases_first(
     summaries = [s for s in demo_practice.caseload(ada) if not s.read_only]
     assert titles == [escape(s.case.title) for s in summaries]
     assert summaries[0].open_alerts >= summaries[-1].open_alerts
+
+
+def test_an_instrument_with_subscales_shows_each_subscale_beside_the_latest_total(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case, tmp_path: Path
+) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "instrument-format.md").read_text(encoding="utf-8")
+    start = doc.index("```json") + len("```json")
+    (tmp_path / "alliance.json").write_text(doc[start : doc.index("```", start)], encoding="utf-8")
+    alliance = demo_practice.install_instrument(tmp_path / "alliance.json")
+    session = latest_session(demo_practice, ada, theo_case)
+    link = demo_practice.issue_checkin_link(
+        ada, session.id, theo_case.clients[0].id, instrument_ids=(alliance.id,)
+    )
+    demo_practice.submit_checkin(link.token, {alliance.id: {"1": 4, "2": 4, "3": 5, "4": 2}}, {})
+    log_in(client, "ada")
+    page = client.get(f"/cases/{theo_case.id}").text
+    assert 'Goal <strong>4</strong> <span class="muted">of 5</span>' in page
+    assert 'Bond <strong>5</strong> <span class="muted">of 5</span>' in page

@@ -351,6 +351,15 @@ class Instrument:
             return low / len(self.items), high / len(self.items)
         return low, high
 
+    def subscale_range(self, subscale: Subscale) -> tuple[float, float]:
+        """The lowest and highest possible score of one subscale, scored like the total."""
+        members = [self.item(item_id) for item_id in subscale.item_ids]
+        low = sum(item.minimum for item in members)
+        high = sum(item.maximum for item in members)
+        if self.scoring.method is ScoringMethod.MEAN:
+            return low / len(members), high / len(members)
+        return low, high
+
     @property
     def best_total(self) -> float:
         low, high = self.total_range

@@ -1,11 +1,12 @@
 """Tidy CSV of scores for researchers: one row per check-in item, and one per check-in total.
 
 Columns (`COLUMNS`): case_id, client_code, session_number, session_date, instrument_id,
-instrument_version, submitted_at, item_id ("total" for the total row), value, scorable, band.
+instrument_version, submitted_at, item_id ("total" for the total row; "subscale:<id>" for a subscale of an
+instrument that has them, e.g. the goal, task and bond scales of the WAI-SR), value, scorable, band.
 
-- `value` is the item score (after reverse scoring, so that the items add up to the total) or the
-  total; empty for an unanswered item or an unscorable total. Whole numbers are written without a
-  decimal point, others with up to four decimals.
+- `value` is the item score (after reverse scoring, so that the items add up to the total), the
+  subscale score or the total; empty for an unanswered item or an unscorable subscale or total. Whole
+  numbers are written without a decimal point, others with up to four decimals.
 - `scorable` says whether the check-in as a whole could be scored ("true"/"false"), on every row of
   the check-in, so a researcher can filter on it.
 - `band` is the severity band of the total (total rows only).
@@ -43,6 +44,8 @@ COLUMNS = (
 )
 
 TOTAL = "total"
+SUBSCALE_PREFIX = "subscale:"
+"""Item ids cannot hold a colon, so a subscale row never reads as an item's."""
 """The item_id of a total row."""
 
 Track = tuple[Client, Instrument, Sequence[ScoredCheckIn]]
@@ -133,6 +136,10 @@ def _check_in_rows(
 
     return [
         *(row(item.id, score.item_scores.get(item.id)) for item in instrument.items),
+        *(
+            row(SUBSCALE_PREFIX + subscale.id, score.subscale_scores.get(subscale.id))
+            for subscale in instrument.scoring.subscales
+        ),
         row(TOTAL, score.total, score.band),
     ]
 

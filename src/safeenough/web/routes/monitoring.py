@@ -94,6 +94,9 @@ class ClientDetail:
     flagged_total: bool
     items: tuple[ItemDetail, ...]
     comments: tuple[tuple[int, str], ...]
+    subscales: tuple[tuple[str, str, str], ...] = ()
+    """(title, score or "not scorable", highest possible) of each subscale, for instruments that have
+    them (the goal, task and bond of an alliance inventory say more than its total)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +418,15 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
         flagged_total=total is not None and instrument.beyond_cutoff(total),
         items=tuple(items),
         comments=comments,
+        subscales=tuple(
+            (
+                subscale.title,
+                "not scorable" if value is None else format_number(value),
+                format_number(instrument.subscale_range(subscale)[1]),
+            )
+            for subscale in instrument.scoring.subscales
+            for value in (latest.score.subscale_scores.get(subscale.id),)
+        ),
     )
 
 
