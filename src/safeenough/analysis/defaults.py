@@ -13,7 +13,7 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "anticipated_judgement.v2",
     "therapist_stance.v1",
     "check_in.v2",
-    "repair.v5",
+    "repair.v6",
 )
 
 

@@ -33,3 +33,17 @@ def test_going_on_with_the_plan_after_a_deferential_yes_is_not_a_repair() -> Non
 
 def test_stopping_to_ask_how_the_suggestion_landed_is_still_a_repair() -> None:
     assert repair_at(STOPS_TO_ASK) == "metacommunication"
+
+
+def test_a_turn_that_states_an_assumption_as_fact_is_no_repair() -> None:
+    text = (
+        b"Dana: I think you need to stop drinking so much.\n"
+        b"Sam: I'm not an alcoholic, so don't make me out to be some kind of drunk.\n"
+        b"Dana: You're clearly someone who can't handle criticism, people like you always take things "
+        b"personally.\n"
+    )
+    (conversation,) = read_transcript(text, "assuming.txt", therapist="Dana")
+    annotations = default_pipeline().run(conversation).annotations
+    assert annotations.by_turn(keys.MARKER)[1] != "none"
+    assert annotations.by_turn(keys.STANCE)[2] == "assuming"
+    assert annotations.by_turn(keys.REPAIR)[2] == "none"

@@ -7,6 +7,9 @@ from safeenough.analysis.components._shared import evidence_span, prediction
 from safeenough.domain.annotation import Annotation, AnnotationSet
 from safeenough.domain.conversation import Conversation, SpeakerRole
 
+NOT_REPAIRING = frozenset({"pressing", "assuming"})
+"""Stances in which a turn repairs nothing, whatever its words (the guide's "continues, argues")."""
+
 JUDGEMENT_CUES = ("think i'm", "think i am", "judge", "going to tell me", "sorry", "i know it sounds", "lazy")
 MARKER_CUES = ("no", "don't", "not", "why", "whatever", "fine", "nothing", "pointless", "but")
 
@@ -87,7 +90,7 @@ def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Ann
 
 
 @component(
-    name="repair", version=5, requires=(keys.BEHAVIOUR, keys.MARKER, keys.STANCE), produces=(keys.REPAIR,)
+    name="repair", version=6, requires=(keys.BEHAVIOUR, keys.MARKER, keys.STANCE), produces=(keys.REPAIR,)
 )
 def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """For therapist turns after a marked client turn: the repair strategy, or none.
@@ -102,6 +105,8 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
     tonight", right after a deferential "Okay, if you think it's best", a validation, which told the
     therapist the moment was repaired when it was passed over. In the development data 2 of the 25
     such turns after a marker are validations.
+    v6: a turn that states an assumption as fact is no repair either, like a pressing one: the report
+    had called "You're clearly someone who can't handle criticism…" a validation.
     """
     spec = repair.spec
     markers = annotations.by_turn(keys.MARKER)
@@ -122,7 +127,7 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
             continue
         predicted = predictions[turn.index]
         value = predicted.repair if predicted.repair not in (None, "n/a") else "none"
-        if stances.get(turn.index) == "pressing" or _carries_on_with_the_task(
+        if stances.get(turn.index) in NOT_REPAIRING or _carries_on_with_the_task(
             value, behaviours.get(turn.index), stances.get(turn.index)
         ):
             value = "none"
