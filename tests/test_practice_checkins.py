@@ -392,7 +392,7 @@ def test_a_refused_install_changes_nothing_and_says_why(practice: Practice, tmp_
         practice.install_instrument(broken, replace=True)
     with pytest.raises(InvalidInput, match=r"phq\.json: id: 'phq-9' is a built-in instrument"):
         practice.install_instrument(srs_file(tmp_path, "phq.json", id="phq-9"), replace=True)
-    with pytest.raises(InvalidInput, match="'srs' is already installed; use replace to overwrite it"):
+    with pytest.raises(InvalidInput, match="'srs' is already installed; use --replace to overwrite it"):
         practice.install_instrument(srs_file(tmp_path, "srs-3.1.json", version="3.1"))
     with practice.store.reading_instruments() as stored:
         assert stored.all() == before

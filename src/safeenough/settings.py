@@ -27,14 +27,19 @@ class Settings(BaseSettings):
         description="Key file for encrypting clinical text at rest; unset means data_dir/secret.key.",
     )
     session_max_age_seconds: int = Field(
-        default=8 * 60 * 60, description="How long a login lasts without activity."
+        default=8 * 60 * 60, ge=60, description="How long a login lasts without activity."
     )
     login_attempts_allowed: int = Field(
-        default=5, description="Failed logins allowed per username within the lockout window."
+        default=5, ge=1, description="Failed logins allowed per username within the lockout window."
     )
-    login_lockout_seconds: int = Field(default=15 * 60, description="The lockout window for failed logins.")
+    login_lockout_seconds: int = Field(
+        default=15 * 60, ge=1, description="The lockout window for failed logins."
+    )
     checkin_link_days: int = Field(
-        default=4, description="How long a client's check-in link stays valid, in days."
+        default=4,
+        ge=1,
+        description="How long a client's check-in link stays valid, in days (the server and the command "
+        "line must agree: the server refuses a link older than its own setting).",
     )
     checkin_instruments: str = Field(
         default="safeenough-safety",

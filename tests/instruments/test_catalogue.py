@@ -86,7 +86,7 @@ def test_an_instrument_cannot_replace_a_built_in_one_or_another_silently(tmp_pat
         check_installable(phq, source_name="phq.json", installed_ids=set(), replace=True)
     srs, _ = read_instrument_file(write(tmp_path / "srs.json", SRS))
     check_installable(srs, source_name="srs.json", installed_ids={"ors"})
-    with pytest.raises(InvalidInput, match="an instrument 'srs' is already installed; use replace"):
+    with pytest.raises(InvalidInput, match="an instrument 'srs' is already installed; use --replace"):
         check_installable(srs, source_name="srs.json", installed_ids={"srs"})
     check_installable(srs, source_name="srs.json", installed_ids={"srs"}, replace=True)
 

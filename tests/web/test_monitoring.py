@@ -436,3 +436,5 @@ def test_an_instrument_with_subscales_shows_each_subscale_beside_the_latest_tota
     page = client.get(f"/cases/{theo_case.id}").text
     assert 'Goal <strong>4</strong> <span class="muted">of 5</span>' in page
     assert 'Bond <strong>5</strong> <span class="muted">of 5</span>' in page
+    # Item 4 is reverse scored: the client's answer is shown first, then what it scores.
+    assert "2, scored 4 (reversed)" in page

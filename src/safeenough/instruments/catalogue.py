@@ -136,5 +136,5 @@ def check_installable(
     if instrument.id in installed_ids and not replace:
         raise InvalidInput(
             f"{source_name}: id: an instrument {instrument.id!r} is already installed; "
-            "use replace to overwrite it"
+            "use --replace to overwrite it"
         )

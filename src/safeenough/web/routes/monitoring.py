@@ -393,10 +393,15 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
     items = []
     for item in instrument.items:
         score = latest.score.item_scores.get(item.id)
+        answered = latest.check_in.answers.get(item.id)
+        shown = "not answered" if score is None else format_number(score)
+        if score is not None and answered is not None and item.reverse_scored:
+            # The client's own answer first: a reverse-scored 4 of 1–5 reads as 2 otherwise.
+            shown = f"{format_number(answered)}, scored {format_number(score)} (reversed)"
         items.append(
             ItemDetail(
                 text=item.text,
-                score="not answered" if score is None else format_number(score),
+                score=shown,
                 scale=item.scale_label,
                 threshold=None if item.alert_threshold is None else format_number(item.alert_threshold),
                 flagged=score is not None and instrument.item_at_or_beyond_threshold(item, score),
