@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.datastructures import FormData, UploadFile
@@ -294,35 +294,23 @@ def confirm_roles(
     )
 
 
-@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/dismiss")
-def dismiss_suggestion(
+@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/{action}")
+def change_suggestion(
     request: Request,
     session_id: int,
     suggestion_id: str,
+    action: Literal["dismiss", "restore"],
     visitor: Annotated[Visitor, Depends(current_visitor)],
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
-    """From the report's Dismiss button (static/suggestions.js): the suggestion stays dismissed."""
+    """From the report's Dismiss button and its Undo (static/suggestions.js): answered without a page."""
     check_csrf(visitor, form)
+    practice = web_context(request).practice
+    change = (
+        practice.dismiss_report_suggestion if action == "dismiss" else practice.restore_report_suggestions
+    )
     try:
-        web_context(request).practice.dismiss_report_suggestion(visitor.clinician, session_id, suggestion_id)
-    except InvalidInput as exc:
-        return PlainTextResponse(str(exc), status_code=422)
-    return Response(status_code=204)
-
-
-@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/restore")
-def restore_suggestion(
-    request: Request,
-    session_id: int,
-    suggestion_id: str,
-    visitor: Annotated[Visitor, Depends(current_visitor)],
-    form: Annotated[FormData, Depends(read_form)],
-) -> Response:
-    """The Undo after a dismissal."""
-    check_csrf(visitor, form)
-    try:
-        web_context(request).practice.restore_report_suggestions(visitor.clinician, session_id, suggestion_id)
+        change(visitor.clinician, session_id, suggestion_id)
     except InvalidInput as exc:
         return PlainTextResponse(str(exc), status_code=422)
     return Response(status_code=204)
