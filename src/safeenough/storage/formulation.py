@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, delete, insert, select, update
 
 from safeenough.domain.formulation import (
     EntryChange,
@@ -456,19 +456,15 @@ class DismissalRepository:
         )
 
     def for_case(self, case_id: int, kind: str) -> list[Dismissal]:
-        rows = self.connection.execute(
-            select(dismissed_suggestions)
-            .where(dismissed_suggestions.c.case_id == case_id, dismissed_suggestions.c.kind == kind)
-            .order_by(dismissed_suggestions.c.id)
-        )
-        return [
-            Dismissal(row.kind, row.client_id, row.session_id, row.turn_index, row.domain) for row in rows
-        ]
+        return self._dismissals(dismissed_suggestions.c.case_id == case_id, kind)
 
     def for_session(self, session_id: int, kind: str) -> list[Dismissal]:
+        return self._dismissals(dismissed_suggestions.c.session_id == session_id, kind)
+
+    def _dismissals(self, where: ColumnElement[bool], kind: str) -> list[Dismissal]:
         rows = self.connection.execute(
             select(dismissed_suggestions)
-            .where(dismissed_suggestions.c.session_id == session_id, dismissed_suggestions.c.kind == kind)
+            .where(where, dismissed_suggestions.c.kind == kind)
             .order_by(dismissed_suggestions.c.id)
         )
         return [
