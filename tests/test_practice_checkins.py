@@ -593,3 +593,53 @@ def test_exports_name_the_version_each_check_in_was_answered_on_after_a_replacem
         if entry["resource"]["resourceType"] == "QuestionnaireResponse"
     ]
     assert any(reference.endswith("/srs|3.0") for reference in responses)
+
+
+def test_a_case_can_choose_what_its_check_ins_ask_and_new_links_ask_that(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    sent_before = first_session_link(demo_practice, ada, case)
+    chosen = demo_practice.choose_checkin_instruments(ada, case.id, ("phq-9", "safeenough-safety"))
+    assert chosen == ("safeenough-safety", "phq-9")  # the catalogue's order: the form's order
+    assert demo_practice.case_detail(ada, case.id).case.checkin_instrument_ids == chosen
+    issued = first_session_link(demo_practice, ada, case, client_index=1)
+    assert [i.id for i in demo_practice.open_checkin(issued.token).instruments] == list(chosen)
+    # A link already sent keeps its questions.
+    assert [i.id for i in demo_practice.open_checkin(sent_before.token).instruments] == ["safeenough-safety"]
+    with demo_practice.store.transaction() as work:
+        recorded = [(e.action, e.target_kind, e.target_id, e.detail) for e in work.audit.recent(20)]
+    questionnaires = "check-in questionnaires: safeenough-safety, phq-9"
+    assert (AuditAction.UPDATE, "case", case.id, questionnaires) in recorded
+
+
+def test_choosing_no_questionnaire_or_an_unknown_one_is_refused_and_keeps_the_choice(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    with pytest.raises(InvalidInput, match="at least one questionnaire"):
+        demo_practice.choose_checkin_instruments(ada, case.id, ())
+    with pytest.raises(InvalidInput, match="no questionnaire 'srs'"):
+        demo_practice.choose_checkin_instruments(ada, case.id, ("safeenough-safety", "srs"))
+    assert demo_practice.case_detail(ada, case.id).case.checkin_instrument_ids == ()
+    assert demo_practice.checkin_instruments_of(case) == ("safeenough-safety",)
+
+
+def test_only_the_cases_own_therapist_chooses_its_questionnaires(
+    demo_practice: Practice, ada: Clinician, ben: Clinician, sol: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    with pytest.raises(PermissionDenied):
+        demo_practice.choose_checkin_instruments(sol, case.id, ("phq-9",))
+    with pytest.raises(NotFound):
+        demo_practice.choose_checkin_instruments(ben, case.id, ("phq-9",))
+    assert demo_practice.case_detail(ada, case.id).case.checkin_instrument_ids == ()
+
+
+def test_the_caseload_trend_follows_the_alliance_measure_the_case_asks(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    assert next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).alliance
+    demo_practice.choose_checkin_instruments(ada, case.id, ("phq-9",))
+    assert next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).alliance == ()

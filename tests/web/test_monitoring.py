@@ -438,3 +438,55 @@ def test_an_instrument_with_subscales_shows_each_subscale_beside_the_latest_tota
     assert 'Bond <strong>5</strong> <span class="muted">of 5</span>' in page
     # Item 4 is reverse scored: the client's answer is shown first, then what it scores.
     assert "2, scored 4 (reversed)" in page
+
+
+def test_the_case_page_says_what_check_ins_ask_and_the_therapist_changes_it_with_htmx(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    page = client.get(f"/cases/{couple_case.id}").text
+    assert "Each client's check-in link for this case asks" in page
+    assert "the practice's default" in page
+    response = client.post(
+        f"/cases/{couple_case.id}/checkin-questionnaires",
+        data={"csrf_token": csrf, "instrument": ["safeenough-safety", "phq-9"]},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section class="panel" aria-labelledby="questionnaires-title"')
+    assert "Saved: new links and kiosk check-ins ask these." in response.text
+    assert "the practice's default" not in response.text
+    session = latest_session(demo_practice, ada, couple_case)
+    issued = demo_practice.issue_checkin_link(ada, session.id, couple_case.clients[0].id)
+    assert [i.id for i in demo_practice.open_checkin(issued.token).instruments] == [
+        "safeenough-safety",
+        "phq-9",
+    ]
+
+
+def test_without_javascript_a_choice_redirects_and_an_empty_one_shows_why(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    saved = client.post(
+        f"/cases/{couple_case.id}/checkin-questionnaires", data={"csrf_token": csrf, "instrument": "phq-9"}
+    )
+    assert saved.status_code == 303
+    assert client.get(saved.headers["location"]).text.count("Saved: new links") == 1
+    refused = client.post(f"/cases/{couple_case.id}/checkin-questionnaires", data={"csrf_token": csrf})
+    assert refused.status_code == 422
+    assert "Choose at least one questionnaire" in refused.text
+    assert refused.text.startswith("<!doctype html>")
+    assert demo_practice.case_detail(ada, couple_case.id).case.checkin_instrument_ids == ("phq-9",)
+
+
+def test_a_supervisor_sees_what_check_ins_ask_but_cannot_change_it(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "sol")
+    page = client.get(f"/cases/{couple_case.id}").text
+    assert "check-in link for this case asks" in page
+    assert "Change what this case" not in page
+    data = {"csrf_token": csrf, "instrument": "phq-9"}
+    assert client.post(f"/cases/{couple_case.id}/checkin-questionnaires", data=data).status_code == 403
+    assert demo_practice.case_detail(ada, couple_case.id).case.checkin_instrument_ids == ()

@@ -45,6 +45,8 @@ class Case:
     opened_on: date
     clients: tuple[Client, ...]
     closed_on: date | None = None
+    # The questionnaires its check-in links ask, chosen by the therapist; empty = the practice's default.
+    checkin_instrument_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require_text(self.title, "case title", max_length=120)
@@ -53,6 +55,8 @@ class Case:
             raise DomainError("every client of a case must belong to that case")
         if self.closed_on is not None and self.closed_on < self.opened_on:
             raise DomainError("a case cannot close before it opened")
+        if len(set(self.checkin_instrument_ids)) != len(self.checkin_instrument_ids):
+            raise DomainError("a check-in asks each questionnaire once")
 
     @property
     def is_open(self) -> bool:

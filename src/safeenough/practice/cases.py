@@ -7,7 +7,7 @@ from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.client import Client
 from safeenough.domain.clinician import Clinician
-from safeenough.domain.instrument import InstrumentKind
+from safeenough.domain.instrument import Instrument, InstrumentKind
 from safeenough.domain.session import Session
 from safeenough.domain.supervision import AllianceTrend
 from safeenough.domain.validation import DomainError, require_text
@@ -84,22 +84,28 @@ class CasesMixin(CheckInsMixin):
     def _recent_alliance(
         self, work: UnitOfWork, cases: list[Case]
     ) -> dict[int, tuple[tuple[Client, AllianceTrend], ...]]:
-        """Per case, each client's totals over the case's last sessions on the first alliance instrument of
-        the default check-in (one query for the whole caseload)."""
+        """Per case, each client's totals over the case's last sessions on the first alliance instrument its
+        check-ins ask (one query for the whole caseload)."""
         catalogue = self.instruments()
-        offered = [
-            catalogue.get(instrument_id)
-            for instrument_id in self.default_checkin_instruments()
-            if instrument_id in catalogue
-        ]
-        instrument = next((i for i in offered if i.kind is InstrumentKind.ALLIANCE), None)
-        if instrument is None:
+        charted: dict[int, Instrument] = {}
+        for case in cases:
+            offered = (catalogue.instruments.get(i) for i in self.checkin_instruments_of(case))
+            alliance = next((i for i in offered if i is not None and i.kind is InstrumentKind.ALLIANCE), None)
+            if alliance is not None:
+                charted[case.id] = alliance
+        if not charted:
             return {}
         totals = work.checkins.recent_totals(
-            [case.id for case in cases], [instrument.id], CASELOAD_TREND_SESSIONS, today=date.today()
+            list(charted),
+            sorted({instrument.id for instrument in charted.values()}),
+            CASELOAD_TREND_SESSIONS,
+            today=date.today(),
         )
         found: dict[int, tuple[tuple[Client, AllianceTrend], ...]] = {}
         for case in cases:
+            instrument = charted.get(case.id)
+            if instrument is None:
+                continue
             trends = tuple(
                 (client, AllianceTrend.of(client.code, instrument, totals[(client.id, instrument.id)]))
                 for client in case.clients

@@ -231,6 +231,36 @@ class CheckInsMixin(PracticeBase):
     def default_checkin_instruments(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.settings.checkin_instruments.split(",") if part.strip())
 
+    def checkin_instruments_of(self, case: Case) -> tuple[str, ...]:
+        """What the case's check-in links ask: the therapist's choice, else the practice's default."""
+        return case.checkin_instrument_ids or self.default_checkin_instruments()
+
+    def choose_checkin_instruments(
+        self, actor: Clinician, case_id: int, instrument_ids: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Set what the case's check-in links ask from now on (links already sent keep their questions).
+
+        Returns the chosen ids in the catalogue's order (the order the client's form shows them)."""
+        catalogue = self.instruments()
+        wanted = {instrument_id.strip() for instrument_id in instrument_ids if instrument_id.strip()}
+        unknown = sorted(wanted - set(catalogue.instruments))
+        if unknown:
+            raise InvalidInput(
+                f"There is no questionnaire {unknown[0]!r} in this practice: choose among those listed "
+                "(an admin installs others with `safeenough instruments install`)."
+            )
+        if not wanted:
+            raise InvalidInput("Choose at least one questionnaire for this case's check-ins.")
+        chosen = tuple(instrument_id for instrument_id in catalogue.instruments if instrument_id in wanted)
+        with self.store.transaction() as work:
+            case = self._writable_case(work, actor, case_id)
+            if not case.is_open:
+                raise InvalidInput("This case is closed: its check-ins can no longer change.")
+            work.cases.set_checkin_instruments(case.id, chosen)
+            detail = "check-in questionnaires: " + ", ".join(chosen)
+            work.audit.record(actor.id, AuditAction.UPDATE, "case", case.id, detail)
+        return chosen
+
     def issue_checkin_link_as_owner(
         self, session_id: int, client_id: int, *, instrument_ids: tuple[str, ...] | None = None
     ) -> IssuedLink:
@@ -256,12 +286,21 @@ class CheckInsMixin(PracticeBase):
         from_command_line: bool = False,
     ) -> IssuedLink:
         """A single-use link for one client's check-in about one session (each partner gets their own)."""
-        instrument_ids = instrument_ids or self.default_checkin_instruments()
         catalogue = self.instruments()
-        for instrument_id in instrument_ids:
-            catalogue.get(instrument_id)
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
+            if instrument_ids:
+                for instrument_id in instrument_ids:
+                    catalogue.get(instrument_id)
+            else:
+                instrument_ids = self.checkin_instruments_of(work.cases.get(session.case_id))
+                missing = [i for i in instrument_ids if i not in catalogue]
+                if missing:
+                    # e.g. an installed definition that no longer loads: say what to do, not "not found".
+                    raise InvalidInput(
+                        f"This case's check-ins ask {missing[0]!r}, which this practice no longer has: "
+                        "choose the case's check-in questionnaires again."
+                    )
             if session.is_upcoming(date.today()):
                 raise InvalidInput(
                     f"Session {session.number} is booked for {session.held_on:%d %b %Y}; its check-in link "

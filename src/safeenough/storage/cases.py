@@ -125,6 +125,11 @@ class CaseRepository:
             .values(alerts_checked_through=through_check_in_id, alerts_checked_at=at)
         )
 
+    def set_checkin_instruments(self, case_id: int, instrument_ids: tuple[str, ...]) -> None:
+        """What the case's check-in links ask from now on; () = the practice's default."""
+        stored = ",".join(instrument_ids) or None
+        self.connection.execute(update(cases).where(cases.c.id == case_id).values(checkin_instruments=stored))
+
     def all_ids(self) -> list[int]:
         return list(self.connection.execute(select(cases.c.id).order_by(cases.c.id)).scalars())
 
@@ -160,6 +165,7 @@ class CaseRepository:
                 opened_on=row.opened_on,
                 closed_on=row.closed_on,
                 clients=tuple(clients_by_case[row.id]),
+                checkin_instrument_ids=tuple(filter(None, (row.checkin_instruments or "").split(","))),
             )
             for row in rows
         ]

@@ -77,6 +77,8 @@ cases = Table(
     Column("alerts_checked_through", Integer, nullable=False, default=0, server_default="0"),
     # ...and when: links that lapse unanswered after this moment call for another look (missing check-ins).
     Column("alerts_checked_at", DateTime(timezone=True), nullable=True),
+    # What the case's check-in links ask: instrument ids, comma-separated; null = the practice's default.
+    Column("checkin_instruments", String(500), nullable=True),
     CheckConstraint("kind IN ('individual', 'couple', 'family')", name="kind"),
 )
 

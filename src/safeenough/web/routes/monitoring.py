@@ -585,9 +585,87 @@ def build_monitoring_view(request: Request, visitor: Visitor, case_id: int) -> M
     )
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionnaireChoice:
+    instrument: Instrument
+    chosen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnairesView:
+    """What the case's check-in links ask, and the choice the therapist can make."""
+
+    choices: tuple[QuestionnaireChoice, ...]
+    is_default: bool
+    error: str | None = None
+    saved: bool = False
+
+    @property
+    def chosen(self) -> tuple[Instrument, ...]:
+        return tuple(choice.instrument for choice in self.choices if choice.chosen)
+
+
+def build_questionnaires_view(
+    request: Request, case: Case, *, error: str | None = None, saved: bool = False
+) -> QuestionnairesView:
+    practice = web_context(request).practice
+    catalogue = practice.instruments()
+    asked = practice.checkin_instruments_of(case)
+    return QuestionnairesView(
+        choices=tuple(
+            QuestionnaireChoice(instrument, instrument.id in asked)
+            for instrument in catalogue.instruments.values()
+        ),
+        is_default=not case.checkin_instrument_ids,
+        error=error,
+        saved=saved,
+    )
+
+
 def install_template_helpers(templates: Jinja2Templates) -> None:
-    """`monitoring_view(request, visitor, case_id)` for the case page and its sessions partial."""
+    """`monitoring_view(request, visitor, case_id)` for the case page and its sessions partial, and
+    `questionnaires_view(request, case)` for what its check-ins ask."""
     templates.env.globals["monitoring_view"] = build_monitoring_view
+    templates.env.globals["questionnaires_view"] = build_questionnaires_view
+
+
+@router.post("/cases/{case_id:id}/checkin-questionnaires")
+def choose_questionnaires(
+    request: Request,
+    case_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Choose what this case's check-in links ask from now on."""
+    check_csrf(visitor, form)
+    practice = web_context(request).practice
+    chosen = tuple(str(value) for value in form.getlist("instrument"))
+    error = None
+    try:
+        practice.choose_checkin_instruments(visitor.clinician, case_id, chosen)
+    except InvalidInput as exc:
+        error = str(exc)
+    if not is_htmx(request) and error is None:
+        return RedirectResponse(
+            f"/cases/{case_id}?questionnaires=saved#checkin-questionnaires", status_code=303
+        )
+    detail = practice.case_detail(visitor.clinician, case_id)
+    view = build_questionnaires_view(request, detail.case, error=error, saved=error is None)
+    if is_htmx(request):
+        context = {"case": detail.case, "detail": detail, "questionnaires": view}
+        status_code = 422 if error else 200
+        return render(request, "_questionnaires.html", context, visitor=visitor, status_code=status_code)
+    clients = {c.id: c for c in detail.case.clients}
+    context = {
+        "detail": detail,
+        "case": detail.case,
+        "clients": clients,
+        "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
+        "form": SessionForm(held_on=date.today().isoformat(), attendee_ids=set(clients)),
+        "added": None,
+        "questionnaires": view,
+    }
+    return render(request, "case.html", context, visitor=visitor, status_code=422)
 
 
 # --- links --------------------------------------------------------------------------------------------
