@@ -8,6 +8,7 @@ from safeenough.practice import Practice
 from safeenough.settings import Settings
 from safeenough.web.context import WebContext
 from safeenough.web.errors import install_error_handlers
+from safeenough.web.limits import RequestSizeLimitMiddleware
 from safeenough.web.rendering import STATIC_DIR, build_templates
 from safeenough.web.routes import (
     account,
@@ -52,5 +53,10 @@ def create_app(practice: Practice, settings: Settings) -> FastAPI:
         app.include_router(module.router)
     sessions.register(app)
     install_error_handlers(app)
+    app.add_middleware(
+        RequestSizeLimitMiddleware,
+        upload_limit=sessions.upload_limit,
+        upload_drain_limit=sessions.upload_drain_limit,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -163,5 +163,8 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 
 
 async def read_form(request: Request) -> FormData:
-    """FastAPI dependency: the posted form, read on the event loop so the handler can run in a thread."""
-    return await request.form()
+    """FastAPI dependency: the posted form, read on the event loop so the handler can run in a thread.
+
+    No form read this way takes a file (transcripts have their own reader), so a file part is refused
+    before any of it is spooled to disk."""
+    return await request.form(max_files=0)

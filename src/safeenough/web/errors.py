@@ -24,6 +24,7 @@ from safeenough.web.auth import (
     visitor_if_known,
 )
 from safeenough.web.context import web_context
+from safeenough.web.limits import RequestTooLarge
 from safeenough.web.rendering import is_htmx, render, render_error
 from safeenough.web.security import SECURITY_HEADERS, CsrfError
 
@@ -126,7 +127,33 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         return render_error(
             request, 400, "The form was too large", "A field of the form was over 1 MB. Nothing was changed."
         )
+    if exc.status_code == 400 and str(exc.detail).startswith("Too many files"):
+        # A file part posted to a form that takes none (web.auth.read_form), refused before it is read.
+        return render_error(request, 400, "No files here", "This form takes no files. Nothing was changed.")
     return render_error(request, exc.status_code, "Something went wrong", str(exc.detail))
+
+
+async def _request_too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestTooLarge)
+    if request.url.path.startswith(CLIENT_FORM_PREFIX):
+        return render(
+            request,
+            "checkin_unusable.html",
+            {
+                "title": "Your answers could not be read",
+                "message": "What was sent was far larger than a check-in can be. Go back, shorten what you "
+                "wrote, and send it again.",
+                "reason": "too_long",
+            },
+            status_code=413,
+        )
+    megabytes = exc.limit / 1024 / 1024
+    return render_error(
+        request,
+        413,
+        "Too much was sent",
+        f"This page accepts at most {megabytes:.0f} MB, and more was sent. Nothing was read or changed.",
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -155,3 +182,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseNotReady, _database_not_ready)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RequestTooLarge, _request_too_large)

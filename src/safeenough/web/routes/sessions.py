@@ -28,6 +28,7 @@ from safeenough.reports import render_session_report_html, session_report_css
 from safeenough.transcripts import MAX_BYTES, RoleAssignment, guess_roles
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
+from safeenough.web.limits import RequestTooLarge
 from safeenough.web.rendering import render, render_error
 
 router = APIRouter()
@@ -159,6 +160,15 @@ def _too_large_message() -> str:
     )
 
 
+def upload_limit() -> int:
+    """The most a transcript upload request may send: the file, its form fields and boundaries."""
+    return MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES
+
+
+def upload_drain_limit() -> int:
+    return MAX_UPLOAD_BYTES * DRAIN_LIMIT_FACTOR
+
+
 async def read_upload_form(request: Request) -> AsyncIterator[FormData | None]:
     """FastAPI dependency: the posted multipart form, or None when the upload is over the size limit.
 
@@ -168,13 +178,17 @@ async def read_upload_form(request: Request) -> AsyncIterator[FormData | None]:
     """
     declared = request.headers.get("content-length", "")
     declared = declared if declared.isascii() and declared.isdecimal() else ""
-    if declared and int(declared) > MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES:
-        if int(declared) <= MAX_UPLOAD_BYTES * DRAIN_LIMIT_FACTOR:
+    if declared and int(declared) > upload_limit():
+        if int(declared) <= upload_drain_limit():
             async for _ in request.stream():
                 pass
         yield None
         return
-    form = await request.form()
+    try:
+        form = await request.form()
+    except RequestTooLarge:  # a body that did not say its size, stopped at the limit (web.limits)
+        yield None
+        return
     try:
         yield form
     finally:
