@@ -211,8 +211,12 @@ def checkin_link(
     session: Annotated[int, typer.Argument(help="Session id (shown on the case page).")],
     client: Annotated[int, typer.Argument(help="Client id of an attending client.")],
     base_url: Annotated[
-        str, typer.Option(help="The address clients reach the app on.")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(
+            help="The address clients reach the app on (default: SAFEENOUGH_PUBLIC_URL, else "
+            "http://127.0.0.1:8000)."
+        ),
+    ] = None,
     instrument: Annotated[list[str] | None, typer.Option(help="Instrument id to ask (repeatable).")] = None,
 ) -> None:
     """Print a single-use check-in link for one client and one session (valid for 4 days by default)."""
@@ -222,7 +226,8 @@ def checkin_link(
         )
     except SafeEnoughError as error:
         _fail(error)
-    typer.echo(base_url.rstrip("/") + issued.path)
+    base = base_url or Settings().checkin_base_url or "http://127.0.0.1:8000"
+    typer.echo(base.rstrip("/") + issued.path)
     typer.echo(f"(single use; expires {issued.link.expires_at:%Y-%m-%d %H:%M} UTC)", err=True)
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure; turn on when served over HTTPS."
     )
+    public_url: HttpUrl | None = Field(
+        default=None,
+        description="The address clients reach the app at (e.g. https://checkin.example-practice.org): "
+        "check-in links start with it. Unset: the address the therapist's browser used.",
+    )
+
+    @property
+    def checkin_base_url(self) -> str | None:
+        """Where check-in links point (no trailing slash), or None to use the browser's address."""
+        return None if self.public_url is None else str(self.public_url).rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from pydantic import HttpUrl
 
 from safeenough.domain.alert import AlertKind, AlertStatus
 from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.session import Session
 from safeenough.practice import Practice
+from safeenough.settings import Settings
+from safeenough.web import create_app
 from tests.web.helpers import log_in
 
 SAFETY = "safeenough-safety"
@@ -91,11 +94,11 @@ def test_clinician_issues_a_link_with_htmx_and_gets_url_copy_button_and_qr(
     assert "data-select-on-focus" in response.text
     assert 'data-copy-target="link-url-' in response.text
     assert '<img class="qr" src="data:image/svg+xml;base64,' in response.text
-    assert "Link sent; expires" in response.text
+    assert "Link made, not yet answered; expires" in response.text
     # The link works for the client, and the case page now says it was sent.
     token_path = url.group(1).removeprefix("http://testserver")
     assert client.get(token_path).status_code == 200
-    assert "Link sent; expires" in client.get(f"/cases/{couple_case.id}").text
+    assert "Link made, not yet answered; expires" in client.get(f"/cases/{couple_case.id}").text
 
 
 def test_without_javascript_issuing_a_link_shows_the_case_page_with_the_link(
@@ -490,3 +493,57 @@ def test_a_supervisor_sees_what_check_ins_ask_but_cannot_change_it(
     data = {"csrf_token": csrf, "instrument": "phq-9"}
     assert client.post(f"/cases/{couple_case.id}/checkin-questionnaires", data=data).status_code == 403
     assert demo_practice.case_detail(ada, couple_case.id).case.checkin_instrument_ids == ()
+
+
+def issued_url(response_text: str) -> str:
+    url = re.search(r'id="link-url-[^"]+" value="([^"]+)"', response_text)
+    assert url
+    return url.group(1)
+
+
+def test_a_link_made_on_this_computer_warns_that_it_opens_only_here(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    local = TestClient(client.app, base_url="http://127.0.0.1:8000", follow_redirects=False)
+    csrf = log_in(local, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    response = local.post(
+        f"/cases/{couple_case.id}/checkin-links",
+        data=link_form(couple_case, session, couple_case.clients[0].id, csrf),
+        headers=HTMX,
+    )
+    assert issued_url(response.text).startswith("http://127.0.0.1:8000/c/")
+    assert "opens only here, not on a client&#39;s phone" in response.text
+    assert "SAFEENOUGH_PUBLIC_URL" in response.text
+    assert "safeenough does not send it" in response.text
+
+
+def test_with_a_public_address_links_start_with_it_whatever_host_the_request_names(
+    demo_practice: Practice, settings: Settings, ada: Clinician, couple_case: Case
+) -> None:
+    public = settings.model_copy(update={"public_url": HttpUrl("https://checkin.example-practice.org/")})
+    app = create_app(demo_practice, public)
+    with TestClient(app, base_url="http://evil.example", follow_redirects=False) as client:
+        csrf = log_in(client, "ada")
+        session = latest_session(demo_practice, ada, couple_case)
+        response = client.post(
+            f"/cases/{couple_case.id}/checkin-links",
+            data=link_form(couple_case, session, couple_case.clients[0].id, csrf),
+            headers=HTMX,
+        )
+    assert issued_url(response.text).startswith("https://checkin.example-practice.org/c/")
+    assert 'role="note">This link' not in response.text
+
+
+def test_a_plain_http_link_to_another_machine_warns_it_is_not_encrypted(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    session = latest_session(demo_practice, ada, couple_case)
+    response = client.post(
+        f"/cases/{couple_case.id}/checkin-links",
+        data=link_form(couple_case, session, couple_case.clients[0].id, csrf),
+        headers=HTMX,
+    )
+    assert issued_url(response.text).startswith("http://testserver/c/")
+    assert "This link is not encrypted (http)" in response.text

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import segno
 from fastapi import APIRouter, Depends, Request
@@ -70,6 +71,10 @@ class IssuedView:
     qr_data_uri: str
     expires_at: datetime
     kiosk: bool
+
+    @property
+    def warning(self) -> str | None:
+        return link_warning(self.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +266,7 @@ def _link_status(links: Iterable[CheckInLink], now: datetime) -> dict[tuple[int,
                 "expired", f"Link expired {format_datetime(latest.expires_at)}; not returned.", latest.kiosk
             )
         else:
-            what = "Kiosk check-in started" if latest.kiosk else "Link sent"
+            what = "Kiosk check-in started" if latest.kiosk else "Link made, not yet answered"
             found[pair] = LinkStatus(
                 "open", f"{what}; expires {format_datetime(latest.expires_at)}.", latest.kiosk
             )
@@ -680,8 +685,31 @@ def qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
 def link_url(request: Request, issued: IssuedLink) -> str:
-    return str(request.base_url).rstrip("/") + issued.path
+    """The link to hand over: on the practice's public address when one is set (never on whatever Host
+    a request claims), else on the address the therapist's browser used."""
+    base = web_context(request).settings.checkin_base_url or str(request.base_url).rstrip("/")
+    return base + issued.path
+
+
+def link_warning(url: str) -> str | None:
+    """Why a client might not be able to open the link, or might open it unprotected."""
+    parts = urlsplit(url)
+    if (parts.hostname or "") in LOOPBACK_HOSTS or (parts.hostname or "").startswith("127."):
+        return (
+            f"This link points at this computer ({parts.hostname}), so it opens only here, not on a "
+            "client's phone. Whoever runs safeenough can set SAFEENOUGH_PUBLIC_URL to the address clients "
+            "reach it at."
+        )
+    if parts.scheme != "https":
+        return (
+            "This link is not encrypted (http): anyone on the way could read the client's answers. Serve "
+            "safeenough over HTTPS and set SAFEENOUGH_PUBLIC_URL to its https address."
+        )
+    return None
 
 
 def _form_int(form: FormData, name: str) -> int | None:
@@ -734,7 +762,9 @@ def issue_link(
     if is_htmx(request):
         status = LinkStatus(
             "open",
-            f"Link sent; expires {format_datetime(issued_view.expires_at)}." if issued_view else "",
+            f"Link made, not yet answered; expires {format_datetime(issued_view.expires_at)}."
+            if issued_view
+            else "",
         )
         mon = build_monitoring_view(request, visitor, case_id) if error else None
         context = {
