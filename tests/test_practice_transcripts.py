@@ -212,3 +212,31 @@ def test_a_session_booked_ahead_takes_no_transcript_until_it_is_held(
     with pytest.raises(InvalidInput, match=r"is booked for .*once it has been held\. Nothing was stored\."):
         demo_practice.import_transcript(ada, booked.id, filename="s.txt", data=TRANSCRIPT, therapist="Dana")
     assert demo_practice.session_analysis(ada, booked.id).transcript is None
+
+
+COUPLE_TRANSCRIPT = b"""Dana: How did this week go for you both?
+Jonah: Fine. Whatever.
+Priya: It was hard. I felt on my own with it.
+Dana: It sounds like the week landed differently for each of you.
+Jonah: I guess.
+"""
+
+
+def test_a_couples_report_shows_each_partners_check_in_by_name(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    couple = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Jonah"))
+    monitoring = demo_practice.case_monitoring(ada, couple.id)
+    returned = {}
+    for track in monitoring.tracks:
+        for entry in track.history:
+            returned.setdefault(entry.check_in.session_id, set()).add(track.client.id)
+    session_id = next(s for s, clients in returned.items() if len(clients) == 2)
+    demo_practice.import_transcript(
+        ada, session_id, filename="couple.txt", data=COUPLE_TRANSCRIPT, therapist="Dana"
+    )
+    report = demo_practice.session_analysis(ada, session_id).report
+    assert report is not None
+    assert [check_in.client_name for check_in in report.check_ins] == [c.display_name for c in couple.clients]
+    for disagreement in report.disagreements:
+        assert disagreement.title.split("'s check-in")[0] in {c.display_name for c in couple.clients}

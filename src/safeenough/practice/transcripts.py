@@ -222,9 +222,9 @@ class TranscriptsMixin(PracticeBase):
                 annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
                 names = tuple(sorted({annotation.produced_by for annotation in annotations}))
                 result = AnalysisResult(stored.conversation, annotations, names)
-                check_in = self._session_check_in(work, session, catalogue)
+                check_ins = self._session_check_ins(work, case, session, catalogue)
                 title = f"Session {session.number} · {day(session.held_on)}"
-                report = build_session_report(result, check_in, title=title)
+                report = build_session_report(result, title=title, check_ins=check_ins)
                 dismissed = {
                     _suggestion_id(d.turn_index)
                     for d in work.dismissals.for_session(session.id, REPORT_SUGGESTION)
@@ -285,16 +285,23 @@ class TranscriptsMixin(PracticeBase):
             return restored
 
     @staticmethod
-    def _session_check_in(work: UnitOfWork, session: Session, catalogue: Catalogue) -> CheckInSummary | None:
-        """The first alliance check-in returned for this session, to set beside the transcript."""
+    def _session_check_ins(
+        work: UnitOfWork, case: Case, session: Session, catalogue: Catalogue
+    ) -> tuple[CheckInSummary, ...]:
+        """Each attending client's first alliance check-in for this session, to set beside the transcript
+        (named when the session had several clients: each partner answered separately)."""
+        found: dict[int, CheckInSummary] = {}
+        several = len(session.attendee_ids) > 1
         for check_in in work.checkins.for_clients(list(session.attendee_ids)):
             if check_in.session_id != session.id or check_in.instrument_id not in catalogue:
+                continue
+            if check_in.client_id in found:
                 continue
             instrument = catalogue.get(check_in.instrument_id)
             if instrument.kind is not InstrumentKind.ALLIANCE:
                 continue
             score = score_checkin(check_in, instrument)
-            return CheckInSummary(
+            found[check_in.client_id] = CheckInSummary(
                 instrument_title=instrument.title,
                 total=score.total,
                 cutoff=instrument.cutoff.value if instrument.cutoff else None,
@@ -305,8 +312,10 @@ class TranscriptsMixin(PracticeBase):
                 ),
                 free_text=check_in.free_text,
                 maximum=sum(item.maximum for item in instrument.items),
+                client_name=case.client(check_in.client_id).display_name if several else None,
             )
-        return None
+        # In the order the case lists its clients.
+        return tuple(found[client.id] for client in case.clients if client.id in found)
 
 
 def _suggestion_id(turn_index: int) -> str:

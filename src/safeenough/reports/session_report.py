@@ -113,6 +113,8 @@ class CheckInSummary:
     items: tuple[CheckInItem, ...] = ()
     free_text: str | None = None
     maximum: float | None = None
+    client_name: str | None = None
+    """Whose check-in, where a session had several clients (each partner answers separately)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))
@@ -277,7 +279,8 @@ class SessionReport:
     timeline_spec: dict[str, Any]
     moments: tuple[HighlightedMoment, ...]
     transcript: tuple[TranscriptTurn, ...]
-    check_in: CheckInSummary | None
+    check_ins: tuple[CheckInSummary, ...]
+    """One per client who returned an alliance check-in for the session (each partner in a couple)."""
     disagreements: tuple[Disagreement, ...]
     caveats: tuple[str, ...] = CAVEATS
     sources: tuple[str, ...] = SOURCES
@@ -286,6 +289,11 @@ class SessionReport:
     @property
     def reading(self) -> tuple[str, ...]:
         return self.relational.reading
+
+    @property
+    def check_in(self) -> CheckInSummary | None:
+        """The (first) client's check-in; see `check_ins` for every client's."""
+        return self.check_ins[0] if self.check_ins else None
 
     @property
     def opening_suggestion(self) -> Suggestion | None:
@@ -327,8 +335,11 @@ def build_session_report(
     check_in: CheckInSummary | None = None,
     *,
     title: str | None = None,
+    check_ins: Sequence[CheckInSummary] = (),
 ) -> SessionReport:
-    """The report of an analysed session, with the client's check-in for it when there is one."""
+    """The report of an analysed session, with the client's check-in for it when there is one (or, for a
+    session with several clients, `check_ins`: each client's, named)."""
+    every_check_in = ((check_in,) if check_in is not None else ()) + tuple(check_ins)
     conversation = result.conversation
     annotations = result.annotations
     relational = relational_summary_from(conversation, annotations)
@@ -418,8 +429,8 @@ def build_session_report(
         timeline_spec=timeline_spec(timeline),
         moments=moments,
         transcript=transcript,
-        check_in=check_in,
-        disagreements=disagreements(check_in, relational),
+        check_ins=every_check_in,
+        disagreements=tuple(d for each in every_check_in for d in disagreements(each, relational)),
     )
 
 
@@ -427,8 +438,11 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
     """Where the check-in and the transcript disagree: high beside unrepaired moments, low with none."""
     if check_in is None or check_in.is_low is None:
         return ()
+    whose = f"{check_in.client_name}'s check-in" if check_in.client_name else "The check-in"
+    wrote = f"{check_in.client_name} wrote" if check_in.client_name else "The client wrote"
     score = (
-        f"{check_in.instrument_title}"
+        (f"{check_in.client_name}, " if check_in.client_name else "")
+        + f"{check_in.instrument_title}"
         + (f" on {check_in.date_display}" if check_in.date_display else "")
         + f": {check_in.total_display}"
     )
@@ -440,7 +454,7 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
         return (
             Disagreement(
                 kind="possible_masking",
-                title="The check-in is high, but the transcript shows moments that were not repaired",
+                title=f"{whose} is high, but the transcript shows moments that were not repaired",
                 explanation=(
                     "Clients report strains less often than observers see them (Eubanks et al. 2018). A "
                     "high score beside unrepaired moments may mean something was kept back, out of "
@@ -464,11 +478,11 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
         if low_items:
             evidence += " Lowest: " + ", ".join(f"{i.label} {_number(i.score or 0)}" for i in low_items) + "."
         if check_in.has_comment and check_in.free_text:
-            evidence += f" The client wrote: “{excerpt(check_in.free_text, 160)}”"
+            evidence += f" {wrote}: “{excerpt(check_in.free_text, 160)}”"
         return (
             Disagreement(
                 kind="not_in_transcript",
-                title="The check-in is low, but the transcript shows no rupture markers",
+                title=f"{whose} is low, but the transcript shows no rupture markers",
                 explanation=(
                     "Something mattered to the client that the words on the page do not show (tone, "
                     "silence, what went unsaid), or the models missed it. The client's own account comes "
