@@ -7,6 +7,7 @@ from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import SpeakerRole
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
+from safeenough.practice import transcripts as transcripts_facade
 from safeenough.storage.fixtures import DEMO_TRANSCRIPTS
 from safeenough.storage.tables import sessions
 
@@ -240,3 +241,13 @@ def test_a_couples_report_shows_each_partners_check_in_by_name(
     assert [check_in.client_name for check_in in report.check_ins] == [c.display_name for c in couple.clients]
     for disagreement in report.disagreements:
         assert disagreement.title.split("'s check-in")[0] in {c.display_name for c in couple.clients}
+
+
+def test_a_transcript_longer_than_any_session_is_refused_and_stores_nothing(
+    demo_practice: Practice, ada: Clinician, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transcripts_facade, "MAX_SESSION_TURNS", 3)
+    session_id = first_session_id(demo_practice, ada)
+    with pytest.raises(InvalidInput, match="has 4 turns; a session transcript here may have up to 3"):
+        demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
+    assert demo_practice.session_analysis(ada, session_id).transcript is None

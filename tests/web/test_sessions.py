@@ -419,3 +419,13 @@ def test_the_report_stylesheet_is_served_as_a_static_file(client: TestClient) ->
     assert response.headers["cache-control"].startswith("public")
     for name in ("session.css", "suggestions.js"):
         assert client.get(f"/static/{name}").status_code == 200
+
+
+def test_a_one_speaker_file_says_nothing_was_stored_once(
+    client: TestClient, demo_practice: Practice, ada: Clinician, mara_session: Session
+) -> None:
+    csrf = log_in(client, "ada")
+    response = upload(client, mara_session, csrf, data=b"Dana: Just me talking.\nDana: Still me.\n")
+    assert response.status_code == 422
+    assert alert_text(response.text).count("Nothing was stored.") == 1
+    assert stored_transcript(demo_practice, ada, mara_session) is None

@@ -31,6 +31,10 @@ from safeenough.storage.store import UnitOfWork
 from safeenough.storage.transcripts import StoredTranscript
 from safeenough.transcripts import RoleAssignment, read_transcript_with_roles
 
+MAX_SESSION_TURNS = 3_000
+"""The most turns a session's transcript may have: about three hours of talk. Analysing it takes about
+half a minute on two cores; far longer files are several sessions, or not a transcript."""
+
 
 @dataclass(frozen=True, slots=True)
 class TranscriptPreview:
@@ -125,28 +129,32 @@ class TranscriptsMixin(PracticeBase):
                 "the therapist and at least one client, each line starting with who speaks "
                 "(“Dana: …”). Nothing was stored."
             )
+        turns = len(read[0].conversation.turns)
+        if turns > MAX_SESSION_TURNS:
+            raise InvalidInput(
+                f"{filename} has {turns:,} turns; a session transcript here may have up to "
+                f"{MAX_SESSION_TURNS:,} (a 50-minute session has a few hundred). If the file holds several "
+                "sessions, upload each on its own session. Nothing was stored."
+            )
         conversation = read[0].roles.apply(read[0].conversation)
         roles = read[0].roles
         confirmed = not roles.needs_confirmation
+        # Checked before the analysis (seconds for a long session) so a refusal comes at once, and again
+        # in the transaction that stores it; the analysis itself runs outside any transaction, so that
+        # nobody else (a client sending a check-in) waits for it.
         with self.store.transaction() as work:
-            session = self._writable_session(work, actor, session_id)
-            if session.is_upcoming(date.today()):
-                raise InvalidInput(
-                    f"Session {session.number} is booked for {day(session.held_on)}; its transcript can be "
-                    "added once it has been held. Nothing was stored."
-                )
-            replacing = work.transcripts.exists(session.id)
+            self._check_transcript_welcome(work, actor, session_id, replace)
+        annotations = list(default_pipeline().annotate(conversation)) if confirmed else None
+        with self.store.transaction() as work:
+            session, replacing = self._check_transcript_welcome(work, actor, session_id, replace)
             if replacing:
-                self._check_replaceable(work, session, replace)
                 work.transcripts.forget_dismissed_suggestions(session.id)
             work.transcripts.save(
                 session.id,
                 StoredTranscript(conversation, filename, read[0].format.value, confirmed, roles.confidence),
             )
-            if confirmed:
-                work.transcripts.replace_annotations(
-                    session.id, list(default_pipeline().annotate(conversation))
-                )
+            if annotations is not None:
+                work.transcripts.replace_annotations(session.id, annotations)
             # The file's name often carries the client's name, so the audit trail (which an
             # administrator reads) records only what kind of file it was and its size.
             work.audit.record(
@@ -160,6 +168,21 @@ class TranscriptsMixin(PracticeBase):
             return TranscriptPreview(
                 session=session, conversation=conversation, roles=roles, analysed=confirmed
             )
+
+    def _check_transcript_welcome(
+        self, work: UnitOfWork, actor: Clinician, session_id: int, replace: bool
+    ) -> tuple[Session, bool]:
+        """The session, if it may take a transcript now, and whether one is being replaced."""
+        session = self._writable_session(work, actor, session_id)
+        if session.is_upcoming(date.today()):
+            raise InvalidInput(
+                f"Session {session.number} is booked for {day(session.held_on)}; its transcript can be "
+                "added once it has been held. Nothing was stored."
+            )
+        replacing = work.transcripts.exists(session.id)
+        if replacing:
+            self._check_replaceable(work, session, replace)
+        return session, replacing
 
     @staticmethod
     def _check_replaceable(work: UnitOfWork, session: Session, replace: bool) -> None:
@@ -184,26 +207,41 @@ class TranscriptsMixin(PracticeBase):
             )
 
     def confirm_transcript_roles(self, actor: Clinician, session_id: int, therapist_speaker: str) -> None:
-        """The therapist says which speaker they are; everyone else is a client. Then analyse."""
+        """The therapist says which speaker they are; everyone else is a client. Then analyse.
+
+        The analysis runs outside any transaction (see `import_transcript`); if the transcript changed
+        meanwhile (another tab replaced it), nothing is stored and InvalidInput says so."""
         with self.store.transaction() as work:
-            session = self._writable_session(work, actor, session_id)
-            stored = work.transcripts.load(session.id)
-            if stored is None:
-                raise NotFound("This session has no transcript yet.")
-            speakers = stored.conversation.speakers
-            if therapist_speaker not in speakers:
-                raise InvalidInput(f"Choose one of the speakers: {', '.join(speakers)}.")
-            roles = {
-                speaker: SpeakerRole.THERAPIST if speaker == therapist_speaker else SpeakerRole.CLIENT
-                for speaker in speakers
-            }
-            conversation = stored.conversation.with_roles(roles)
+            stored = self._stored_transcript(work, actor, session_id)
+        speakers = stored.conversation.speakers
+        if therapist_speaker not in speakers:
+            raise InvalidInput(f"Choose one of the speakers: {', '.join(speakers)}.")
+        roles = {
+            speaker: SpeakerRole.THERAPIST if speaker == therapist_speaker else SpeakerRole.CLIENT
+            for speaker in speakers
+        }
+        conversation = stored.conversation.with_roles(roles)
+        annotations = list(default_pipeline().annotate(conversation))
+        with self.store.transaction() as work:
+            now_stored = self._stored_transcript(work, actor, session_id)
+            if now_stored.conversation.with_roles(roles) != conversation:
+                raise InvalidInput(
+                    "The transcript of this session was replaced while it was being analysed; open the "
+                    "session again and confirm the speakers of the transcript it now has."
+                )
             work.transcripts.save(
-                session.id,
+                session_id,
                 StoredTranscript(conversation, stored.filename, stored.source_format, True, 1.0),
             )
-            work.transcripts.replace_annotations(session.id, list(default_pipeline().annotate(conversation)))
-            work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session.id, "roles confirmed")
+            work.transcripts.replace_annotations(session_id, annotations)
+            work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session_id, "roles confirmed")
+
+    def _stored_transcript(self, work: UnitOfWork, actor: Clinician, session_id: int) -> StoredTranscript:
+        session = self._writable_session(work, actor, session_id)
+        stored = work.transcripts.load(session.id)
+        if stored is None:
+            raise NotFound("This session has no transcript yet.")
+        return stored
 
     def session_analysis(
         self, actor: Clinician, session_id: int, *, exported_as: str | None = None
@@ -217,27 +255,33 @@ class TranscriptsMixin(PracticeBase):
                 raise NotFound("There is no such session in your caseload.")
             case, owner = self._visible_case(work, actor, session.case_id)
             stored = work.transcripts.load(session.id)
-            result = report = None
+            result = None
+            check_ins: tuple[CheckInSummary, ...] = ()
+            dismissed: set[str] = set()
             if stored is not None and stored.roles_confirmed:
                 annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
                 names = tuple(sorted({annotation.produced_by for annotation in annotations}))
                 result = AnalysisResult(stored.conversation, annotations, names)
                 check_ins = self._session_check_ins(work, case, session, catalogue)
-                title = f"Session {session.number} · {day(session.held_on)}"
-                report = build_session_report(result, title=title, check_ins=check_ins)
                 dismissed = {
                     _suggestion_id(d.turn_index)
                     for d in work.dismissals.for_session(session.id, REPORT_SUGGESTION)
                 }
-                dismissed &= {suggestion.id for suggestion in report.suggestions}
-                report = report.without_suggestions(dismissed)
             if exported_as is None:
                 work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
             else:
                 work.audit.record(actor.id, AuditAction.EXPORT, "session_report", session.id, exported_as)
-            return SessionAnalysis(
-                case, session, owner.id != actor.id, stored, result, report, len(dismissed) if report else 0
-            )
+        # Built once the transaction is over: a long session's report takes a while, and nobody should
+        # wait for it to write.
+        report = None
+        if result is not None:
+            title = f"Session {session.number} · {day(session.held_on)}"
+            report = build_session_report(result, title=title, check_ins=check_ins)
+            dismissed &= {suggestion.id for suggestion in report.suggestions}
+            report = report.without_suggestions(dismissed)
+        return SessionAnalysis(
+            case, session, owner.id != actor.id, stored, result, report, len(dismissed) if report else 0
+        )
 
     def dismiss_report_suggestion(self, actor: Clinician, session_id: int, suggestion_id: str) -> None:
         """Keep a suggested check-in of the session report out of sight (and out of its downloads)."""

@@ -277,7 +277,9 @@ def upload_transcript(
             )
         except InvalidInput as exc:  # TranscriptError included: it names the file, the line, the expectation
             said = str(exc).rstrip()
-            entered.error = f"{said}{'' if said.endswith(('.', '?', '!')) else '.'} Nothing was stored."
+            if not said.endswith("Nothing was stored."):
+                said = f"{said}{'' if said.endswith(('.', '?', '!')) else '.'} Nothing was stored."
+            entered.error = said
         else:
             status = "analysed" if preview.analysed else "confirm"
             return RedirectResponse(f"/sessions/{session_id}?status={status}", status_code=303)
