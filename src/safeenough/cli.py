@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO, TypeVar
+from typing import Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 
@@ -474,7 +474,13 @@ def analyze(
             "Existing files are never overwritten."
         ),
     ] = None,
-    processes: Annotated[int | None, typer.Option(help="Worker processes (default: by batch size).")] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes. Default: one, which embeds every turn of the batch in one pass (the "
+            "fastest on a few cores); more only help on a machine with many cores."
+        ),
+    ] = None,
 ) -> None:
     """Analyse transcripts without storing them: the research export (JSONL) or readable HTML reports.
 
@@ -496,19 +502,34 @@ def analyze(
     elif format is ReportFormat.HTML:
         _html_destination(out, len(files), f"{_plural(len(files), 'file')} were given")
 
-    bar = tqdm(total=0, unit="conversation", disable=None, file=sys.stderr, desc="analysing")
+    # Two stages: reading every turn (most of the time), then labelling conversation by conversation.
+    bars: dict[str, Any] = {}
 
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+    def stage(name: str, unit: str) -> Callable[[int, int], None]:
+        def progress(done: int, total: int) -> None:
+            bar = bars.get(name)
+            if bar is None:
+                bar = bars[name] = tqdm(total=total, unit=unit, disable=None, file=sys.stderr, desc=name)
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+            if done >= total:
+                bar.close()
+
+        return progress
 
     try:
-        analysed = Practice.analyse_files(files, therapist=therapist, processes=processes, progress=progress)
+        analysed = Practice.analyse_files(
+            files,
+            therapist=therapist,
+            processes=processes,
+            progress=stage("labelling", "conversation"),
+            embedding_progress=stage("reading turns", "turn"),
+        )
     except SafeEnoughError as error:
-        bar.close()
+        for bar in bars.values():
+            bar.close()
         _fail(error)
-    bar.close()
     for item in analysed:
         if item.roles.needs_confirmation:
             typer.secho(f"note: {item.filename}: {_roles_note(item.roles)}", err=True, fg=typer.colors.YELLOW)

@@ -174,7 +174,7 @@ def test_analyse_many_in_this_process_keeps_order_and_reports_progress():
     )
 
     assert [result.conversation.id for result in results] == ["0", "1", "2"]
-    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
 def test_analyse_many_with_worker_processes_gives_the_same_results_in_order():

@@ -187,13 +187,16 @@ def analyse_many(
 
     `processes=None` uses one process per CPU for large batches (at least
     8 conversations and 2,000 turns together) and this process
-    otherwise; `processes=1` never starts workers. `progress(done, total)` is called as work finishes.
+    otherwise; `processes=1` never starts workers. `progress(done, total)` is called as work starts (0) and as
+    it finishes.
     """
     batch = list(conversations)
     total = len(batch)
     workers = _worker_count(processes, batch)
     if workers <= 1:
         results = []
+        if progress is not None:
+            progress(0, total)
         for done, conversation in enumerate(batch, start=1):
             results.append(pipeline.run(conversation))
             if progress is not None:

@@ -75,11 +75,14 @@ class TranscriptsMixin(PracticeBase):
         therapist: str | None = None,
         processes: int | None = None,
         progress: Callable[[int, int], object] | None = None,
+        embedding_progress: Callable[[int, int], object] | None = None,
     ) -> list[AnalysedFile]:
         """Read and analyse transcript files (no database: for researchers and `safeenough analyze`).
 
-        Large batches use several processes. Unreadable files raise a TranscriptError naming the file
-        and line before any analysis starts.
+        By default one process embeds the whole batch's turns in one pass (`embedding_progress(done,
+        total)` counts distinct turns), then labels conversation by conversation (`progress(done,
+        total)`); `processes=N` spreads conversations over N worker processes instead. Unreadable files
+        raise a TranscriptError naming the file and line before any analysis starts.
         """
         read = [
             (path.name, item)
@@ -90,7 +93,10 @@ class TranscriptsMixin(PracticeBase):
         if processes is None:
             # The encoder already uses every core; one length-sorted pass over the whole batch beats
             # worker processes that each load the model and embed conversation by conversation.
-            prime([turn.text for conversation in conversations for turn in conversation.turns])
+            prime(
+                [turn.text for conversation in conversations for turn in conversation.turns],
+                progress=embedding_progress,
+            )
             processes = 1
         results = analyse_many(conversations, default_pipeline(), processes=processes, progress=progress)
         return [

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -127,16 +128,17 @@ _primed: dict[str, npt.NDArray[np.float32]] = {}
 PRIME_LIMIT = 50_000
 
 
-def prime(texts: list[str]) -> None:
+def prime(texts: list[str], progress: Callable[[int, int], object] | None = None) -> None:
     """Embed a whole batch's distinct turns in one length-sorted pass, ahead of the per-conversation calls.
 
     Batches drawn from across many conversations pad far less than one conversation's turns do, which
-    nearly halves the encoder's time on a large batch.
+    nearly halves the encoder's time on a large batch. `progress(done, total)` is told how many of the
+    distinct turns are embedded (most of a batch's time goes here).
     """
     cleaned = list(dict.fromkeys(t if t.strip() else "." for t in texts))[:PRIME_LIMIT]
     _primed.clear()
     if cleaned:
-        _primed.update(zip(cleaned, _embed_distinct(cleaned, TURN_LAYERS), strict=True))
+        _primed.update(zip(cleaned, _embed_distinct(cleaned, TURN_LAYERS, progress), strict=True))
 
 
 def embed(texts: list[str], layers: tuple[int, ...] = TURN_LAYERS) -> npt.NDArray[np.float32]:
@@ -151,19 +153,23 @@ def embed(texts: list[str], layers: tuple[int, ...] = TURN_LAYERS) -> npt.NDArra
     return _embed_distinct(texts, layers)
 
 
-def _embed_distinct(texts: list[str], layers: tuple[int, ...]) -> npt.NDArray[np.float32]:
+def _embed_distinct(
+    texts: list[str], layers: tuple[int, ...], progress: Callable[[int, int], object] | None = None
+) -> npt.NDArray[np.float32]:
     # each distinct text is embedded once ("Mm-hmm.", "Yeah." and the like repeat a lot)
     cleaned = [t if t.strip() else "." for t in texts]
     unique = list(dict.fromkeys(cleaned))
     if len(unique) < len(cleaned):
         position = {text: i for i, text in enumerate(unique)}
-        distinct = _embed_distinct(unique, layers)
+        distinct = _embed_distinct(unique, layers, progress)
         return distinct[[position[t] for t in cleaned]]
     out = np.zeros((len(texts), EMBEDDING_DIM * len(layers)), dtype=np.float32)
     session, tokenizer = _load(layers)
     encodings = tokenizer.encode_batch(cleaned)
     lengths = np.array([len(e.ids) for e in encodings])
     order = np.argsort(lengths, kind="stable")
+    if progress is not None:
+        progress(0, len(order))
     for start in range(0, len(order), _BATCH):
         idx = order[start : start + _BATCH]
         width = int(lengths[idx].max())
@@ -182,4 +188,6 @@ def _embed_distinct(texts: list[str], layers: tuple[int, ...]) -> npt.NDArray[np
             pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[idx, k * EMBEDDING_DIM : (k + 1) * EMBEDDING_DIM] = pooled / np.maximum(norms, 1e-12)
+        if progress is not None:
+            progress(min(start + _BATCH, len(order)), len(order))
     return out
