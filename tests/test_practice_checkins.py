@@ -4,12 +4,14 @@ import csv
 import io
 import json
 import logging
+import threading
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from safeenough.domain.alert import AlertKind, AlertStatus
 from safeenough.domain.audit import AuditAction, AuditEvent
@@ -643,3 +645,46 @@ def test_the_caseload_trend_follows_the_alliance_measure_the_case_asks(
     assert next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).alliance
     demo_practice.choose_checkin_instruments(ada, case.id, ("phq-9",))
     assert next(s for s in demo_practice.caseload(ada) if s.case.id == case.id).alliance == ()
+
+
+def test_two_people_opening_a_case_at_the_same_moment_store_its_new_alerts_once(
+    demo_practice: Practice, ada: Clinician, sol: Clinician
+) -> None:
+    case = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Theo"))
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case), 2)
+    # Each request pauses just before it stores new alerts until the other one gets there too (or 3 s
+    # pass): without a lock both would have found the same alerts missing and stored them twice.
+    both_about_to_store = threading.Barrier(2, timeout=3)
+
+    def wait_for_the_other(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO ALERTS"):
+            with suppress(threading.BrokenBarrierError):
+                both_about_to_store.wait()
+
+    outcomes: dict[str, Any] = {}
+
+    def look(who: str, actor: Clinician) -> None:
+        try:
+            outcomes[who] = demo_practice.case_monitoring(actor, case.id).alerts
+        except Exception as error:  # the outcome is what the test reports
+            outcomes[who] = error
+
+    engine = demo_practice.store.engine
+    event.listen(engine, "before_cursor_execute", wait_for_the_other)
+    try:
+        threads = [
+            threading.Thread(target=look, args=(who, actor)) for who, actor in (("ada", ada), ("sol", sol))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        event.remove(engine, "before_cursor_execute", wait_for_the_other)
+    assert not [outcome for outcome in outcomes.values() if isinstance(outcome, Exception)], outcomes
+    assert outcomes["ada"] == outcomes["sol"]
+    stored = demo_practice.case_monitoring(ada, case.id).alerts
+    assert stored == outcomes["ada"]
+    assert any(record.alert.kind is AlertKind.BELOW_CUTOFF for record in stored)
+    keys = [record.alert.key for record in stored]
+    assert len(keys) == len(set(keys))

@@ -515,14 +515,18 @@ class CheckInsMixin(PracticeBase):
         and store the alerts not seen before. Every such check-in is evaluated, not only the newest: a
         low check-in followed by a better one before the therapist looks must still raise its alert.
 
-        Pass one `PracticeTrajectories` when evaluating many cases in one unit of work."""
+        Pass one `PracticeTrajectories` when evaluating many cases in one unit of work.
+
+        The case is locked first: two requests evaluating it at once (the therapist's case page and their
+        supervisor's, or two tabs) take turns, and the second reads everything, alerts included, after
+        the first has stored its alerts, so it neither fails nor stores them again."""
+        checked_through = work.cases.begin_alert_review(case.id)
         trajectories = trajectories or PracticeTrajectories(work)
         sessions = work.sessions.for_cases([case.id])[case.id]
         numbers = {session.id: session for session in sessions}
         check_ins = work.checkins.for_clients([client.id for client in case.clients])
         links = work.checkin_links.for_sessions([session.id for session in sessions])
         now = datetime.now(UTC)
-        checked_through = work.cases.alerts_checked_through(case.id)
         for instrument_id in {c.instrument_id for c in check_ins} | {
             i for link in links for i in link.instrument_ids
         }:

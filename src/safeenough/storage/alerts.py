@@ -1,5 +1,14 @@
-"""Alerts with their status. Recomputing alerts never duplicates one or resets what the therapist did."""
+"""Alerts with their status. Recomputing alerts never duplicates one or resets what the therapist did.
 
+What an alert is about (its kind and severity, the clients, the instrument and item: "PHQ-9 item 9" is a
+client's answer about thoughts of self-harm) is sealed with the rule and its evidence. The row keeps in
+the clear only its case, session, status and times, and a fingerprint that is a keyed hash (HMAC-SHA256)
+of the alert's identity: unique per alert, so storing one twice is refused, but meaningless without the
+key.
+"""
+
+import hashlib
+import hmac
 import json
 from dataclasses import fields, replace
 from datetime import UTC, date, datetime
@@ -13,15 +22,36 @@ from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import alerts, sessions
 
+FINGERPRINT_PURPOSE = "alerts-fingerprint"
+"""What the fingerprint key is derived for (`FieldCipher.derive_secret`); migration 0010 uses the same."""
+
 
 def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else as_utc(moment)
 
 
-def fingerprint(alert: Alert) -> str:
+def identity(alert: Alert) -> str:
+    """One alert per rule and moment: its kind, clients, session, instrument and item."""
     kind, client_ids, session_id, instrument_id, item_id = alert.key
     clients = ",".join(str(client_id) for client_id in client_ids)
     return f"{kind}|{clients}|{session_id}|{instrument_id or ''}|{item_id or ''}"
+
+
+def fingerprint(identity_text: str, secret: bytes) -> str:
+    """The keyed hash stored for an alert's `identity`: equal identities, equal fingerprints."""
+    return hmac.new(secret, identity_text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _about_json(alert: Alert) -> str:
+    return json.dumps(
+        {
+            "kind": alert.kind.value,
+            "severity": alert.severity.value,
+            "client_ids": list(alert.client_ids),
+            "instrument_id": alert.instrument_id,
+            "item_id": alert.item_id,
+        }
+    )
 
 
 _EVIDENCE_FIELDS = tuple(field.name for field in fields(Evidence))
@@ -55,27 +85,27 @@ class AlertRepository:
         self.cipher = cipher
 
     def add_new(self, case_id: int, found: list[Alert]) -> list[int]:
-        """Store the alerts not stored before; returns the ids of the new ones."""
+        """Store the alerts not stored before; returns the ids of the new ones.
+
+        The caller holds the case's lock (`CaseRepository.begin_alert_review`), so no other transaction
+        stores the case's alerts between the look-up of those known and the insert."""
         known = set(
             self.connection.execute(select(alerts.c.fingerprint).where(alerts.c.case_id == case_id)).scalars()
         )
         rows = []
         now = datetime.now(UTC)
+        secret = self.cipher.derive_secret(FINGERPRINT_PURPOSE) if found else b""
         for alert in found:
-            print_ = fingerprint(alert)
+            print_ = fingerprint(identity(alert), secret)
             if print_ in known:
                 continue
             known.add(print_)
             rows.append(
                 {
                     "case_id": case_id,
-                    "client_ids": ",".join(str(client_id) for client_id in alert.client_ids),
                     "session_id": alert.session_id,
-                    "instrument_id": alert.instrument_id,
-                    "item_id": alert.item_id,
-                    "kind": alert.kind.value,
-                    "severity": alert.severity.value,
                     "fingerprint": print_,
+                    "about_sealed": self.cipher.seal(_about_json(alert), field="alerts.about"),
                     "rule_sealed": self.cipher.seal(alert.rule, field="alerts.rule"),
                     "evidence_sealed": self.cipher.seal(
                         _evidence_json(alert.evidence), field="alerts.evidence"
@@ -157,16 +187,17 @@ class AlertRepository:
         )
 
     def _record(self, row: Row[tuple[object, ...]]) -> AlertRecord:
+        about: dict[str, Any] = json.loads(self.cipher.open(row.about_sealed, field="alerts.about"))
         alert = Alert(
-            kind=AlertKind(row.kind),
-            client_ids=tuple(int(part) for part in row.client_ids.split(",")),
+            kind=AlertKind(about["kind"]),
+            client_ids=tuple(int(client_id) for client_id in about["client_ids"]),
             session_id=row.session_id,
-            instrument_id=row.instrument_id,
+            instrument_id=about["instrument_id"],
             rule=self.cipher.open(row.rule_sealed, field="alerts.rule"),
             evidence=_evidence(self.cipher.open(row.evidence_sealed, field="alerts.evidence")),
             suggested_next_step=self.cipher.open(row.suggestion_sealed, field="alerts.suggestion"),
-            severity=AlertSeverity(row.severity),
-            item_id=row.item_id,
+            severity=AlertSeverity(about["severity"]),
+            item_id=about["item_id"],
         )
         created_at = _aware(row.created_at)
         assert created_at is not None

@@ -111,10 +111,19 @@ class CaseRepository:
         rows = self.connection.execute(union(with_new_check_ins, with_lapsed_links))
         return sorted(set(rows.scalars()))
 
-    def alerts_checked_through(self, case_id: int) -> int:
-        """The newest check-in id the case's alerts were evaluated against (0: none yet)."""
+    def begin_alert_review(self, case_id: int) -> int:
+        """Lock the case's row until the transaction ends and return the newest check-in id its alerts
+        were evaluated against (0: none yet).
+
+        Two requests that open the same case at once would otherwise both find the same alerts missing
+        and both store them; with the lock the second waits, then reads what the first stored. On
+        PostgreSQL it is `SELECT … FOR NO KEY UPDATE` (rows that only point at the case, such as a new
+        session, are not held up); SQLite's writing transactions take turns anyway, so it is a plain
+        read there."""
         value = self.connection.execute(
-            select(cases.c.alerts_checked_through).where(cases.c.id == case_id)
+            select(cases.c.alerts_checked_through)
+            .where(cases.c.id == case_id)
+            .with_for_update(key_share=True)
         ).scalar_one_or_none()
         return int(value or 0)
 

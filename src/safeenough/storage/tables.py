@@ -192,15 +192,13 @@ alerts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
-    # One client, or both partners for a split alliance: comma-separated client ids.
-    Column("client_ids", String(100), nullable=False),
     Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    Column("instrument_id", String(64), nullable=True),
-    Column("item_id", String(64), nullable=True),
-    Column("kind", String(32), nullable=False),
-    Column("severity", String(16), nullable=False),
-    # One alert per rule and moment: recomputing alerts never duplicates one or resets its status.
+    # One alert per rule and moment: recomputing alerts never duplicates one or resets its status. A keyed
+    # hash (HMAC-SHA256) of kind, clients, session, instrument and item, so it says nothing without the key.
     Column("fingerprint", String(200), nullable=False, unique=True),
+    # What the alert is about, sealed (JSON): kind, severity, client ids (both partners for a split
+    # alliance), instrument and item. "PHQ-9 item 9" alone says a client endorsed thoughts of self-harm.
+    Column("about_sealed", Text, nullable=False),
     # The rule and its evidence quote scores and items ("item 9 scored 2"), so they are sealed too.
     Column("rule_sealed", Text, nullable=False),
     Column("evidence_sealed", Text, nullable=False),
