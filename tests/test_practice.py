@@ -1,3 +1,5 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -303,3 +305,25 @@ def test_the_demos_alert_evidence_carries_the_evening_each_check_in_came_back(
     dated = [e for r in monitoring.alerts for e in r.alert.evidence if e.submitted_at and e.session_id]
     assert dated
     assert all(e.submitted_at is not None and e.submitted_at.date() == held[e.session_id] for e in dated)
+
+
+def test_failed_logins_sent_at_the_same_moment_cannot_all_slip_in_under_the_lockout(
+    demo_practice: Practice,
+) -> None:
+    allowed = demo_practice.settings.login_attempts_allowed
+    start = threading.Barrier(12)
+
+    def attempt(_: int) -> str:
+        start.wait()
+        try:
+            login(demo_practice, "ben", "wrong-password")
+        except TooManyAttempts:
+            return "paused"
+        except AuthenticationFailed:
+            return "checked"
+        return "let in"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(attempt, range(12)))
+    assert outcomes.count("checked") == allowed
+    assert outcomes.count("paused") == 12 - allowed

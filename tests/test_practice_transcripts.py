@@ -251,3 +251,48 @@ def test_a_transcript_longer_than_any_session_is_refused_and_stores_nothing(
     with pytest.raises(InvalidInput, match="has 4 turns; a session transcript here may have up to 3"):
         demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
     assert demo_practice.session_analysis(ada, session_id).transcript is None
+
+
+INTERPRETED = b"""Dana: What brings you here today?
+Lena: She asks what brings you here today.
+Sam: I can't sleep, and work is too much.
+Lena: He says he cannot sleep and work is too much.
+Dana: That sounds exhausting.
+"""
+
+
+def test_a_speaker_who_is_no_client_is_left_out_of_the_clients_turns(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=INTERPRETED)
+    demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Lena",))
+    analysis = demo_practice.session_analysis(ada, session_id)
+    assert analysis.result is not None
+    roles = {turn.speaker: turn.role for turn in analysis.result.conversation.turns}
+    assert roles == {"Dana": SpeakerRole.THERAPIST, "Lena": SpeakerRole.OTHER, "Sam": SpeakerRole.CLIENT}
+
+
+def test_confirmed_roles_can_be_changed_and_the_analysis_is_redone(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)
+    demo_practice.confirm_transcript_roles(ada, session_id, "Sam")  # the wrong speaker
+    demo_practice.confirm_transcript_roles(ada, session_id, "Dana")
+    analysis = demo_practice.session_analysis(ada, session_id)
+    assert analysis.result is not None
+    assert analysis.result.conversation.turns[0].role is SpeakerRole.THERAPIST
+    talk = {a.target_turn for a in analysis.result.annotations if a.key == "talk_type"}
+    assert talk == {1, 3}
+
+
+def test_every_speaker_but_the_therapist_cannot_be_marked_no_client(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)
+    with pytest.raises(InvalidInput, match="At least one speaker must be a client"):
+        demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Sam",))
+    with pytest.raises(InvalidInput, match="no speaker 'Kim'"):
+        demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Kim",))

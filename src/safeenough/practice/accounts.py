@@ -40,6 +40,7 @@ class AccountsMixin(PracticeBase):
         username = username.strip().lower()
         window = timedelta(seconds=self.settings.login_lockout_seconds)
         with self.store.transaction() as work:
+            work.logins.take_turn_for(username)
             failures, oldest = work.logins.recent_failures(username, window)
             if failures >= self.settings.login_attempts_allowed and oldest is not None:
                 retry = max(1, int((oldest + window - datetime.now(oldest.tzinfo)).total_seconds()))
@@ -49,13 +50,16 @@ class AccountsMixin(PracticeBase):
                     "password.",
                     retry_after_seconds=retry,
                 )
+            # Counted as failed until the password is verified: attempts made at the same moment see it
+            # and cannot all slip in under the limit together.
+            attempt_id = work.logins.record_attempt(username, client_address, succeeded=False)
         with self.store.transaction() as work:
             clinician = work.clinicians.find(username)
             if clinician is None or not clinician.active:
                 self._verify_nothing(password)
             verified = clinician is not None and clinician.active and self._verify(work, clinician, password)
-            work.logins.record_attempt(username, client_address, succeeded=verified)
             if verified and clinician is not None:
+                work.logins.mark_succeeded(attempt_id)
                 work.audit.record(clinician.id, AuditAction.LOGIN, "clinician", clinician.id)
                 return clinician
             work.audit.record(None, AuditAction.LOGIN_FAILED, "clinician", detail=username)
@@ -174,6 +178,7 @@ class AccountsMixin(PracticeBase):
         password_hash = self.hash_password(new)
         window = timedelta(seconds=self.settings.login_lockout_seconds)
         with self.store.transaction() as work:
+            work.logins.take_turn_for(actor.username)
             failures, _ = work.logins.recent_failures(actor.username, window)
             if failures >= self.settings.login_attempts_allowed:
                 minutes = max(1, round(window.total_seconds() / 60))

@@ -1,6 +1,6 @@
 """Transcripts in sessions: import, role confirmation, analysis and the session report."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -210,10 +210,25 @@ class TranscriptsMixin(PracticeBase):
                 f"{'points' if entries + linked == 1 else 'point'} at its turns, and would then point at "
                 "turns that no longer exist."
                 + (" Take those moments off their pattern on the client map first." if linked else "")
+                + (
+                    " A map entry that quotes a transcript keeps it, so that its words can always be "
+                    "checked against the session; while one does, this transcript stays."
+                    if entries
+                    else ""
+                )
             )
 
-    def confirm_transcript_roles(self, actor: Clinician, session_id: int, therapist_speaker: str) -> None:
-        """The therapist says which speaker they are; everyone else is a client. Then analyse.
+    def confirm_transcript_roles(
+        self,
+        actor: Clinician,
+        session_id: int,
+        therapist_speaker: str,
+        *,
+        not_clients: Collection[str] = (),
+    ) -> None:
+        """The therapist says which speaker they are, and which others are no client (an interpreter, a
+        co-therapist); everyone else is a client. Then analyse. Roles already confirmed can be changed
+        this way too: the analysis is redone.
 
         The analysis runs outside any transaction (see `import_transcript`); if the transcript changed
         meanwhile (another tab replaced it), nothing is stored and InvalidInput says so."""
@@ -222,8 +237,18 @@ class TranscriptsMixin(PracticeBase):
         speakers = stored.conversation.speakers
         if therapist_speaker not in speakers:
             raise InvalidInput(f"Choose one of the speakers: {', '.join(speakers)}.")
+        unknown = sorted(set(not_clients) - set(speakers))
+        if unknown:
+            raise InvalidInput(f"There is no speaker {unknown[0]!r} in this transcript.")
+        others = set(not_clients) - {therapist_speaker}
+        if not set(speakers) - others - {therapist_speaker}:
+            raise InvalidInput("At least one speaker must be a client: leave the client unticked.")
         roles = {
-            speaker: SpeakerRole.THERAPIST if speaker == therapist_speaker else SpeakerRole.CLIENT
+            speaker: SpeakerRole.THERAPIST
+            if speaker == therapist_speaker
+            else SpeakerRole.OTHER
+            if speaker in others
+            else SpeakerRole.CLIENT
             for speaker in speakers
         }
         conversation = stored.conversation.with_roles(roles)

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from safeenough.domain.clinician import USERNAME_MAX
 from safeenough.domain.login_session import LoginSession
@@ -66,14 +66,31 @@ class LoginRepository:
     def end_all_for(self, clinician_id: int) -> None:
         self.connection.execute(delete(login_sessions).where(login_sessions.c.clinician_id == clinician_id))
 
-    def record_attempt(self, username: str, client_address: str, succeeded: bool) -> None:
+    def take_turn_for(self, username: str) -> None:
+        """Until this transaction ends, other logins for `username` wait here, so that attempts made at
+        the same moment each see the ones before them (SQLite's write transactions take turns already;
+        on PostgreSQL a transaction-scoped advisory lock on the username does it)."""
+        if self.connection.dialect.name == "postgresql":
+            key = "login:" + username[:USERNAME_MAX]
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+    def record_attempt(self, username: str, client_address: str, succeeded: bool) -> int:
+        return int(
+            self.connection.execute(
+                insert(login_attempts)
+                .values(
+                    username=username[:USERNAME_MAX],
+                    client_address=client_address[:64],
+                    at=datetime.now(UTC),
+                    succeeded=succeeded,
+                )
+                .returning(login_attempts.c.id)
+            ).scalar_one()
+        )
+
+    def mark_succeeded(self, attempt_id: int) -> None:
         self.connection.execute(
-            insert(login_attempts).values(
-                username=username[:USERNAME_MAX],
-                client_address=client_address[:64],
-                at=datetime.now(UTC),
-                succeeded=succeeded,
-            )
+            update(login_attempts).where(login_attempts.c.id == attempt_id).values(succeeded=True)
         )
 
     def clear_failures(self, username: str) -> None:
