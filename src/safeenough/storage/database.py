@@ -41,15 +41,11 @@ def check_url(url: str, *, named: str = "SAFEENOUGH_DATABASE_URL") -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InvalidInput(
-            f"{named} is not a database URL; write it as {SUPPORTED_URLS}"
-        ) from None
+        raise InvalidInput(f"{named} is not a database URL; write it as {SUPPORTED_URLS}") from None
     backend, _, driver = parsed.drivername.partition("+")  # without loading a dialect, which may be absent
     shown = parsed.render_as_string(hide_password=True)
     if backend == "postgres":
-        raise InvalidInput(
-            f"{named} {shown} starts with postgres://; write postgresql+psycopg:// instead"
-        )
+        raise InvalidInput(f"{named} {shown} starts with postgres://; write postgresql+psycopg:// instead")
     if backend == "postgresql" and driver not in ("", "psycopg"):
         raise InvalidInput(
             f"{named} {shown} asks for the driver {driver}, which safeenough does not "
@@ -57,8 +53,7 @@ def check_url(url: str, *, named: str = "SAFEENOUGH_DATABASE_URL") -> URL:
         )
     if backend not in ("sqlite", "postgresql"):
         raise InvalidInput(
-            f"{named} {shown}: safeenough runs on SQLite or PostgreSQL only; "
-            f"write it as {SUPPORTED_URLS}"
+            f"{named} {shown}: safeenough runs on SQLite or PostgreSQL only; write it as {SUPPORTED_URLS}"
         )
     if backend == "postgresql" and not parsed.database:
         raise InvalidInput(f"{named} {shown} names no database; add /DATABASE at its end")
