@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -61,6 +61,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'safeenough.sqlite3'}"
     else:
         yield from _fresh_postgres_database()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty database of its own on the test PostgreSQL server, for tests only PostgreSQL can show
+    (a server that goes away, a database in another time zone, a practice moving over from SQLite)."""
+    yield from _fresh_postgres_database()
+
+
+def postgres_admin_engine() -> Engine:
+    """The test server's maintenance connection (AUTOCOMMIT), to change what a database allows."""
+    assert POSTGRES_URL
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from safeenough.domain.clinician import Role
 from safeenough.errors import SafeEnoughError
 from safeenough.practice import AnalysedFile, DemoCredentials, Practice
+from safeenough.practice.moving import MoveSummary, move_to
 from safeenough.settings import Settings
 from safeenough.transcripts.roles import RoleAssignment
 
@@ -37,8 +39,20 @@ instrument_app = typer.Typer(
 app.add_typer(instrument_app, name="instrument")
 
 
-def _practice() -> Practice:
-    return Practice.open(Settings())
+def _settings() -> Settings:
+    """The settings from the environment; a value that cannot be used is one line each, not a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "SAFEENOUGH_" + "_".join(str(part) for part in problem["loc"]).upper()
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            typer.secho(f"error: {name}: {message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
+
+
+def _practice(settings: Settings | None = None) -> Practice:
+    return Practice.open(settings or _settings())
 
 
 def _fail(error: SafeEnoughError) -> None:
@@ -65,8 +79,8 @@ def print_demo_credentials(credentials: DemoCredentials) -> None:
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema and check the encryption key."""
+    settings = _settings()
     try:
-        settings = Settings()
         _prepare_data_dir(settings)
         Practice.create(settings).close()
     except SafeEnoughError as error:
@@ -94,8 +108,8 @@ def serve(
     """Migrate, optionally seed the demo practice, and serve the web app."""
     import uvicorn
 
+    settings = _settings()
     try:
-        settings = Settings()
         _prepare_data_dir(settings)
         practice = Practice.create(settings)
         credentials = practice.seed_demo() if demo else None
@@ -130,7 +144,7 @@ def demo_reset(
     ] = False,
 ) -> None:
     """Delete the embedded database and create the demo practice afresh (SQLite only)."""
-    settings = Settings()
+    settings = _settings()
     if settings.database_url is not None:
         _fail(SafeEnoughError("demo-reset only works on the embedded SQLite database"))
     if not yes:
@@ -220,15 +234,17 @@ def checkin_link(
     instrument: Annotated[list[str] | None, typer.Option(help="Instrument id to ask (repeatable).")] = None,
 ) -> None:
     """Print a single-use check-in link for one client and one session (valid for 4 days by default)."""
+    settings = _settings()
     try:
-        issued = _practice().issue_checkin_link_as_owner(
+        issued = _practice(settings).issue_checkin_link_as_owner(
             session, client, instrument_ids=tuple(instrument) if instrument else None
         )
     except SafeEnoughError as error:
         _fail(error)
-    base = base_url or Settings().checkin_base_url or "http://127.0.0.1:8000"
+    base = base_url or settings.checkin_base_url or "http://127.0.0.1:8000"
     typer.echo(base.rstrip("/") + issued.path)
-    typer.echo(f"(single use; expires {issued.link.expires_at:%Y-%m-%d %H:%M} UTC)", err=True)
+    expires = issued.link.expires_at.astimezone(settings.zone)
+    typer.echo(f"(single use; expires {expires:%Y-%m-%d %H:%M} {expires.tzname() or ''})", err=True)
 
 
 @instrument_app.command("add")
@@ -599,6 +615,41 @@ def restore(path: Path) -> None:
     except SafeEnoughError as error:
         _fail(error)
     typer.echo(f"Restored from {path}. The database as it was before is kept at {kept}.")
+
+
+@app.command("move-to")
+def move_to_command(
+    url: Annotated[
+        str,
+        typer.Argument(help="The empty database to move to, e.g. postgresql+psycopg://USER:PASSWORD@HOST/DB"),
+    ],
+) -> None:
+    """Copy this practice into another, empty database (e.g. from SQLite to PostgreSQL) and check the copy.
+
+    Stop the server first: what is written during the move is not copied. The database in use now is
+    left as it was. Clinical text is copied still encrypted, so keep using the same key file.
+    """
+    settings = _settings()
+    try:
+        summary = move_to(settings, url)
+    except SafeEnoughError as error:
+        _fail(error)
+    _print_move(summary)
+
+
+def _print_move(summary: MoveSummary) -> None:
+    typer.echo(f"Moved the practice from {summary.source} to {summary.target}:")
+    for table in summary.tables:
+        typer.echo(f"  {table.name:<24} {table.rows:>8}")
+    typer.echo(
+        f"{_plural(summary.rows, 'row')} copied and counted again in the target; "
+        f"{_plural(summary.sequences_reset, 'id sequence')} set past the copied ids; "
+        f"the key opened {_plural(summary.sealed_values_opened, 'sealed value')} in the copy."
+    )
+    typer.echo(
+        "Next: set SAFEENOUGH_DATABASE_URL to the new database for the server and every command, and keep "
+        "SAFEENOUGH_SECRET_KEY_FILE pointing at the same key file. The old database is left as it was."
+    )
 
 
 def main() -> None:

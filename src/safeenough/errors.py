@@ -41,6 +41,11 @@ class DatabaseNotReady(SafeEnoughError):
     """The database schema is missing or older than this version of safeenough."""
 
 
+class DatabaseUnavailable(SafeEnoughError):
+    """The database cannot be reached or opened right now (server down, wrong address, password or name);
+    nothing was stored. The message names the database without its password and says what to check."""
+
+
 class LinkUnusable(SafeEnoughError):
     """A check-in link that cannot be used; `reason` is expired, used or invalid."""
 

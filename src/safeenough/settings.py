@@ -1,13 +1,48 @@
 """All settings in one typed place. Each is read from an environment variable prefixed SAFEENOUGH_."""
 
+import os
+from datetime import UTC, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCALTIME = Path("/etc/localtime")
+ETC_TIMEZONE = Path("/etc/timezone")
 
 
 def default_data_dir() -> Path:
     return Path.cwd() / "data"
+
+
+def local_time_zone() -> str:
+    """The machine's own time zone as an IANA name (`TZ`, /etc/localtime, /etc/timezone), else UTC."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    if LOCALTIME.is_symlink():
+        target = str(LOCALTIME.resolve())
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    if ETC_TIMEZONE.is_file():
+        candidates.append(ETC_TIMEZONE.read_text(encoding="utf-8").strip())
+    for name in candidates:
+        if name and _is_zone(name):
+            return name
+    return "UTC"
+
+
+def _is_zone(name: str) -> bool:
+    if name == "UTC":
+        return True  # known even where the machine has no time zone database
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_named(name: str) -> tzinfo:
+    return UTC if name == "UTC" else ZoneInfo(name)
 
 
 class Settings(BaseSettings):
@@ -45,6 +80,11 @@ class Settings(BaseSettings):
         default="safeenough-safety",
         description="Comma-separated instrument ids asked in a check-in unless the therapist picks others.",
     )
+    time_zone: str = Field(
+        default_factory=local_time_zone,
+        description="IANA time zone (e.g. Europe/Berlin) that times are shown in, with its abbreviation; "
+        "unset means the machine's own zone, or UTC where it cannot be told. Times are stored in UTC.",
+    )
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure; turn on when served over HTTPS."
     )
@@ -58,6 +98,20 @@ class Settings(BaseSettings):
     def checkin_base_url(self) -> str | None:
         """Where check-in links point (no trailing slash), or None to use the browser's address."""
         return None if self.public_url is None else str(self.public_url).rstrip("/")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        if not _is_zone(value):
+            raise ValueError(
+                f"{value!r} is not a time zone this machine knows; give an IANA name such as "
+                "Europe/Berlin, America/New_York or UTC"
+            )
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        return zone_named(self.time_zone)
 
     @property
     def resolved_database_url(self) -> str:

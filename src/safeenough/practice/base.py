@@ -7,6 +7,8 @@ Access rules:
 A case the actor may not see is reported as not found, so its existence is not revealed.
 """
 
+from datetime import UTC, date, datetime
+
 from argon2 import PasswordHasher
 
 from safeenough.domain.case import Case
@@ -32,6 +34,16 @@ class PracticeBase:
         self._stand_in_hash: str | None = None
         # The parsed catalogue and the stamps of the installed definitions it was built from.
         self._catalogue: tuple[tuple[InstrumentStamp, ...], Catalogue] | None = None
+
+    def today(self) -> date:
+        """Today on the practice's calendar (SAFEENOUGH_TIME_ZONE), which sessions are dated by, whatever
+        zone the server's clock is set to."""
+        return datetime.now(self.settings.zone).date()
+
+    def local_date(self, moment: datetime) -> date:
+        """The practice's calendar date of a stored moment (stored in UTC; a naive value is UTC)."""
+        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return aware.astimezone(self.settings.zone).date()
 
     def instruments(self) -> Catalogue:
         """Built-in instruments and those the practice installed (stored in the database, so every app

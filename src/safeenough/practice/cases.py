@@ -47,7 +47,7 @@ class CaseDetail:
 class CasesMixin(CheckInsMixin):
     def caseload(self, actor: Clinician, today: date | None = None) -> list[CaseSummary]:
         """The actor's own cases, those with open alerts first; then a supervisor's supervisees' cases."""
-        today = today or date.today()
+        today = today or self.today()
         with self.store.transaction() as work:
             owners = {owner.id: owner for owner in self._visible_owners(work, actor)}
             cases = work.cases.owned_by(list(owners))
@@ -99,7 +99,7 @@ class CasesMixin(CheckInsMixin):
             list(charted),
             sorted({instrument.id for instrument in charted.values()}),
             CASELOAD_TREND_SESSIONS,
-            today=date.today(),
+            today=self.today(),
         )
         found: dict[int, tuple[tuple[Client, AllianceTrend], ...]] = {}
         for case in cases:
@@ -149,7 +149,7 @@ class CasesMixin(CheckInsMixin):
                 clinician_id=actor.id,
                 title=title.strip(),
                 kind=kind,
-                opened_on=opened_on or date.today(),
+                opened_on=opened_on or self.today(),
                 client_names=names,
             )
             work.audit.record(actor.id, AuditAction.CREATE, "case", case.id)

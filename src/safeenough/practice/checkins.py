@@ -301,7 +301,7 @@ class CheckInsMixin(PracticeBase):
                         f"This case's check-ins ask {missing[0]!r}, which this practice no longer has: "
                         "choose the case's check-in questionnaires again."
                     )
-            if session.is_upcoming(date.today()):
+            if session.is_upcoming(self.today()):
                 raise InvalidInput(
                     f"Session {session.number} is booked for {session.held_on:%d %b %Y}; its check-in link "
                     "can be made on that day or after."

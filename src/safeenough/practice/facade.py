@@ -66,7 +66,7 @@ class Practice(AccountsMixin, CasesMixin, TranscriptsMixin, ExportsMixin, Formul
         with self.store.transaction() as work:
             if work.clinicians.count() > 0:
                 return None
-            credentials = fixtures.seed_demo_practice(work, self.hash_password, today or date.today())
+            credentials = fixtures.seed_demo_practice(work, self.hash_password, today or self.today())
         self._seed_demo_check_ins()
         self._seed_demo_transcripts()
         return credentials

@@ -328,7 +328,7 @@ class FormulationMixin(CheckInsMixin):
         with self.store.transaction() as work:
             case, client, read_only = self._visible_client(work, actor, client_id)
             result = self._client_map(
-                work, case, client, read_only, today or date.today(), untested_after, classify
+                work, case, client, read_only, today or self.today(), untested_after, classify
             )
             work.audit.record(actor.id, AuditAction.READ, "client_map", client.id, f"case {case.id}")
             return result
@@ -351,7 +351,7 @@ class FormulationMixin(CheckInsMixin):
             if case.kind is CaseKind.INDIVIDUAL:
                 raise InvalidInput("A shared map is for a couple or a family; this case has one client.")
             read_only = owner.id != actor.id
-            day = today or date.today()
+            day = today or self.today()
             partners = tuple(
                 self._client_map(work, case, client, read_only, day, UNTESTED_AFTER_SESSIONS, classify)
                 for client in case.clients
@@ -936,7 +936,7 @@ class FormulationMixin(CheckInsMixin):
         """A case summary for clinical supervision: clients by code only, alliance trend, open alerts,
         rupture–repair per analysed session, map coverage and open hypotheses."""
         catalogue = self.instruments()
-        day = today or date.today()
+        day = today or self.today()
         with self.store.transaction() as work:
             case, owner = self._visible_case(work, actor, case_id)
             trajectories = PracticeTrajectories(work)
@@ -1009,8 +1009,8 @@ class FormulationMixin(CheckInsMixin):
                 maps=tuple(maps),
             )
 
-    @staticmethod
     def _map_summary(
+        self,
         code: str | None,
         entries: list[FormulationEntry],
         case: Case,
@@ -1033,7 +1033,7 @@ class FormulationMixin(CheckInsMixin):
                     domain=entry.domain.value,
                     domain_label=entry.domain.label,
                     text=_pseudonymise(entry.text, case.clients),
-                    recorded_on=entry.created_at.date(),
+                    recorded_on=self.local_date(entry.created_at),
                     sessions_since=len(sessions_since(entry, attended, today)),
                 )
                 for entry in entries

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from safeenough.analysis.defaults import default_pipeline
@@ -180,7 +179,7 @@ class TranscriptsMixin(PracticeBase):
     ) -> tuple[Session, bool]:
         """The session, if it may take a transcript now, and whether one is being replaced."""
         session = self._writable_session(work, actor, session_id)
-        if session.is_upcoming(date.today()):
+        if session.is_upcoming(self.today()):
             raise InvalidInput(
                 f"Session {session.number} is booked for {day(session.held_on)}; its transcript can be "
                 "added once it has been held. Nothing was stored."
@@ -359,9 +358,8 @@ class TranscriptsMixin(PracticeBase):
                 work.audit.record(actor.id, AuditAction.UPDATE, "session_report", session.id, detail)
             return restored
 
-    @staticmethod
     def _session_check_ins(
-        work: UnitOfWork, case: Case, session: Session, catalogue: Catalogue
+        self, work: UnitOfWork, case: Case, session: Session, catalogue: Catalogue
     ) -> tuple[CheckInSummary, ...]:
         """Each attending client's first alliance check-in for this session, to set beside the transcript
         (named when the session had several clients: each partner answered separately)."""
@@ -380,7 +378,7 @@ class TranscriptsMixin(PracticeBase):
                 instrument_title=instrument.title,
                 total=score.total,
                 cutoff=instrument.cutoff.value if instrument.cutoff else None,
-                date=check_in.submitted_at.date(),
+                date=self.local_date(check_in.submitted_at),
                 items=tuple(
                     CheckInItem(label=item.text, score=score.item_scores.get(item.id), maximum=item.maximum)
                     for item in instrument.items

@@ -1,14 +1,17 @@
 """How errors reach a person: a clear page with the right status code, and nothing changed."""
 
 import logging
+from html import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from safeenough.errors import (
     DatabaseNotReady,
+    DatabaseUnavailable,
     KeyMismatch,
     KeyMissing,
     NotFound,
@@ -41,6 +44,12 @@ UNEXPECTED_MESSAGE = (
 )
 # The catch-all handler answers outside the middleware that adds these, so it adds them itself.
 _UNEXPECTED_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store", "Pragma": "no-cache"}
+UNREACHABLE_TITLE = "The database cannot be reached"
+UNREACHABLE_MESSAGE = (
+    "safeenough cannot reach its database right now; nothing you entered was stored. Please try again in "
+    "a minute; if it goes on, tell whoever runs the server."
+)
+UNREACHABLE_RETRY_SECONDS = 60
 CSRF_MESSAGE = (
     "This form expired or was not sent from safeenough; reload the page and try again. Nothing was changed."
 )
@@ -102,6 +111,22 @@ async def _key_problem(request: Request, exc: Exception) -> Response:
 async def _database_not_ready(request: Request, exc: Exception) -> Response:
     log.error("database not ready: %s", exc)
     return render_error(request, 503, "The database is not ready", str(exc))
+
+
+async def _database_unreachable(request: Request, exc: Exception) -> Response:
+    """503 with a plain page of its own: drawing the usual page could need the database it cannot reach."""
+    log.error("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+    headers = {**_UNEXPECTED_HEADERS, "Retry-After": str(UNREACHABLE_RETRY_SECONDS)}
+    if is_htmx(request):
+        headers.update({"HX-Retarget": "#main", "HX-Reswap": "outerHTML", "HX-Reselect": "#main"})
+    page = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(UNREACHABLE_TITLE)} · safeenough</title></head>"
+        f'<body><main id="main"><h1>{escape(UNREACHABLE_TITLE)}</h1>'
+        f"<p>{escape(UNREACHABLE_MESSAGE)}</p></main></body></html>\n"
+    )
+    return HTMLResponse(page, status_code=503, headers=headers)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -180,6 +205,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KeyMismatch, _key_problem)
     app.add_exception_handler(KeyMissing, _key_problem)
     app.add_exception_handler(DatabaseNotReady, _database_not_ready)
+    # Whether the storage layer recognised it (DatabaseUnavailable) or the driver's error came through as
+    # it was, in a route or in a dependency such as the login check.
+    for unreachable in (DatabaseUnavailable, OperationalError, InterfaceError, DisconnectionError):
+        app.add_exception_handler(unreachable, _database_unreachable)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RequestTooLarge, _request_too_large)

@@ -1,16 +1,19 @@
 """Templates and the one helper every route uses to render a page."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import Response
 
 from safeenough.domain.supervision import AllianceTrend
 from safeenough.reports.supervision import render_sparkline_svg
+from safeenough.settings import local_time_zone, zone_named
 from safeenough.web.auth import CSRF_FIELD, Visitor, visitor_if_known
 from safeenough.web.context import web_context
 
@@ -25,10 +28,30 @@ def format_date(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def format_datetime(value: datetime | None) -> str:
+def format_datetime(value: datetime | None, zone: tzinfo | None = None) -> str:
+    """'29 Nov 2026 14:05 CET': the moment in `zone` (SAFEENOUGH_TIME_ZONE; unset: this machine's zone),
+    with the zone's abbreviation, so nobody has to guess. A naive value is taken to be UTC, as stored."""
     if value is None:
         return "—"
-    return f"{value.day} {value:%b %Y %H:%M}"
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    local = moment.astimezone(zone or zone_named(local_time_zone()))
+    return f"{local.day} {local:%b %Y %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def _display_zone(context: Context) -> tzinfo | None:
+    request = context.get("request")
+    return web_context(request).settings.zone if isinstance(request, Request) else None
+
+
+@pass_context
+def _datetime_filter(context: Context, value: datetime | None) -> str:
+    return format_datetime(value, _display_zone(context))
+
+
+@pass_context
+def _today(context: Context) -> date:
+    """Today where the practice is (SAFEENOUGH_TIME_ZONE), not where the server's clock says."""
+    return datetime.now(_display_zone(context) or zone_named(local_time_zone())).date()
 
 
 def sparkline_markup(trend: AllianceTrend, who: str) -> Markup:
@@ -39,9 +62,9 @@ def sparkline_markup(trend: AllianceTrend, who: str) -> Markup:
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
     templates.env.filters["date"] = format_date
-    templates.env.filters["datetime"] = format_datetime
+    templates.env.filters["datetime"] = _datetime_filter
     templates.env.globals["csrf_field"] = CSRF_FIELD
-    templates.env.globals["today"] = date.today
+    templates.env.globals["today"] = _today
     templates.env.filters["sparkline"] = sparkline_markup
     return templates
 

@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -247,7 +247,9 @@ def json_for_html(value: object) -> Markup:
     return Markup(text)  # noqa: S704 - escaped above for the script-data context
 
 
-def _link_status(links: Iterable[CheckInLink], now: datetime) -> dict[tuple[int, int], LinkStatus]:
+def _link_status(
+    links: Iterable[CheckInLink], now: datetime, zone: tzinfo
+) -> dict[tuple[int, int], LinkStatus]:
     """Per (session, client): returned if any link came back, else the state of the latest link."""
     by_pair: dict[tuple[int, int], list[CheckInLink]] = {}
     for link in links:
@@ -257,18 +259,20 @@ def _link_status(links: Iterable[CheckInLink], now: datetime) -> dict[tuple[int,
         used = [link for link in pair_links if link.used_at is not None]
         if used:
             first = min(used, key=lambda link: link.used_at or link.created_at)
-            found[pair] = LinkStatus("used", f"Returned {format_datetime(first.used_at)}.", first.kiosk)
+            found[pair] = LinkStatus("used", f"Returned {format_datetime(first.used_at, zone)}.", first.kiosk)
             continue
         latest = max(pair_links, key=lambda link: link.created_at)
         state = latest.state(now)
         if state is LinkState.EXPIRED:
             found[pair] = LinkStatus(
-                "expired", f"Link expired {format_datetime(latest.expires_at)}; not returned.", latest.kiosk
+                "expired",
+                f"Link expired {format_datetime(latest.expires_at, zone)}; not returned.",
+                latest.kiosk,
             )
         else:
             what = "Kiosk check-in started" if latest.kiosk else "Link made, not yet answered"
             found[pair] = LinkStatus(
-                "open", f"{what}; expires {format_datetime(latest.expires_at)}.", latest.kiosk
+                "open", f"{what}; expires {format_datetime(latest.expires_at, zone)}.", latest.kiosk
             )
     return found
 
@@ -528,7 +532,7 @@ def _panels(monitoring: CaseMonitoring) -> tuple[InstrumentPanel, ...]:
     return tuple(panels)
 
 
-def _alert_views(monitoring: CaseMonitoring, visitor: Visitor) -> tuple[AlertView, ...]:
+def _alert_views(monitoring: CaseMonitoring, visitor: Visitor, zone: tzinfo) -> tuple[AlertView, ...]:
     names = {client.id: client.display_name for client in monitoring.case.clients}
     numbers = {session.id: session.number for session in monitoring.sessions}
     titles = {instrument.id: instrument.title for instrument in monitoring.instruments}
@@ -562,9 +566,8 @@ def _alert_views(monitoring: CaseMonitoring, visitor: Visitor) -> tuple[AlertVie
         status_text = None
         if record.status is not AlertStatus.OPEN and record.status_changed_at is not None:
             who = "you" if record.status_changed_by == visitor.clinician.id else "the case's clinician"
-            status_text = (
-                f"{record.status.value.capitalize()} {format_datetime(record.status_changed_at)} by {who}."
-            )
+            changed = format_datetime(record.status_changed_at, zone)
+            status_text = f"{record.status.value.capitalize()} {changed} by {who}."
         views.append(
             AlertView(
                 record=record,
@@ -581,12 +584,13 @@ def _alert_views(monitoring: CaseMonitoring, visitor: Visitor) -> tuple[AlertVie
 
 def build_monitoring_view(request: Request, visitor: Visitor, case_id: int) -> MonitoringView:
     monitoring = web_context(request).practice.case_monitoring(visitor.clinician, case_id)
+    zone = web_context(request).settings.zone
     return MonitoringView(
         case=monitoring.case,
         read_only=monitoring.read_only,
         panels=_panels(monitoring),
-        alerts=_alert_views(monitoring, visitor),
-        link_status=_link_status(monitoring.links, datetime.now(UTC)),
+        alerts=_alert_views(monitoring, visitor, zone),
+        link_status=_link_status(monitoring.links, datetime.now(UTC), zone),
     )
 
 
@@ -762,7 +766,8 @@ def issue_link(
     if is_htmx(request):
         status = LinkStatus(
             "open",
-            f"Link made, not yet answered; expires {format_datetime(issued_view.expires_at)}."
+            "Link made, not yet answered; expires "
+            f"{format_datetime(issued_view.expires_at, web_context(request).settings.zone)}."
             if issued_view
             else "",
         )
