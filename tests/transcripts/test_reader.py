@@ -119,3 +119,23 @@ def test_no_transcript_like_text_crashes_a_reader(lines, newline, filename):
     data = newline.join(lines).encode("utf-8", errors="surrogatepass")
 
     assert_reads_or_refuses_clearly(data, filename)
+
+
+@pytest.mark.parametrize("filename", ["session.txt", "session.vtt", "session.docx", "session.csv", "session"])
+def test_a_pdf_is_named_as_a_pdf_whatever_its_extension(filename):
+    with pytest.raises(TranscriptError) as raised:
+        read_transcript(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", filename)
+
+    assert str(raised.value).startswith(
+        f"{filename}: this is a PDF file, not a transcript; expected a transcript file: .vtt, .srt"
+    )
+
+
+def test_a_word_document_renamed_txt_is_named_as_a_word_document():
+    with pytest.raises(TranscriptError, match=r"^session\.txt: this is a Word document .* name it \.docx"):
+        read_transcript(b"PK\x03\x04" + b"\x00" * 64, "session.txt")
+
+
+def test_an_old_word_file_renamed_srt_is_named_as_an_office_file():
+    with pytest.raises(TranscriptError, match=r"^session\.srt: this is an old Word 97-2003"):
+        read_transcript(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "session.srt")
