@@ -34,7 +34,7 @@ def test_docx_reader_reads_paragraphs_as_name_words_lines():
 
 
 def test_docx_error_names_the_paragraph():
-    data = word_file("Session 4, 12 March", "Therapist: Hello.")
+    data = word_file("Good to see you again.", "Therapist: Hello.")
 
     with pytest.raises(TranscriptError) as raised:
         read_docx(Source("s4.docx", data))
