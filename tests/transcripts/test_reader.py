@@ -103,6 +103,17 @@ transcript_like = st.lists(
                 "STYLE",
                 "REGION",
                 "-->",
+                "00:00:06.000 00:00:08.000",
+                "00:00:06,000 -> 00:00:08,000",
+                "<v Mara &amp; Jo>Yes &gt; no.",
+                "Date: 12 March 2026",
+                "Transcript of session 3",
+                "And my boss said: you are late.",
+                "[00:01:02] Dr. Smith, PhD: hi",
+                "1 Dr. Smith: hi",
+                "transcript_id;utterance_id;interlocutor;utterance_text",
+                "1;0;therapist;hi",
+                "%PDF-1.4",
             ]
         ),
         st.text(max_size=30),
@@ -113,10 +124,13 @@ transcript_like = st.lists(
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 @given(
-    lines=transcript_like, newline=st.sampled_from(["\n", "\r\n", "\r"]), filename=st.sampled_from(EXTENSIONS)
+    lines=transcript_like,
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    filename=st.sampled_from(EXTENSIONS),
+    encoding=st.sampled_from(["utf-8", "utf-8", "utf-16-le", "utf-16-be"]),
 )
-def test_no_transcript_like_text_crashes_a_reader(lines, newline, filename):
-    data = newline.join(lines).encode("utf-8", errors="surrogatepass")
+def test_no_transcript_like_text_crashes_a_reader(lines, newline, filename, encoding):
+    data = newline.join(lines).encode(encoding, errors="surrogatepass")
 
     assert_reads_or_refuses_clearly(data, filename)
 

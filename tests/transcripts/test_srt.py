@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safeenough.transcripts import TranscriptError, read_transcript
 from safeenough.transcripts.source import Source
@@ -98,3 +100,27 @@ def test_srt_reader_strips_font_tags_and_decodes_character_references():
     conversation = read_srt(Source("tags.srt", data))
 
     assert [(turn.speaker, turn.text) for turn in conversation.turns] == [("Ana", "Tom & me")]
+
+
+cue_words = st.from_regex(r"\A[A-Za-z][A-Za-z ,.?!']{0,30}\Z").filter(lambda text: text.strip() != "")
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["Ana", "Bo", "Dr. Lee"]), st.one_of(st.just(""), cue_words)), max_size=8
+    )
+)
+def test_srt_cues_are_never_lost_and_keep_their_numbers(cues):
+    blocks = []
+    for number, (name, said) in enumerate(cues, start=1):
+        text = f"{name}: {said}\n" if said else ""
+        blocks.append(f"{number}\n00:00:{number:02},000 --> 00:00:{number:02},500\n{text}")
+    blocks.append(f"{len(cues) + 1}\n00:01:00,000 --> 00:01:01,000\nAna: End.\n")
+
+    conversation = read_srt(Source("cues.srt", "\n".join(blocks).encode()))
+
+    spoken = [(str(number), name, said.strip()) for number, (name, said) in enumerate(cues, start=1) if said]
+    assert [(turn.source_id, turn.speaker, turn.text) for turn in conversation.turns] == [
+        *spoken,
+        (str(len(cues) + 1), "Ana", "End."),
+    ]
