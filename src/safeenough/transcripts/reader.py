@@ -143,7 +143,7 @@ def detect_format(source: Source) -> TranscriptFormat:
 
 def _refuse_documents_that_are_not_transcripts(source: Source) -> None:
     data = source.data
-    export = f"expected a transcript file: {SUPPORTED} (export or save the transcript as one of these)"
+    export = f"expected a transcript file: {SUPPORTED}; export the transcript as one of these"
     if data.startswith(PDF_SIGNATURE):
         raise source.error(f"this is a PDF file, not a transcript; {export}")
     if source.extension == ".docx" or source.extension not in EXTENSIONS:
