@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 from safeenough.transcripts import TranscriptError
 from safeenough.transcripts.source import Source
 from safeenough.transcripts.text import (
+    Entry,
     is_header_key,
     looks_like_a_name,
     match_speaker_line,
+    parse_entries,
     parse_lines,
     read_text,
     reads_like_a_sentence,
@@ -231,3 +233,22 @@ def test_a_long_block_of_text_before_the_first_speaker_is_refused():
 
     with pytest.raises(TranscriptError, match=r"line 11: expected \"Name: words\""):
         read(header + "Ana: Hi.\n")
+
+
+def test_a_one_off_lowercase_label_before_any_speaker_is_refused_rather_than_skipped():
+    with pytest.raises(TranscriptError) as raised:
+        read("Date: 12 March\ntherapist: Hi.\nClient: Hello.\nClient: Yes.\n")
+
+    assert str(raised.value).startswith(
+        "session3.txt, line 2: expected \"Name: words\" but found the label 'therapist' on this line only"
+    )
+
+
+def test_a_table_row_before_any_speaker_is_called_a_row():
+    entries = [
+        Entry(text="We were late, sorry.", number=1, place="table 1, row", speaker=""),
+        Entry(text="Hi.", number=2, place="table 1, row", speaker="Ana"),
+    ]
+
+    with pytest.raises(TranscriptError, match=r"^t\.docx, table 1, row 1: .* found a row with no speaker"):
+        parse_entries(Source("t.docx", b"x"), entries, conversation_id="t")

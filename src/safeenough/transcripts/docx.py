@@ -30,7 +30,18 @@ MAX_UNPACKED_BYTES = 5 * MAX_BYTES
 
 SPEAKER_HEADINGS = frozenset({"speaker", "speakers", "name", "who", "person", "role", "participant"})
 WORDS_HEADINGS = frozenset(
-    {"text", "words", "utterance", "utterances", "transcript", "what was said", "content", "dialogue", "said"}
+    {
+        "text",
+        "words",
+        "what",
+        "utterance",
+        "utterances",
+        "transcript",
+        "what was said",
+        "content",
+        "dialogue",
+        "said",
+    }
 )
 OTHER_HEADINGS = frozenset(
     {"time", "timestamp", "start", "start time", "end", "#", "no", "number", "line", "turn"}

@@ -16,10 +16,12 @@ be the client's own words ("And my boss said: you are late again."). A label cou
 Any other line continues the current turn, so a one-off label in the middle of a turn stays part of
 that turn's words.
 
-The header. Lines before the first speaker's line are skipped as a header when they are `Key: value`
-lines ("Date: 12 March 2026") or short titles without sentence punctuation ("Transcript of session 3,
-12 March 2026"), at most 10 of them. Other text before the first speaker is refused, since it would be
-talk without a speaker; once the conversation has started nothing is skipped.
+The header. Lines before the first speaker's line are skipped as a header when they are header lines
+("Date: 12 March 2026", "Participants: …", "Session 3: …") or short titles without sentence
+punctuation ("Transcript of session 3, 12 March 2026"), at most 10 of them. Other text before the first
+speaker is refused, since it would be talk without a speaker, and so is a one-off label there that is
+neither a header key nor name-like ("therapist: hi" when no other line says "therapist:"): skipping it
+could lose a turn. Once the conversation has started nothing is skipped.
 """
 
 import re
@@ -77,7 +79,8 @@ HEADER_KEYS = _word_set(
     """
     date day time participants participant present attendees attendee session title subject topic
     location place duration length recording recorded transcript transcription transcribed
-    transcriber file note notes agenda summary re client-id case
+    transcriber file note notes agenda summary re client-id case speakers meeting platform source
+    language format code
     """
 )
 # Single words that open a sentence with a colon; a speaker only if they label two or more lines.
@@ -213,13 +216,24 @@ def parse_entries(
     start = next((index for index, (entry, line) in enumerate(found) if is_speaker(entry, line)), None)
     header = found if start is None else found[:start]
     for position, (entry, line) in enumerate(header):
-        if start is None or position >= MAX_HEADER_LINES or not (line is not None or _is_title(entry.text)):
-            raise source.error(
-                f'expected "Name: words" but found a {entry.place} with no speaker before it '
-                f"({_preview(entry.text)})",
-                line=entry.number,
-                place=entry.place,
+        kind = entry.place.rsplit(",", 1)[-1].strip()  # "table 2, row" is a row
+        if start is None or position >= MAX_HEADER_LINES:
+            problem = f"found a {kind} with no speaker before it"
+        elif line is not None and not is_header_key(line.speaker):
+            # Skipping it would lose a turn, taking it would make a guess: say what is unclear.
+            problem = (
+                f"found the label {line.speaker[:40]!r} on this {kind} only, before any speaker, and "
+                "it does not look like a name; write the name as on the speaker's other lines"
             )
+        elif line is None and not _is_title(entry.text):
+            problem = f"found a {kind} with no speaker before it"
+        else:
+            continue
+        raise source.error(
+            f'expected "Name: words" but {problem} ({_preview(entry.text)})',
+            line=entry.number,
+            place=entry.place,
+        )
     drafts: list[TurnDraft] = []
     for entry, line in found[len(header) :]:
         if line is not None and is_speaker(entry, line):
