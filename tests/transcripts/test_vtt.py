@@ -150,3 +150,11 @@ def test_vtt_reader_decodes_character_references_in_names_and_words():
         ("Mara & Jo", "Yes > no."),
         ("Dr. Lee", "Tom & Jerry <b>"),
     ]
+
+
+def test_vtt_cue_whose_first_text_line_is_only_spaces_keeps_its_line_and_id():
+    conversation = read(
+        "WEBVTT\n\n00:01.000 --> 00:02.000\n   \n<v Ana>Hi.\n\n00:02.000 --> 00:03.000\n<v Bo>Yo.\n"
+    )
+
+    assert [(turn.source_id, turn.speaker) for turn in conversation.turns] == [("1", "Ana"), ("2", "Bo")]

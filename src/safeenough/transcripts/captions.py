@@ -156,7 +156,7 @@ def _cues_of(
     cues: list[_Cue] = []
     position = 0
     for caption in captions:
-        first = next((text.strip() for text in caption.lines if text.strip()), "")
+        first = caption.lines[0].strip() if caption.lines else ""
         while position < len(timing_lines):
             number = timing_lines[position]
             under = lines[number].strip() if number < len(lines) else ""
