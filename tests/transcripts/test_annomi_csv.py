@@ -104,3 +104,20 @@ def test_annomi_full_csv_with_one_row_per_annotator_gives_the_same_turns():
     by_id = {conversation.id: conversation for conversation in read_transcript(full)}
 
     assert by_id == {conversation.id: conversation for conversation in read_transcript(simple)}
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_annomi_csv_separated_by_semicolons_or_tabs_is_read_like_one_with_commas(delimiter):
+    rows = [
+        ["transcript_id", "utterance_id", "interlocutor", "utterance_text"],
+        ["s1", "0", "therapist", '"Hi Mara; good to see you."'],
+        ["s1", "1", "client", '"Honestly; not great."'],
+    ]
+    text = "\r\n".join(delimiter.join(row) for row in rows) + "\r\n"
+
+    [conversation] = read(text, "semi.csv")
+
+    assert [(turn.role, turn.text) for turn in conversation.turns] == [
+        (SpeakerRole.THERAPIST, "Hi Mara; good to see you."),
+        (SpeakerRole.CLIENT, "Honestly; not great."),
+    ]

@@ -103,6 +103,17 @@ transcript_like = st.lists(
                 "STYLE",
                 "REGION",
                 "-->",
+                "00:00:06.000 00:00:08.000",
+                "00:00:06,000 -> 00:00:08,000",
+                "<v Mara &amp; Jo>Yes &gt; no.",
+                "Date: 12 March 2026",
+                "Transcript of session 3",
+                "And my boss said: you are late.",
+                "[00:01:02] Dr. Smith, PhD: hi",
+                "1 Dr. Smith: hi",
+                "transcript_id;utterance_id;interlocutor;utterance_text",
+                "1;0;therapist;hi",
+                "%PDF-1.4",
             ]
         ),
         st.text(max_size=30),
@@ -113,9 +124,32 @@ transcript_like = st.lists(
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 @given(
-    lines=transcript_like, newline=st.sampled_from(["\n", "\r\n", "\r"]), filename=st.sampled_from(EXTENSIONS)
+    lines=transcript_like,
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    filename=st.sampled_from(EXTENSIONS),
+    encoding=st.sampled_from(["utf-8", "utf-8", "utf-16-le", "utf-16-be"]),
 )
-def test_no_transcript_like_text_crashes_a_reader(lines, newline, filename):
-    data = newline.join(lines).encode("utf-8", errors="surrogatepass")
+def test_no_transcript_like_text_crashes_a_reader(lines, newline, filename, encoding):
+    data = newline.join(lines).encode(encoding, errors="surrogatepass")
 
     assert_reads_or_refuses_clearly(data, filename)
+
+
+@pytest.mark.parametrize("filename", ["session.txt", "session.vtt", "session.docx", "session.csv", "session"])
+def test_a_pdf_is_named_as_a_pdf_whatever_its_extension(filename):
+    with pytest.raises(TranscriptError) as raised:
+        read_transcript(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", filename)
+
+    assert str(raised.value).startswith(
+        f"{filename}: this is a PDF file, not a transcript; expected a transcript file: .vtt, .srt"
+    )
+
+
+def test_a_word_document_renamed_txt_is_named_as_a_word_document():
+    with pytest.raises(TranscriptError, match=r"^session\.txt: this is a Word document .* name it \.docx"):
+        read_transcript(b"PK\x03\x04" + b"\x00" * 64, "session.txt")
+
+
+def test_an_old_word_file_renamed_srt_is_named_as_an_office_file():
+    with pytest.raises(TranscriptError, match=r"^session\.srt: this is an old Word 97-2003"):
+        read_transcript(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "session.srt")

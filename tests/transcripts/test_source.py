@@ -64,3 +64,16 @@ def test_transcript_error_survives_pickling_for_worker_processes():
     copy = pickle.loads(pickle.dumps(error))
 
     assert (str(copy), copy.filename, copy.line, copy.place) == (str(error), "s.docx", 4, "paragraph")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_recognised_by_its_nul_bytes(encoding):
+    data = "Ana: Grüße aus Köln.\r\nBo: Danke.\r\n".encode(encoding)
+
+    assert decode_text(Source("nobom.txt", data)) == "Ana: Grüße aus Köln.\r\nBo: Danke.\r\n"
+
+
+def test_utf16_without_a_byte_order_mark_reads_as_a_transcript():
+    [conversation] = read_transcript("Ana: Hi.\nBo: Hello.\n".encode("utf-16-le"), "nobom.txt")
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [("Ana", "Hi."), ("Bo", "Hello.")]

@@ -6,7 +6,16 @@ from hypothesis import strategies as st
 
 from safeenough.transcripts import TranscriptError
 from safeenough.transcripts.source import Source
-from safeenough.transcripts.text import match_speaker_line, parse_lines, read_text
+from safeenough.transcripts.text import (
+    Entry,
+    is_header_key,
+    looks_like_a_name,
+    match_speaker_line,
+    parse_entries,
+    parse_lines,
+    read_text,
+    reads_like_a_sentence,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -56,7 +65,7 @@ def test_text_reader_does_not_take_times_links_or_ratios_for_speakers(line):
 
 def test_text_line_with_no_speaker_before_it_names_file_line_and_expectation():
     with pytest.raises(TranscriptError) as raised:
-        read("\n\n\n\n\n\nthis line has no speaker\nAna: hi\n")
+        read("\n\n\n\n\n\nthis line has no speaker, but it is talk.\nAna: hi\n")
 
     assert str(raised.value).startswith(
         'session3.txt, line 7: expected "Name: words" but found a line with no speaker before it'
@@ -83,7 +92,7 @@ def test_text_reader_normalises_spacing_in_names():
     assert conversation.speakers == ("Dr Ana Lee",)
 
 
-names = st.from_regex(r"\A[A-Za-z][A-Za-z.'-]{0,11}( [A-Za-z][A-Za-z.'-]{0,11}){0,2}\Z")
+names = st.from_regex(r"\A[A-Z][a-z.'-]{1,11}( [A-Z][a-z.'-]{1,11}){0,2}\Z").filter(looks_like_a_name)
 words = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80
 ).filter(lambda text: text.strip() != "")
@@ -100,6 +109,22 @@ def test_text_round_trip_of_name_words_lines(turns):
     ]
 
 
+labels = st.from_regex(r"\A[a-z][a-z.'-]{0,11}( [a-z][a-z.'-]{0,11}){0,2}\Z").filter(
+    lambda label: not reads_like_a_sentence(label) and not is_header_key(label)
+)
+
+
+@given(st.lists(st.tuples(labels, words), min_size=1, max_size=12))
+def test_text_labels_that_label_two_lines_are_speakers_even_in_lowercase(turns):
+    lines = [f"{label}: {said}" for label, said in turns + turns]
+
+    conversation = parse_lines(Source("t.txt", b"x"), lines, conversation_id="t")
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [
+        (label, said.strip()) for label, said in turns + turns
+    ]
+
+
 continuation = st.from_regex(r"\A[a-z][a-z ,]{0,30}[a-z.]\Z").filter(lambda line: ":" not in line)
 
 
@@ -111,3 +136,119 @@ def test_text_continuation_lines_become_one_turn(name, pieces):
 
     assert len(conversation.turns) == 1
     assert conversation.turns[0].text == " ".join(piece.strip() for piece in pieces)
+
+
+reported_speech = st.tuples(
+    st.sampled_from(["And my boss said", "The thing is", "What I mean is", "so she told me", "Honestly"]),
+    continuation,
+).map(lambda parts: f"{parts[0]}: {parts[1]}")
+
+
+@given(
+    names, names, st.lists(reported_speech, min_size=1, max_size=4, unique_by=lambda line: line.split(":")[0])
+)
+def test_text_one_off_labels_that_read_like_sentences_stay_in_the_turn(first, second, quoted):
+    lines = [f"{first}: Hello.", f"{second}: Well.", *quoted, f"{first}: Go on."]
+
+    conversation = parse_lines(Source("t.txt", b"x"), lines, conversation_id="t")
+
+    assert [turn.text for turn in conversation.turns][1] == " ".join(["Well.", *quoted])
+
+
+def test_text_continuation_line_with_reported_speech_stays_in_the_turn():
+    conversation = read(
+        "Dr. Lee: How was work?\nMara: The thing is: I just can't.\n"
+        "And my boss said: you are late again.\nDr. Lee: Say more.\nMara: Fine.\n"
+    )
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [
+        ("Dr. Lee", "How was work?"),
+        ("Mara", "The thing is: I just can't. And my boss said: you are late again."),
+        ("Dr. Lee", "Say more."),
+        ("Mara", "Fine."),
+    ]
+
+
+def test_text_header_lines_before_the_first_speaker_are_skipped():
+    conversation = read(
+        "Transcript of session 3, 12 March 2026\nDate: 12 March 2026\n"
+        "Participants: Dr. Lee and Mara\nSession 3: follow-up\n\n"
+        "Dr. Lee: Hi Mara.\nMara: Hi.\nDr. Lee: How are you?\n"
+    )
+
+    assert [(turn.source_id, turn.speaker) for turn in conversation.turns] == [
+        ("6", "Dr. Lee"),
+        ("7", "Mara"),
+        ("8", "Dr. Lee"),
+    ]
+
+
+def test_text_header_keys_after_the_conversation_started_stay_in_the_turn():
+    conversation = read("Dr. Lee: Hi.\nMara: Hi.\nNote: she laughs.\nDr. Lee: Good.\n")
+
+    assert conversation.turns[1].text == "Hi. Note: she laughs."
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker", "seconds"),
+    [
+        ("Dr. Smith, PhD: Hello.", "Dr. Smith, PhD", None),
+        ("1 Dr. Smith: Hello.", "Dr. Smith", None),
+        ("12. Dr. Smith: Hello.", "Dr. Smith", None),
+        ("[00:01:02] Dr. Smith: Hello.", "Dr. Smith", 62.0),
+        ("00:01:02 Dr. Smith: Hello.", "Dr. Smith", 62.0),
+        ("(00:01:02) - Dr. Smith: Hello.", "Dr. Smith", 62.0),
+        ("Speaker 1 (Dr. Smith): Hello.", "Speaker 1 (Dr. Smith)", None),
+        ("I: Hello.", "I", None),
+    ],
+)
+def test_text_reader_reads_names_with_punctuation_line_numbers_and_timestamps(line, speaker, seconds):
+    conversation = read(f"{line}\nMara: Hi.\n")
+
+    assert (conversation.turns[0].speaker, conversation.turns[0].text) == (speaker, "Hello.")
+    assert conversation.turns[0].start_seconds == seconds
+
+
+@pytest.mark.parametrize("label", ["Mara", "Dr. Smith, PhD", "Speaker 2", "Ana de Souza", "T", "THERAPIST"])
+def test_names_and_roles_look_like_names(label):
+    assert looks_like_a_name(label)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["And my boss said", "The thing is", "Honestly", "Date", "Participants", "Session 3", "lower case"],
+)
+def test_sentence_openings_and_header_keys_do_not_look_like_names(label):
+    assert not looks_like_a_name(label)
+
+
+def test_a_lone_speaker_with_a_name_like_label_is_still_read():
+    conversation = read("Receptionist: Sorry to interrupt.\n")
+
+    assert [turn.speaker for turn in conversation.turns] == ["Receptionist"]
+
+
+def test_a_long_block_of_text_before_the_first_speaker_is_refused():
+    header = "".join(f"Title line {number}\n" for number in range(12))
+
+    with pytest.raises(TranscriptError, match=r"line 11: expected \"Name: words\""):
+        read(header + "Ana: Hi.\n")
+
+
+def test_a_one_off_lowercase_label_before_any_speaker_is_refused_rather_than_skipped():
+    with pytest.raises(TranscriptError) as raised:
+        read("Date: 12 March\ntherapist: Hi.\nClient: Hello.\nClient: Yes.\n")
+
+    assert str(raised.value).startswith(
+        "session3.txt, line 2: expected \"Name: words\" but found the label 'therapist' on this line only"
+    )
+
+
+def test_a_table_row_before_any_speaker_is_called_a_row():
+    entries = [
+        Entry(text="We were late, sorry.", number=1, place="table 1, row", speaker=""),
+        Entry(text="Hi.", number=2, place="table 1, row", speaker="Ana"),
+    ]
+
+    with pytest.raises(TranscriptError, match=r"^t\.docx, table 1, row 1: .* found a row with no speaker"):
+        parse_entries(Source("t.docx", b"x"), entries, conversation_id="t")

@@ -108,3 +108,53 @@ def test_read_transcript_picks_vtt_reader_by_extension_and_guesses_the_therapist
 
     roles = {turn.speaker: turn.role for turn in conversation.turns}
     assert roles == {"Dr Mira Osei": SpeakerRole.THERAPIST, "Sam Reyes": SpeakerRole.CLIENT}
+
+
+def test_vtt_cue_whose_timing_line_lost_its_arrow_is_refused_with_its_line():
+    text = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nDr. Lee: Hi Mara.\n\n"
+        "00:00:04.000 00:00:06.000\nMara: Hi.\n\n00:00:06.000 --> 00:00:08.000\nDr. Lee: How are you?\n"
+    )
+
+    with pytest.raises(TranscriptError) as raised:
+        read(text)
+
+    assert str(raised.value) == (
+        'session.vtt, line 6: expected a cue timing line "00:00:01.000 --> 00:00:04.000" '
+        "(the start, \"-->\", the end) but found '00:00:04.000 00:00:06.000'"
+    )
+
+
+def test_vtt_cue_ids_are_cue_numbers_when_cues_have_no_identifiers():
+    text = (
+        "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Ana>Hi.\n\n00:02.000 --> 00:03.000\n\n"
+        "00:03.000 --> 00:04.000\n<v Bo>Hello.\n"
+    )
+
+    conversation = read(text)
+
+    assert [(turn.source_id, turn.speaker) for turn in conversation.turns] == [("1", "Ana"), ("3", "Bo")]
+
+
+def test_vtt_reader_decodes_character_references_in_names_and_words():
+    text = (
+        "WEBVTT\n\n00:01.000 --> 00:04.000\n<v Dr. Lee>You &amp; your kids &lt;3 &#8212; right?</v>\n\n"
+        "00:04.000 --> 00:06.000\n<v Mara &amp; Jo>Yes &gt; no.</v>\n\n"
+        "00:06.000 --> 00:07.000\nDr. Lee: Tom &amp; Jerry &lt;b&gt;\n"
+    )
+
+    conversation = read(text)
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [
+        ("Dr. Lee", "You & your kids <3 — right?"),
+        ("Mara & Jo", "Yes > no."),
+        ("Dr. Lee", "Tom & Jerry <b>"),
+    ]
+
+
+def test_vtt_cue_whose_first_text_line_is_only_spaces_keeps_its_line_and_id():
+    conversation = read(
+        "WEBVTT\n\n00:01.000 --> 00:02.000\n   \n<v Ana>Hi.\n\n00:02.000 --> 00:03.000\n<v Bo>Yo.\n"
+    )
+
+    assert [(turn.source_id, turn.speaker) for turn in conversation.turns] == [("1", "Ana"), ("2", "Bo")]

@@ -1,7 +1,9 @@
 """AnnoMI-style CSV: one row per utterance, many conversations per file.
 
 Columns `transcript_id, utterance_id, interlocutor, utterance_text` (others are ignored); each
-transcript_id is one conversation, its turns in utterance_id order. The interlocutor column gives the
+transcript_id is one conversation, its turns in utterance_id order. The columns may be separated by
+commas (as AnnoMI's), semicolons (as spreadsheets in many European locales save CSV) or tabs: the header
+row decides. The interlocutor column gives the
 role directly, so no guessing is needed. AnnoMI's "full" file repeats an utterance once per annotator;
 repeated rows with the same text are read once.
 """
@@ -15,6 +17,7 @@ from safeenough.transcripts.building import TurnDraft, build_conversation
 from safeenough.transcripts.source import Source, decode_text
 
 REQUIRED_COLUMNS = ("transcript_id", "utterance_id", "interlocutor", "utterance_text")
+DELIMITERS = (",", ";", "\t")
 ROLES = {
     "therapist": SpeakerRole.THERAPIST,
     "counsellor": SpeakerRole.THERAPIST,
@@ -35,7 +38,7 @@ def read_annomi_csv(source: Source) -> list[Conversation]:
     """All conversations in the file, in order of their first row."""
     text = decode_text(source)
     # newline="" lets the csv module see the file's own line endings, so quoted fields may span lines
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         columns = [name.strip() for name in reader.fieldnames or ()]
         missing = [name for name in REQUIRED_COLUMNS if name not in columns]
@@ -60,6 +63,16 @@ def read_annomi_csv(source: Source) -> list[Conversation]:
         build_conversation(source, transcript_id, [drafts[key] for key in sorted(drafts)])
         for transcript_id, drafts in by_transcript.items()
     ]
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the header row into the required columns: ',' unless ';' or tab do."""
+    header = text.lstrip().split("\n", 1)[0]
+    for delimiter in DELIMITERS:
+        columns = {name.strip().strip('"') for name in header.split(delimiter)}
+        if all(name in columns for name in REQUIRED_COLUMNS):
+            return delimiter
+    return ","
 
 
 def _add_row(

@@ -49,6 +49,8 @@ NOT_TRANSCRIPTS = {
     ".mp4": "a video recording",
 }
 
+PDF_SIGNATURE = b"%PDF"
+
 READERS: dict[TranscriptFormat, Callable[[Source], Conversation]] = {
     TranscriptFormat.VTT: read_vtt,
     TranscriptFormat.SRT: read_srt,
@@ -111,8 +113,13 @@ def read_transcript_with_roles(
 
 
 def detect_format(source: Source) -> TranscriptFormat:
-    """By extension when it is one we read; otherwise by looking at the content."""
+    """By extension when it is one we read; otherwise by looking at the content.
+
+    The signatures of PDF, Word and zip files are checked first, whatever the extension: a PDF renamed
+    .txt must be named for what it is, not refused as text in an unknown encoding.
+    """
     extension = source.extension
+    _refuse_documents_that_are_not_transcripts(source)
     if extension in EXTENSIONS:
         return EXTENSIONS[extension]
     if extension in NOT_TRANSCRIPTS:
@@ -120,8 +127,6 @@ def detect_format(source: Source) -> TranscriptFormat:
     data = source.data
     if data.startswith((ZIP_SIGNATURE, OLE_SIGNATURE)):
         return TranscriptFormat.DOCX
-    if data.startswith(b"%PDF"):
-        raise source.error(f"this is a PDF; expected a transcript file: {SUPPORTED}")
     text = decode_text(source).lstrip()
     first_line = text.split("\n", 1)[0]
     if text.startswith("WEBVTT"):
@@ -134,3 +139,21 @@ def detect_format(source: Source) -> TranscriptFormat:
     if len(lines) >= 2 and lines[0].strip().isdigit() and "-->" in lines[1]:
         return TranscriptFormat.SRT
     return TranscriptFormat.TEXT
+
+
+def _refuse_documents_that_are_not_transcripts(source: Source) -> None:
+    data = source.data
+    export = f"expected a transcript file: {SUPPORTED}; export the transcript as one of these"
+    if data.startswith(PDF_SIGNATURE):
+        raise source.error(f"this is a PDF file, not a transcript; {export}")
+    if source.extension == ".docx" or source.extension not in EXTENSIONS:
+        return  # the Word reader, or the content, decides
+    if data.startswith(ZIP_SIGNATURE):
+        raise source.error(
+            "this is a Word document (or another zip file), not a text transcript (if it is a Word "
+            f"document, name it .docx); {export}"
+        )
+    if data.startswith(OLE_SIGNATURE):
+        raise source.error(
+            f"this is an old Word 97-2003 (or other Office) file, not a text transcript; {export}"
+        )

@@ -83,8 +83,9 @@ def decode_text(source: Source) -> str:
     for control characters, which would mean the file is not text at all.
     """
     data = source.data
-    if data.startswith(UTF16_BOMS):
-        text = _decode_or_none(data, "utf-16")
+    utf16 = "utf-16" if data.startswith(UTF16_BOMS) else _utf16_without_bom(data)
+    if utf16 is not None:
+        text = _decode_or_none(data, utf16)
         if text is None:
             raise source.error("the file starts like UTF-16 text but is not; expected a text transcript")
     else:
@@ -96,6 +97,26 @@ def decode_text(source: Source) -> str:
                 "the file is not text in a known encoding; expected a transcript saved as UTF-8 text"
             )
     return _reject_binary(source, text)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when the NUL bytes say so, else None.
+
+    Text in UTF-16 whose characters are mostly below U+0100 (English, German, French…) has a NUL in
+    every character's high byte: at odd positions for little-endian, at even ones for big-endian.
+    UTF-8 and Windows-1252 text has no NUL bytes at all.
+    """
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    if odd_nuls >= pairs * 0.6 and even_nuls <= pairs * 0.05:
+        return "utf-16-le"
+    if even_nuls >= pairs * 0.6 and odd_nuls <= pairs * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _decode_or_none(data: bytes, encoding: str) -> str | None:

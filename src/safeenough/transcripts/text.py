@@ -1,10 +1,31 @@
 """Plain-text transcripts: one `Name: words` line per turn; lines without a name continue the turn.
 
-Also used for Word documents (one paragraph per line). A line may start with a timestamp, as many
-transcription services write them: `[00:01:23] Ana: words` or `00:01:23 Ana: words`.
+Also used for Word documents (their paragraphs, the lines within them, and the rows of transcript
+tables). The name may carry periods and commas ("Dr. Smith, PhD:") and may follow a line number or a
+timestamp, as transcription services write them: `1 Dr. Smith: words`, `[00:01:23] Ana: words`,
+`00:01:23 Ana: words`.
+
+Which labels are speakers. A line opening with a short label and a colon may name a speaker, or may
+be the client's own words ("And my boss said: you are late again."). A label counts as a speaker when
+- it does not read like the start of a sentence: none of its words is a pronoun ("I", "my"), an
+  article or conjunction at its start ("The", "And") or a lowercase verb of saying or being ("said",
+  "is"); and it is not a header key ("Date", "Participants", "Session", "Title", "Note", …); and
+- it labels at least two lines of the file (every speaker who talks twice), or it looks like a name or
+  a role: each word capitalised, a number ("Speaker 2") or a name particle ("van", "de"), and not a lone
+  sentence opener ("Honestly:", "Well:", "Anyway:").
+Any other line continues the current turn, so a one-off label in the middle of a turn stays part of
+that turn's words.
+
+The header. Lines before the first speaker's line are skipped as a header when they are header lines
+("Date: 12 March 2026", "Participants: …", "Session 3: …") or short titles without sentence
+punctuation ("Transcript of session 3, 12 March 2026"), at most 10 of them. Other text before the first
+speaker is refused, since it would be talk without a speaker, and so is a one-off label there that is
+neither a header key nor name-like ("therapist: hi" when no other line says "therapist:"): skipping it
+could lose a turn. Once the conversation has started nothing is skipped.
 """
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,19 +34,65 @@ from safeenough.transcripts.building import TurnDraft, build_conversation, clean
 from safeenough.transcripts.source import Source, decode_text, split_lines
 
 MAX_NAME_WORDS = 5
+MAX_HEADER_LINES = 10
+MAX_TITLE_WORDS = 15
 
 # A name starts with a letter and is short; the colon must be followed by a space or the end of the
 # line, so that "10:30", "https://…" and "ratio 2:1" are never taken for a speaker.
 SPEAKER_LINE = re.compile(
     r"""
     ^\s*
-    (?:\[?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]?\s+)?   # optional timestamp
-    (?P<name>[^\W\d_][\w .'’()&/-]{0,39}?)                               # the speaker's name
+    (?:\d{1,5}[.)]?\s+)?                                                  # optional line number
+    (?:[\[(]?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?     # optional timestamp
+       (?:\s*[-–—|])?\s+)?
+    (?P<name>[^\W\d_][\w .,'’()&/-]{0,59}?)                               # the speaker's name
     \s*:(?:\s+|$)
     (?P<words>.*)$
     """,
     re.VERBOSE,
 )
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words that make a label read as part of a sentence rather than a name, wherever they stand in it
+# (lowercase only: "Said" and "Will" are names too).
+SENTENCE_WORDS = _word_set(
+    """
+    i me my mine you your yours he him his she her hers we us our they them their it its
+    this that these those the an and but or so because if then than not
+    is are was were be been am do does did don't didn't have has had can could would should
+    said says say told tells tell asked asks ask thought thinks think goes went means meant
+    """
+)
+# Words that cannot open a name, whatever their case.
+OPENING_WORDS = _word_set(
+    """
+    i i'm i've i'd my we you he she they it this that these those the a an and but or so because
+    if when then what why how where which who there here
+    """
+)
+# Keys of a transcript's header block; never speakers, even when repeated.
+HEADER_KEYS = _word_set(
+    """
+    date day time participants participant present attendees attendee session title subject topic
+    location place duration length recording recorded transcript transcription transcribed
+    transcriber file note notes agenda summary re client-id case speakers meeting platform source
+    language format code
+    """
+)
+# Single words that open a sentence with a colon; a speaker only if they label two or more lines.
+SENTENCE_OPENERS = _word_set(
+    """
+    well so look listen anyway okay ok yes no yeah also now basically actually honestly seriously
+    really quote example examples answer question remember imagine update ps btw fine right sure
+    true wait see again first second third finally plus result reason problem point thing truth fact
+    """
+)
+NAME_PARTICLES = _word_set("van von der den de da del della di du la le bin ibn al el y")
+SENTENCE_END = re.compile(r"[.!?…\"”]\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +102,33 @@ class SpeakerLine:
     start_seconds: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a transcript as its reader found it, with where it is in the file.
+
+    `speaker` is set when the reader already has the speaker apart from the words (a row of a Word
+    table); otherwise `text` is read as a `Name: words` line.
+    """
+
+    text: str
+    number: int
+    place: str = "line"
+    source_id: str | None = None
+    speaker: str | None = None
+    start_seconds: float | None = None
+
+
 def match_speaker_line(line: str) -> SpeakerLine | None:
-    """The speaker, words and start time of a `Name: words` line, or None for any other line."""
+    """The speaker, words and start time of a `Name: words` line, or None for any other line.
+
+    Labels that read like the start of a sentence ("And my boss said:") are not speakers; whether a
+    name-shaped label is one is for `parse_lines` to settle, from the rest of the file.
+    """
     found = SPEAKER_LINE.match(line)
     if found is None:
         return None
     speaker = clean_speaker(found["name"])
-    if not speaker or len(speaker.split(" ")) > MAX_NAME_WORDS:
+    if not speaker or len(speaker.split(" ")) > MAX_NAME_WORDS or reads_like_a_sentence(speaker):
         return None
     time = found["time"]
     return SpeakerLine(
@@ -49,6 +136,38 @@ def match_speaker_line(line: str) -> SpeakerLine | None:
         words=found["words"].strip(),
         start_seconds=None if time is None else clock_to_seconds(time),
     )
+
+
+def _words_of(label: str) -> list[str]:
+    return [word for word in (part.strip(".,()'’&/-") for part in label.split()) if word]
+
+
+def reads_like_a_sentence(label: str) -> bool:
+    """True for labels such as "And my boss said" or "The thing is", which no speaker is called."""
+    words = _words_of(label)
+    if not words:
+        return True
+    if len(words) == 1:  # "I:" (interviewer), "A:" and "B:" are labels; "And:" and "What:" are not
+        return len(words[0]) > 1 and words[0].lower() in OPENING_WORDS
+    if words[0].lower() in OPENING_WORDS:
+        return True
+    return any(word == "I" or (word.islower() and word in SENTENCE_WORDS) for word in words)
+
+
+def is_header_key(label: str) -> bool:
+    words = _words_of(label)
+    key = "-".join(words).lower()
+    return bool(words) and (words[0].lower() in HEADER_KEYS or key in HEADER_KEYS)
+
+
+def looks_like_a_name(label: str) -> bool:
+    """Capitalised words, numbers and name particles ("Dr. Smith, PhD", "Speaker 2", "Ana de Souza")."""
+    words = _words_of(label)
+    if not words or is_header_key(label) or reads_like_a_sentence(label):
+        return False
+    if len(words) == 1 and words[0].lower() in SENTENCE_OPENERS:
+        return False
+    return all(word[0].isupper() or word.isdigit() or word in NAME_PARTICLES for word in words)
 
 
 def clock_to_seconds(clock: str) -> float:
@@ -67,29 +186,76 @@ def parse_lines(
     place: str = "line",
 ) -> Conversation:
     """Turns from `Name: words` lines, in order; `place` is what a line is called in error messages."""
-    drafts: list[TurnDraft] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        speaker_line = match_speaker_line(line)
-        if speaker_line is not None:
-            draft = TurnDraft(
-                speaker=speaker_line.speaker,
-                line=number,
-                source_id=str(number),
-                start_seconds=speaker_line.start_seconds,
+    entries = [Entry(text=line, number=number, place=place) for number, line in enumerate(lines, start=1)]
+    return parse_entries(source, entries, conversation_id=conversation_id, place=place)
+
+
+def parse_entries(
+    source: Source,
+    entries: Sequence[Entry],
+    *,
+    conversation_id: str,
+    place: str = "line",
+) -> Conversation:
+    """Turns from entries in file order, by the rules in this module's docstring."""
+    found: list[tuple[Entry, SpeakerLine | None]] = []
+    for entry in entries:
+        if entry.speaker is not None:
+            speaker = clean_speaker(entry.speaker)
+            words = entry.text.strip()
+            found.append((entry, SpeakerLine(speaker, words, entry.start_seconds) if speaker else None))
+        elif entry.text.strip():
+            found.append((entry, match_speaker_line(entry.text)))
+    labels = Counter(line.speaker for _, line in found if line is not None)
+
+    def is_speaker(entry: Entry, line: SpeakerLine | None) -> bool:
+        if line is None or is_header_key(line.speaker):
+            return False
+        return entry.speaker is not None or labels[line.speaker] >= 2 or looks_like_a_name(line.speaker)
+
+    start = next((index for index, (entry, line) in enumerate(found) if is_speaker(entry, line)), None)
+    header = found if start is None else found[:start]
+    for position, (entry, line) in enumerate(header):
+        kind = entry.place.rsplit(",", 1)[-1].strip()  # "table 2, row" is a row
+        if start is None or position >= MAX_HEADER_LINES:
+            problem = f"found a {kind} with no speaker before it"
+        elif line is not None and not is_header_key(line.speaker):
+            # Skipping it would lose a turn, taking it would make a guess: say what is unclear.
+            problem = (
+                f"found the label {line.speaker[:40]!r} on this {kind} only, before any speaker, and "
+                "it does not look like a name; write the name as on the speaker's other lines"
             )
-            draft.add(speaker_line.words)
-            drafts.append(draft)
-        elif drafts:
-            drafts[-1].add(line)
+        elif line is None and not _is_title(entry.text):
+            problem = f"found a {kind} with no speaker before it"
         else:
-            raise source.error(
-                f'expected "Name: words" but found a {place} with no speaker before it ({_preview(line)})',
-                line=number,
-                place=place,
+            continue
+        raise source.error(
+            f'expected "Name: words" but {problem} ({_preview(entry.text)})',
+            line=entry.number,
+            place=entry.place,
+        )
+    drafts: list[TurnDraft] = []
+    for entry, line in found[len(header) :]:
+        if line is not None and is_speaker(entry, line):
+            draft = TurnDraft(
+                speaker=line.speaker,
+                line=entry.number,
+                source_id=entry.source_id or str(entry.number),
+                start_seconds=line.start_seconds if line.start_seconds is not None else entry.start_seconds,
             )
+            draft.add(line.words)
+            drafts.append(draft)
+        elif entry.speaker is not None:
+            drafts[-1].add(f"{entry.speaker}: {entry.text}" if entry.speaker.strip() else entry.text)
+        else:
+            drafts[-1].add(entry.text)
     return build_conversation(source, conversation_id, drafts, place=place)
+
+
+def _is_title(text: str) -> bool:
+    """A short line without sentence punctuation at its end: a document title, not talk."""
+    text = text.strip()
+    return len(text.split()) <= MAX_TITLE_WORDS and SENTENCE_END.search(text) is None
 
 
 def read_text(source: Source) -> Conversation:
