@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from safeenough.cli import app
+from safeenough.cli import app, serving_warnings
 from safeenough.domain.audit import AuditAction
 from safeenough.practice import Practice
 from safeenough.settings import Settings
@@ -333,3 +333,13 @@ def test_analyze_says_it_cannot_tell_the_therapist_when_only_one_person_speaks(
     assert result.exit_code == 0, result.output
     assert "could not tell who the therapist is (only one speaker); pass --therapist NAME" in result.stderr
     assert "None" not in result.stderr
+
+
+def test_serving_beyond_this_machine_warns_about_plain_http_and_insecure_cookies(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert serving_warnings("127.0.0.1", settings) == []
+    warnings = serving_warnings("0.0.0.0", settings)
+    assert "over plain http" in warnings[0]
+    assert "SAFEENOUGH_SECURE_COOKIES is off" in warnings[1]
+    secure = Settings(data_dir=tmp_path, secure_cookies=True)
+    assert len(serving_warnings("0.0.0.0", secure)) == 1

@@ -1,9 +1,9 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import CaseKind
@@ -17,7 +17,8 @@ from safeenough.errors import (
 )
 from safeenough.practice import Practice
 from safeenough.practice.cases import CASELOAD_TREND_SESSIONS
-from safeenough.storage.tables import audit_events, sessions
+from safeenough.storage.logins import LONGEST_LOGIN
+from safeenough.storage.tables import audit_events, login_sessions, sessions
 from tests.builders import login
 
 
@@ -327,3 +328,26 @@ def test_failed_logins_sent_at_the_same_moment_cannot_all_slip_in_under_the_lock
         outcomes = list(pool.map(attempt, range(12)))
     assert outcomes.count("checked") == allowed
     assert outcomes.count("paused") == 12 - allowed
+
+
+def test_activity_keeps_a_login_going_but_never_beyond_a_working_day(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session = demo_practice.start_login(ada)
+    began_long_ago = datetime.now(UTC) - LONGEST_LOGIN - timedelta(minutes=1)
+    with demo_practice.store.engine.begin() as connection:
+        connection.execute(update(login_sessions).values(created_at=began_long_ago))
+    with pytest.raises(AuthenticationFailed):
+        demo_practice.resume_login(session.token)
+
+
+def test_the_caseload_read_names_the_cases_it_showed(demo_practice: Practice, ada: Clinician) -> None:
+    shown = [summary.case.id for summary in demo_practice.caseload(ada)]
+    with demo_practice.store.engine.connect() as connection:
+        detail = connection.execute(
+            select(audit_events.c.detail)
+            .where(audit_events.c.target_kind == "caseload", audit_events.c.actor_id == ada.id)
+            .order_by(audit_events.c.id.desc())
+        ).first()
+    assert detail is not None
+    assert detail[0] == f"{len(shown)} cases: " + ", ".join(str(i) for i in sorted(shown))

@@ -94,6 +94,23 @@ def _prepare_data_dir(settings: Settings) -> None:
         os.chmod(settings.data_dir, 0o700)
 
 
+def serving_warnings(host: str, settings: Settings) -> list[str]:
+    """What is unsafe about serving this way: health data reached from other machines over plain http."""
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        return []
+    warnings = [
+        f"listening on {host}: other machines can reach safeenough directly, over plain http. Put an HTTPS "
+        "reverse proxy in front of it and keep --host 127.0.0.1 (README, 'Letting clients open check-in "
+        "links')."
+    ]
+    if not settings.secure_cookies:
+        warnings.append(
+            "SAFEENOUGH_SECURE_COOKIES is off, so a login cookie may travel unencrypted; turn it on when the "
+            "app is served over HTTPS."
+        )
+    return warnings
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -122,6 +139,8 @@ def serve(
         typer.echo(
             "Demo practice already present: log in as ada, ben, sol or admin with password demo-password-1"
         )
+    for warning in serving_warnings(host, settings):
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     typer.echo(f"safeenough is serving on http://{host}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(
         "safeenough.web.asgi:create_app_from_environment",

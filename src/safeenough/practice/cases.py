@@ -61,7 +61,10 @@ class CasesMixin(CheckInsMixin):
             dates = work.sessions.summaries([case.id for case in cases], today)
             open_alerts = work.alerts.open_counts([case.id for case in cases])
             alliance = self._recent_alliance(work, cases)
-            work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, f"{len(cases)} cases")
+            # The caseload shows each case's title, clients, alerts and scores: the trail names them.
+            shown = ", ".join(str(case.id) for case in cases)
+            detail = f"{len(cases)} cases" + (f": {shown}" if cases else "")
+            work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, detail)
         summaries = [
             CaseSummary(
                 case=case,

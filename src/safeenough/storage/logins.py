@@ -11,6 +11,10 @@ from safeenough.domain.login_session import LoginSession
 from safeenough.storage.database import as_utc
 from safeenough.storage.tables import login_attempts, login_sessions
 
+LONGEST_LOGIN = timedelta(hours=12)
+"""However active, a login ends this long after it began: a device left logged in all day does not stay
+open into the night."""
+
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -48,7 +52,11 @@ class LoginRepository:
         ).one_or_none()
         if row is None or as_utc(row.expires_at) <= now:
             return None
-        expires_at = now + lifetime
+        # Activity keeps a login going, but never beyond a working day from when it began.
+        ends_at = as_utc(row.created_at) + LONGEST_LOGIN
+        if ends_at <= now:
+            return None
+        expires_at = min(now + lifetime, ends_at)
         self.connection.execute(
             update(login_sessions)
             .where(login_sessions.c.token_hash == _hash(token))
