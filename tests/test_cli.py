@@ -343,3 +343,15 @@ def test_serving_beyond_this_machine_warns_about_plain_http_and_insecure_cookies
     assert "SAFEENOUGH_SECURE_COOKIES is off" in warnings[1]
     secure = Settings(data_dir=tmp_path, secure_cookies=True)
     assert len(serving_warnings("0.0.0.0", secure)) == 1
+
+
+def test_user_supervisor_links_and_unlinks_a_supervisor(cli_runner: CliRunner, env: Path) -> None:
+    cli_runner.invoke(app, ["demo-reset", "--yes"])
+    linked = cli_runner.invoke(app, ["user", "supervisor", "ben", "sol"])
+    assert linked.exit_code == 0, linked.output
+    assert "ben is now supervised by sol." in linked.output
+    unlinked = cli_runner.invoke(app, ["user", "supervisor", "ben"])
+    assert "ben has no supervisor." in unlinked.output
+    refused = cli_runner.invoke(app, ["user", "supervisor", "ben", "ada"])
+    assert refused.exit_code == 2
+    assert "not an active supervisor" in refused.output

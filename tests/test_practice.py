@@ -351,3 +351,27 @@ def test_the_caseload_read_names_the_cases_it_showed(demo_practice: Practice, ad
         ).first()
     assert detail is not None
     assert detail[0] == f"{len(shown)} cases: " + ", ".join(str(i) for i in sorted(shown))
+
+
+def test_an_admin_changes_who_supervises_a_clinician_and_the_supervisor_reads_their_cases(
+    demo_practice: Practice, admin: Clinician, sol: Clinician, ben: Clinician
+) -> None:
+    bens_case = demo_practice.caseload(ben)[0].case
+    with pytest.raises(NotFound):
+        demo_practice.case_detail(sol, bens_case.id)
+    demo_practice.set_supervisor(admin, "ben", "sol")
+    assert demo_practice.case_detail(sol, bens_case.id).read_only
+    demo_practice.set_supervisor(admin, "ben", None)
+    with pytest.raises(NotFound):
+        demo_practice.case_detail(sol, bens_case.id)
+
+
+def test_only_an_active_supervisor_can_supervise_and_only_an_admin_links_them(
+    demo_practice: Practice, admin: Clinician, ada: Clinician
+) -> None:
+    with pytest.raises(InvalidInput, match="not an active supervisor"):
+        demo_practice.set_supervisor(admin, "ben", "ada")
+    with pytest.raises(InvalidInput, match="holds no cases"):
+        demo_practice.set_supervisor(admin, "admin", "sol")
+    with pytest.raises(PermissionDenied):
+        demo_practice.set_supervisor(ada, "ben", "sol")

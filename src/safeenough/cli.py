@@ -239,6 +239,23 @@ def user_passwd(username: str) -> None:
     typer.echo(f"Password changed for {username}; their open logins were ended.")
 
 
+@user_app.command("supervisor")
+def user_supervisor(
+    username: str,
+    supervisor: Annotated[
+        str | None, typer.Argument(help="The supervisor's username; leave out for no supervisor.")
+    ] = None,
+) -> None:
+    """Link an account to its supervisor, who then reads its cases read-only (or unlink it)."""
+    try:
+        _practice().set_supervisor(None, username, supervisor)
+    except SafeEnoughError as error:
+        _fail(error)
+    typer.echo(
+        f"{username} is now supervised by {supervisor}." if supervisor else f"{username} has no supervisor."
+    )
+
+
 @checkin_app.command("link")
 def checkin_link(
     session: Annotated[int, typer.Argument(help="Session id (shown on the case page).")],

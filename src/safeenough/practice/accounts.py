@@ -169,6 +169,32 @@ class AccountsMixin(PracticeBase):
             work.logins.clear_failures(clinician.username)
             work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, "password")
 
+    def set_supervisor(self, actor: Clinician | None, username: str, supervisor_username: str | None) -> None:
+        """An admin links a clinician or supervisor to their supervisor (None: no supervisor). The
+        supervisor then reads that person's cases, read-only; a former supervisor no longer does."""
+        self._require_admin(actor)
+        with self.store.transaction() as work:
+            clinician = self._find_account(work, username)
+            supervisor_id = None
+            if supervisor_username:
+                if not clinician.role.holds_caseload:
+                    raise InvalidInput(
+                        "An administrator holds no cases, so has no supervisor; choose “No supervisor”."
+                    )
+                supervisor = work.clinicians.find(supervisor_username.strip().lower())
+                if supervisor is None or supervisor.role is not Role.SUPERVISOR or not supervisor.active:
+                    raise InvalidInput(f"{supervisor_username!r} is not an active supervisor's username.")
+                if supervisor.id == clinician.id:
+                    raise InvalidInput("Nobody supervises themselves; choose another supervisor.")
+                supervisor_id = supervisor.id
+            work.clinicians.set_supervisor(clinician.id, supervisor_id)
+            detail = (
+                f"supervisor: {supervisor_username.strip().lower()}"
+                if supervisor_username
+                else "no supervisor"
+            )
+            work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, detail)
+
     def change_own_password(self, actor: Clinician, current: str, new: str, *, client_address: str) -> None:
         """Someone logged in changes their own password; the current one is asked again, so a login left
         open on a shared computer cannot be used to take the account over. Wrong answers count towards

@@ -66,6 +66,11 @@ class ClinicianRepository:
             ).scalar_one()
         )
 
+    def set_supervisor(self, clinician_id: int, supervisor_id: int | None) -> None:
+        self.connection.execute(
+            update(clinicians).where(clinicians.c.id == clinician_id).values(supervisor_id=supervisor_id)
+        )
+
     def set_password_hash(self, clinician_id: int, password_hash: str) -> None:
         self.connection.execute(
             update(clinicians).where(clinicians.c.id == clinician_id).values(password_hash=password_hash)

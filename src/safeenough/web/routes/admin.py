@@ -69,6 +69,7 @@ DONE_MESSAGES = {
     "deactivated": "The account was deactivated; its logins have ended.",
     "activated": "The account was activated again.",
     "password": "The password was set. The account's logins have ended and any lockout is lifted.",
+    "supervisor": "The supervisor was changed. A supervisor reads their supervisees' cases, read-only.",
 }
 
 
@@ -134,6 +135,23 @@ def set_active(
     except InvalidInput as exc:
         return _users_page(request, visitor, action_error=str(exc), status_code=422)
     return RedirectResponse(f"/admin/users?done={'activated' if active else 'deactivated'}", status_code=303)
+
+
+@router.post("/users/{username}/supervisor")
+def set_supervisor(
+    request: Request,
+    username: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    check_csrf(visitor, form)
+    try:
+        web_context(request).practice.set_supervisor(
+            visitor.clinician, username, str(form.get("supervisor") or "") or None
+        )
+    except InvalidInput as exc:
+        return _users_page(request, visitor, action_error=f"{username}: {exc}", status_code=422)
+    return RedirectResponse("/admin/users?done=supervisor", status_code=303)
 
 
 @router.get("/audit")
