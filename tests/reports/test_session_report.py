@@ -376,3 +376,17 @@ def test_any_labelled_session_renders_and_shares_sum_to_one(
     assert ratio is None or ratio >= 0
     assert len(report.disagreements) <= 1
     render_session_report_html(report, standalone=False)
+
+
+def test_the_in_app_report_has_no_main_heading_of_its_own_and_the_standalone_one_does() -> None:
+    report = build_session_report(defensive_session())
+    assert "<h1" not in render_session_report_html(report, standalone=False)
+    assert '<h1 id="sr-title"' in render_session_report_html(report, standalone=True)
+
+
+def test_the_indicator_table_scrolls_in_its_own_box_and_model_ids_wait_under_technical_details() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=True)
+    assert re.search(r'<div class="sr-table-wrap">\s*<table class="sr-table">', html)
+    footer = html.split('<footer class="sr-foot">', 1)[1]
+    assert "<summary>Technical details</summary>" in footer
+    assert "Produced by" not in footer

@@ -660,7 +660,8 @@ class TrendTable:
 
     title: str
     maximum: float
-    partners: tuple[str, ...]
+    partners: tuple[tuple[str, str], ...]
+    """Each partner's name and code, in column order."""
     rows: tuple[TrendRow, ...]
     cutoff: str | None = None
     """The cut-off in words ("≤ 45 (possible alliance concern)"), where the instrument has one."""
@@ -675,7 +676,7 @@ def _trend_tables(shared: SharedMap, sessions: Sequence[Session]) -> tuple[Trend
     tables = []
     for tracks in by_instrument.values():
         instrument = tracks[0].instrument
-        partners = tuple(f"{track.client.display_name} ({track.client.code})" for track in tracks)
+        partners = tuple((track.client.display_name, track.client.code) for track in tracks)
         numbers = sorted({point.session_number for track in tracks for point in track.history})
         rows = []
         for number in numbers:
