@@ -140,8 +140,34 @@ def test_an_entry_without_text_is_refused_with_what_was_typed_kept(
         data={"csrf_token": csrf, "domain": "goals", "text": "   ", "status": "client_said"},
     )
     assert response.status_code == 422
-    assert 'role="alert"' in response.text
+    assert re.search(
+        r'<textarea id="add-entry-text"[^>]* aria-invalid="true" '
+        r'aria-describedby="add-entry-error" autofocus',
+        response.text,
+    )
     assert '<option value="goals" selected>' in response.text
+
+
+def test_an_entry_without_a_domain_asks_where_it_goes_beside_the_domain_field(
+    client: TestClient, theo_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        f"/clients/{only_client_id(theo_case)}/entries",
+        data={"csrf_token": csrf, "domain": "", "text": "Sleeps badly.", "status": "client_said"},
+    )
+    assert response.status_code == 422
+    assert "There is no map domain" not in response.text
+    error = re.search(r'<p class="field-error" id="add-entry-error">(.*?)</p>', response.text, re.S)
+    assert error is not None
+    assert "Choose where this goes on the map (a domain)." in error.group(1)
+    assert re.search(
+        r'<select id="add-entry-domain"[^>]* aria-invalid="true" '
+        r'aria-describedby="add-entry-error" autofocus',
+        response.text,
+    )
+    assert "Whose words are these?" in response.text
+    assert "Sleeps badly." in response.text
 
 
 def test_marking_a_hypothesis_disconfirmed_with_a_note_shows_in_its_history(
@@ -401,6 +427,10 @@ def test_the_shared_map_sets_the_partners_side_by_side_with_their_shared_goals(
     assert jonah.display_name in text
     assert priya.display_name in text
     assert "Check-in trend, side by side" in text
+    # Each partner's name is a heading, so the domains under it are one level down.
+    assert f'<h3 id="partner-{jonah.id}-title">' in response.text
+    assert re.search(rf'<h4 class="map-domain__title" id="domain-goals-{jonah.id}-title">', response.text)
+    assert '<h3 class="map-domain__title"' not in response.text
     response = client.post(
         f"/cases/{couple_case.id}/shared-map/entries",
         data={

@@ -153,6 +153,8 @@ class EntryForm:
     text: str = ""
     status: str = EpistemicStatus.THERAPIST_HYPOTHESIS.value
     error: str | None = None
+    field: str | None = None
+    """The field the error is about ("domain", "text" or "status"), to mark and focus it."""
 
 
 @dataclass(slots=True)
@@ -320,9 +322,15 @@ def _add_entry_from_form(
     or the case's id): on success, a redirect to `path`; otherwise `page` again, showing what was typed."""
     check_csrf(visitor, form)
     entered = EntryForm(domain=_text(form, "domain"), text=_text(form, "text"), status=_text(form, "status"))
+    if entered.domain not in {domain.value for domain in FormulationDomain}:
+        entered.error, entered.field = "Choose where this goes on the map (a domain).", "domain"
+    elif not entered.text.strip():
+        entered.error, entered.field = "Write what you learned or wonder.", "text"
+    elif entered.status not in {status.value for status in ADD_STATUSES}:
+        entered.error, entered.field = f"Choose whether {speaker} said it or it is your hypothesis.", "status"
+    if entered.error is not None:
+        return page(request, visitor, target_id, entry_form=entered, status_code=422)
     try:
-        if entered.status not in {status.value for status in ADD_STATUSES}:
-            raise InvalidInput(f"Choose whether {speaker} said it or it is your hypothesis.")
         entry = add(
             visitor.clinician,
             target_id,
@@ -331,7 +339,7 @@ def _add_entry_from_form(
             status=entered.status,
         )
     except InvalidInput as error:
-        entered.error = str(error)
+        entered.error, entered.field = str(error), "text"
         return page(request, visitor, target_id, entry_form=entered, status_code=422)
     return _redirect(path, "added", f"entry-{entry.id}")
 
