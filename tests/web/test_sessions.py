@@ -263,6 +263,11 @@ def test_an_upload_without_a_file_asks_for_one(
     response = client.post(f"/sessions/{mara_session.id}/transcript", data={"csrf_token": csrf})
     assert response.status_code == 422
     assert "Choose a transcript file to upload" in alert_text(response.text)
+    assert re.search(
+        r'<input id="transcript-file"[^>]* aria-invalid="true" '
+        r'aria-describedby="upload-error transcript-file-hint" autofocus',
+        response.text,
+    )
     assert stored_transcript(demo_practice, ada, mara_session) is None
 
 

@@ -74,6 +74,8 @@ class UploadForm:
 
     therapist: str = ""
     error: str | None = None
+    field: str | None = None
+    """The field the error is about ("transcript" or "therapist"), to mark and focus it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,12 +262,14 @@ def upload_transcript(
     check_csrf(visitor, form)
     entered = UploadForm(therapist=upload.therapist.strip())
     if upload.too_large:
-        entered.error = _too_large_message()
+        entered.error, entered.field = _too_large_message(), "transcript"
         return _session_page(request, visitor, session_id, upload=entered, status_code=413)
     if not upload.filename or upload.data is None:
         entered.error = f"Choose a transcript file to upload ({', '.join(ACCEPTED_EXTENSIONS)})."
+        entered.field = "transcript"
     elif len(entered.therapist) > MAX_SPEAKER_NAME_LENGTH:
         entered.error = f"The speaker name is too long: at most {MAX_SPEAKER_NAME_LENGTH} characters."
+        entered.field = "therapist"
     else:
         try:
             preview = web_context(request).practice.import_transcript(
