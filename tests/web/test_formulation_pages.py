@@ -120,7 +120,16 @@ def test_adding_a_hypothesis_shows_it_marked_as_one(client: TestClient, theo_cas
         },
     )
     assert response.status_code == 303
-    assert response.headers["location"].startswith(f"/clients/{client_id}/map?done=added#entry-")
+    assert re.match(
+        rf"/clients/{client_id}/map\?done=added&at=entry-\d+#entry-\d+$", response.headers["location"]
+    )
+    # The page comes back at the new entry and says what was done there, not at its top off screen.
+    back = client.get(response.headers["location"]).text
+    here = re.search(
+        r'<li class="entry[^"]*" id="entry-\d+">\s*<p class="status-line status-line--here"', back
+    )
+    assert here is not None
+    assert re.search(r'id="map-status">\s*</div>', back)
     html = map_page(client, client_id).text
     entry = re.search(
         r'<li class="entry entry--therapist_hypothesis" id="entry-(\d+)">(.*?)</li>', html, re.S
@@ -509,7 +518,8 @@ def test_a_reworded_suggestion_is_saved_as_the_therapists_hypothesis_and_the_pag
     [entry] = demo_practice.client_map(ada, client_id).entries
     assert (entry.status, entry.provenance.turn_index) == (EpistemicStatus.THERAPIST_HYPOTHESIS, 5)
     html = client.get(response.headers["location"].split("#")[0]).text
-    status = re.search(r'<div role="status"[^>]*>(.*?)</div>', html, re.S)
+    # Said beside the new entry, where the page comes back to.
+    status = re.search(r'<p class="status-line status-line--here" role="status"[^>]*>(.*?)</p>', html, re.S)
     assert status
     assert visible_text(status.group(1)).replace("&#39;", "'").strip() == (
         "Suggestion added to the map. Saved as your hypothesis, since the words are yours; "

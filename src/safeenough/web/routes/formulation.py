@@ -127,8 +127,12 @@ def _bounded(value: str, subject: str, limit: int) -> str:
 
 
 def _redirect(path: str, done: str, anchor: str | None = None, **query: str | int) -> RedirectResponse:
+    """Back to the page, at the part that changed (`anchor`); `at` repeats the anchor for the server, so
+    the page can say what was done there rather than at its top, off screen."""
     params = {key: str(value) for key, value in query.items()}
     params["done"] = done
+    if anchor:
+        params["at"] = anchor
     target = f"{path}?{urlencode(params)}" + (f"#{anchor}" if anchor else "")
     return RedirectResponse(target, status_code=303)
 
@@ -140,6 +144,13 @@ def _query_int(request: Request, name: str) -> int | None:
 def _done(request: Request, status_code: int) -> str | None:
     """The message for the change just made (`?done=`), on a page shown normally."""
     return DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None
+
+
+def _done_at(request: Request, anchors: set[str]) -> str | None:
+    """Where on the page the change was made (`?at=`), when that part is on the page: its message is shown
+    there. Otherwise (None) the message is shown at the top of the page."""
+    at = request.query_params.get("at", "")
+    return at if at in anchors else None
 
 
 # --- view models ----------------------------------------------------------------------------------------
@@ -272,6 +283,12 @@ def _map_page(
         "pattern_form": pattern_form or PatternForm(),
         "problem": problem,
         "done": _done(request, status_code),
+        "done_at": _done_at(
+            request,
+            {"suggestions", "patterns", "enactment-candidates"}
+            | {f"entry-{entry.id}" for entry in cmap.entries}
+            | {f"pattern-{view.pattern.id}" for view in cmap.patterns},
+        ),
         "map_path": f"/clients/{client_id}/map",
         "today": date.today(),
     }
@@ -526,6 +543,7 @@ def _pattern_page(
         "pattern_form": form,
         "problem": problem,
         "done": _done(request, status_code),
+        "done_at": _done_at(request, {"enactments", "enactment-candidates"}),
     }
     return render(request, "pattern.html", context, visitor=visitor, status_code=status_code)
 
@@ -737,6 +755,7 @@ def _shared_page(
         "entry_form": entry_form or EntryForm(),
         "problem": problem,
         "done": _done(request, status_code),
+        "done_at": _done_at(request, {f"entry-{entry.id}" for entry in shared.shared_entries}),
         "map_path": f"/cases/{case_id}/shared-map",
     }
     return render(request, "shared_map.html", context, visitor=visitor, status_code=status_code)
