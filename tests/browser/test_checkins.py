@@ -138,7 +138,7 @@ def test_a_couple_checks_in_on_their_phones_and_the_dashboard_shows_scores_and_a
     expect(chart.locator("svg path").first).to_be_attached()
     table = monitoring.get_by_role("table", name="safeenough Safety Check-in: totals by session")
     row = table.get_by_role("row").filter(
-        has=page.get_by_role("rowheader", name=f"Session {session}", exact=True)
+        has=page.get_by_role("rowheader", name=f"Go to session {session}", exact=True)
     )
     expect(row).to_contain_text("50")
     expect(row).to_contain_text("17")

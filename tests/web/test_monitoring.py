@@ -520,7 +520,7 @@ def test_the_chart_note_names_the_cut_off_once_and_session_links_say_session(
     html = client.get(f"/cases/{mara.id}").text
     assert "Dashed red line: Cut-off" not in html
     assert "The dashed red line marks it." in html
-    assert '<a href="#session-1"><span class="visually-hidden">Session </span>1</a>' in html
+    assert '<a href="#session-1"><span class="visually-hidden">Go to session </span>1</a>' in html
     assert re.search(
         r'href="#checkin-\d+">check-in<span class="visually-hidden"> in the table of totals', html
     )
