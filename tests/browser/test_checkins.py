@@ -83,6 +83,10 @@ def answer_on_phone(phone: BrowserContext, url: str, scores: dict[str, int], com
     assert box["width"] >= 44
     assert box["height"] >= 44
     assert form.evaluate("document.documentElement.scrollWidth") <= 390
+    # The 0-10 row wraps onto two rows on a phone, so its anchors are said above it, number by number,
+    # instead of under ends that are no longer the ends of the scale.
+    expect(form.locator(".scale__key").first).to_have_text("0 = Not at all · 5 = Partly · 10 = Completely")
+    expect(form.locator(".scale__anchors").first).to_be_hidden()
     form.get_by_role("button", name="Send my answers").click()
     expect(
         form.get_by_role("heading", name="Thank you — your answers went to your therapist.")
@@ -133,7 +137,9 @@ def test_a_couple_checks_in_on_their_phones_and_the_dashboard_shows_scores_and_a
     expect(chart.locator("svg")).to_be_visible()
     expect(chart.locator("svg path").first).to_be_attached()
     table = monitoring.get_by_role("table", name="safeenough Safety Check-in: totals by session")
-    row = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=str(session), exact=True))
+    row = table.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=f"Go to session {session}", exact=True)
+    )
     expect(row).to_contain_text("50")
     expect(row).to_contain_text("17")
     expect(monitoring).to_contain_text("I felt I couldn't disagree with Jonah.")

@@ -46,6 +46,8 @@ def test_clinician_opens_a_case_and_adds_a_session(page: Page, live_server: str)
     expect(page.get_by_role("status").filter(has_text="added")).to_have_text(
         f"Session {count_before + 1} added."
     )
+    # The form that had focus was replaced: focus moves to the line that says what happened.
+    expect(page.locator("#sessions-status")).to_be_focused()
     expect(page.locator(".timeline__item")).to_have_count(count_before + 1)
     newest = page.locator(".timeline__item").first
     expect(newest).to_contain_text("6 May 2031")

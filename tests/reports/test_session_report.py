@@ -167,6 +167,57 @@ def test_every_timeline_event_is_drawn_with_a_shape_that_shows_when_filled() -> 
     assert not {"stroke", "arrow"} & set(spec["encoding"]["shape"]["scale"]["range"])
 
 
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of a #rrggbb colour against white."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    return 1.05 / (luminance + 0.05)
+
+
+def test_each_kind_of_timeline_event_stands_out_from_white_and_differs_by_shape_within_its_lane() -> None:
+    spec = build_session_report(defensive_session()).timeline_spec
+    colours = spec["encoding"]["color"]["scale"]["range"]
+    assert all(contrast_with_white(colour) >= 3 for colour in colours), colours
+    shape_scale = spec["encoding"]["shape"]["scale"]
+    shapes = dict(zip(shape_scale["domain"], shape_scale["range"], strict=True))
+    stances = [shapes[stance] for stance in ("exploring", "neutral", "assuming", "pressing")]
+    assert len(set(stances)) == len(stances)
+    assert spec["config"]["axis"]["labelFontSize"] >= 12
+    assert spec["config"]["axis"]["labelColor"] == "#1f2a2e"
+
+
+def test_the_timeline_key_names_every_kind_of_turn_and_marks_them_by_more_than_colour() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=False)
+    key = html.split('aria-label="Timeline key"', 1)[1].split("</ul>", 1)[0]
+    for words in (
+        "confrontation",
+        "withdrawal",
+        "anticipated judgement",
+        "repair",
+        "check-in",
+        "pressing",
+        "assuming",
+        "exploring",
+        "other client turn",
+        "other therapist turn (neutral)",
+    ):
+        assert words in key, words
+    css = session_report_css()
+    for kind, letter in (("confrontation", "C"), ("withdrawal", "W"), ("judgement", "J"), ("repair", "R")):
+        assert f'.sr-strip__cell--{kind}::after {{ content: "{letter}"; }}' in css
+    for pattern in ("client", "stance-assuming", "stance-pressing"):
+        assert re.search(rf"\.sr-strip__cell--{pattern} {{ background: repeating-linear-gradient", css), (
+            pattern
+        )
+    for colour in re.findall(r"\.sr-strip__cell--[\w-]+ \{ background: (#[0-9a-f]{6}); \}", css):
+        assert colour == "#ffffff" or contrast_with_white(colour) >= 3, colour
+
+
 def test_high_check_in_with_unrepaired_rupture_is_flagged_as_possible_masking_with_both_evidence() -> None:
     report = build_session_report(defensive_session(), check_in(46))
     (flag,) = report.disagreements
@@ -376,3 +427,17 @@ def test_any_labelled_session_renders_and_shares_sum_to_one(
     assert ratio is None or ratio >= 0
     assert len(report.disagreements) <= 1
     render_session_report_html(report, standalone=False)
+
+
+def test_the_in_app_report_has_no_main_heading_of_its_own_and_the_standalone_one_does() -> None:
+    report = build_session_report(defensive_session())
+    assert "<h1" not in render_session_report_html(report, standalone=False)
+    assert '<h1 id="sr-title"' in render_session_report_html(report, standalone=True)
+
+
+def test_the_indicator_table_scrolls_in_its_own_box_and_model_ids_wait_under_technical_details() -> None:
+    html = render_session_report_html(build_session_report(defensive_session()), standalone=True)
+    assert re.search(r'<div class="sr-table-wrap">\s*<table class="sr-table">', html)
+    footer = html.split('<footer class="sr-foot">', 1)[1]
+    assert "<summary>Technical details</summary>" in footer
+    assert "Produced by" not in footer

@@ -1,5 +1,7 @@
 """Account administration: only admins, and never clinical content."""
 
+import re
+
 from fastapi.testclient import TestClient
 
 from safeenough.domain.clinician import Clinician
@@ -174,3 +176,28 @@ def test_an_administrator_account_cannot_have_a_supervisor(
     assert response.status_code == 422
     assert "has no supervisor" in response.text
     assert all(c.username != "root2" for c in demo_practice.list_clinicians(admin))
+
+
+def test_a_short_first_password_is_refused_beside_the_password_field(client: TestClient) -> None:
+    csrf = log_in(client, "admin")
+    form = client.get("/admin/users").text
+    assert 'minlength="10"' in form.split('id="new-password"', 1)[1].split(">", 1)[0]
+    assert "At least 10 characters." in form
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "username": "cleo",
+            "display_name": "Cleo Test (fictional)",
+            "role": "clinician",
+            "password": "short",
+        },
+    )
+    assert response.status_code == 422
+    assert re.search(r'<p class="field-error" id="add-user-error">.*at least 10 characters', response.text)
+    assert re.search(
+        r'<input id="new-password"[^>]* aria-invalid="true" aria-describedby="add-user-error password-hint" '
+        r"autofocus",
+        response.text,
+    )
+    assert 'value="cleo"' in response.text

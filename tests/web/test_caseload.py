@@ -30,6 +30,7 @@ def test_supervisor_sees_supervisees_cases_marked_read_only(client: TestClient) 
     page = client.get("/")
     assert "Ines — anxiety at work" in page.text
     assert "Cases you supervise" in page.text
+    assert "Your supervisees' cases, read only" not in page.text  # the heading says it once
     assert "Mara — work stress and sleep" in page.text
     assert "Rosa" not in page.text
 

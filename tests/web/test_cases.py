@@ -1,5 +1,7 @@
 """The case page: clients with their codes, the sessions timeline, adding a session; and who may do what."""
 
+import re
+
 from fastapi.testclient import TestClient
 
 from safeenough.domain.case import Case
@@ -164,6 +166,8 @@ def test_supervisor_reads_a_supervisees_case_without_the_add_session_form(
     assert page.status_code == 200
     assert "Mara Ellison" in page.text
     assert "It is read only." in page.text
+    assert "as supervisor of Ada Quill" in page.text
+    assert "&#39;s supervisor" not in page.text
     assert "Add a session" not in page.text
 
 
@@ -214,4 +218,11 @@ def test_a_couple_case_with_one_client_is_refused_with_the_input_kept(client: Te
     assert response.status_code == 422
     assert "couple case has 2 clients" in response.text
     assert 'value="Half a couple"' in response.text
+    # The problem is said beside the names, which are marked and focused.
+    assert re.search(r'<p class="field-error" id="new-case-error">.*couple case has 2 clients', response.text)
+    assert re.search(
+        r'<textarea id="client_names"[^>]* aria-invalid="true" '
+        r'aria-describedby="new-case-error client-names-hint" autofocus',
+        response.text,
+    )
     assert "Half a couple" not in client.get("/").text

@@ -120,7 +120,16 @@ def test_adding_a_hypothesis_shows_it_marked_as_one(client: TestClient, theo_cas
         },
     )
     assert response.status_code == 303
-    assert response.headers["location"].startswith(f"/clients/{client_id}/map?done=added#entry-")
+    assert re.match(
+        rf"/clients/{client_id}/map\?done=added&at=entry-\d+#entry-\d+$", response.headers["location"]
+    )
+    # The page comes back at the new entry and says what was done there, not at its top off screen.
+    back = client.get(response.headers["location"]).text
+    here = re.search(
+        r'<li class="entry[^"]*" id="entry-\d+">\s*<p class="status-line status-line--here"', back
+    )
+    assert here is not None
+    assert re.search(r'id="map-status">\s*</div>', back)
     html = map_page(client, client_id).text
     entry = re.search(
         r'<li class="entry entry--therapist_hypothesis" id="entry-(\d+)">(.*?)</li>', html, re.S
@@ -140,8 +149,34 @@ def test_an_entry_without_text_is_refused_with_what_was_typed_kept(
         data={"csrf_token": csrf, "domain": "goals", "text": "   ", "status": "client_said"},
     )
     assert response.status_code == 422
-    assert 'role="alert"' in response.text
+    assert re.search(
+        r'<textarea id="add-entry-text"[^>]* aria-invalid="true" '
+        r'aria-describedby="add-entry-error" autofocus',
+        response.text,
+    )
     assert '<option value="goals" selected>' in response.text
+
+
+def test_an_entry_without_a_domain_asks_where_it_goes_beside_the_domain_field(
+    client: TestClient, theo_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        f"/clients/{only_client_id(theo_case)}/entries",
+        data={"csrf_token": csrf, "domain": "", "text": "Sleeps badly.", "status": "client_said"},
+    )
+    assert response.status_code == 422
+    assert "There is no map domain" not in response.text
+    error = re.search(r'<p class="field-error" id="add-entry-error">(.*?)</p>', response.text, re.S)
+    assert error is not None
+    assert "Choose where this goes on the map (a domain)." in error.group(1)
+    assert re.search(
+        r'<select id="add-entry-domain"[^>]* aria-invalid="true" '
+        r'aria-describedby="add-entry-error" autofocus',
+        response.text,
+    )
+    assert "Whose words are these?" in response.text
+    assert "Sleeps badly." in response.text
 
 
 def test_marking_a_hypothesis_disconfirmed_with_a_note_shows_in_its_history(
@@ -401,6 +436,10 @@ def test_the_shared_map_sets_the_partners_side_by_side_with_their_shared_goals(
     assert jonah.display_name in text
     assert priya.display_name in text
     assert "Check-in trend, side by side" in text
+    # Each partner's name is a heading, so the domains under it are one level down.
+    assert f'<h3 id="partner-{jonah.id}-title">' in response.text
+    assert re.search(rf'<h4 class="map-domain__title" id="domain-goals-{jonah.id}-title">', response.text)
+    assert '<h3 class="map-domain__title"' not in response.text
     response = client.post(
         f"/cases/{couple_case.id}/shared-map/entries",
         data={
@@ -479,7 +518,8 @@ def test_a_reworded_suggestion_is_saved_as_the_therapists_hypothesis_and_the_pag
     [entry] = demo_practice.client_map(ada, client_id).entries
     assert (entry.status, entry.provenance.turn_index) == (EpistemicStatus.THERAPIST_HYPOTHESIS, 5)
     html = client.get(response.headers["location"].split("#")[0]).text
-    status = re.search(r'<div role="status"[^>]*>(.*?)</div>', html, re.S)
+    # Said beside the new entry, where the page comes back to.
+    status = re.search(r'<p class="status-line status-line--here" role="status"[^>]*>(.*?)</p>', html, re.S)
     assert status
     assert visible_text(status.group(1)).replace("&#39;", "'").strip() == (
         "Suggestion added to the map. Saved as your hypothesis, since the words are yours; "

@@ -1,5 +1,7 @@
 """Logging in and out, wrong passwords, the rate limit, and what a broken cookie does."""
 
+import re
+
 from fastapi.testclient import TestClient
 
 from safeenough.domain.case import Case
@@ -152,3 +154,24 @@ def test_unknown_session_cookie_on_a_form_post_changes_nothing(
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
     assert len(demo_practice.case_detail(ada, ada_case.id).sessions) == before
+
+
+def test_a_page_that_needs_a_login_says_why_it_sent_you_here(client: TestClient) -> None:
+    sent = client.get("/cases/1")
+    assert sent.status_code == 303
+    page = client.get(sent.headers["location"])
+    assert "Log in to see that page." in page.text
+    assert "Log in to see that page." not in client.get("/login").text
+
+
+def test_a_wrong_password_marks_the_fields_and_describes_them_with_the_message(client: TestClient) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"username": "ada", "password": "wrong-password", "csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 401
+    assert 'id="login-error"' in response.text
+    assert re.search(
+        r'<input id="password"[^>]* aria-invalid="true" aria-describedby="login-error" autofocus',
+        response.text,
+    )

@@ -314,7 +314,11 @@ def test_a_low_answer_shows_on_the_case_page_with_an_alert_and_its_next_step(
     assert "safe_to_speak scored" not in page.text
     assert 'href="#checkin-' in page.text
     # The date beside a check-in is the day it came back, and says so.
-    assert re.search(r">check-in</a> returned \d{1,2} \w{3} \d{4}</li>", page.text)
+    assert re.search(
+        r'>check-in<span class="visually-hidden"> in the table of totals</span></a> '
+        r"returned \d{1,2} \w{3} \d{4}</li>",
+        page.text,
+    )
     assert "Returned" in page.text
     # No inline script runs in the page: the only <script> in main holds JSON data.
     assert not re.search(r'<script(?! type="application/json")', page.text.split("<main", 1)[1])
@@ -547,3 +551,43 @@ def test_a_plain_http_link_to_another_machine_warns_it_is_not_encrypted(
     )
     assert issued_url(response.text).startswith("http://testserver/c/")
     assert "This link is not encrypted (http)" in response.text
+
+
+def test_an_older_comment_under_the_latest_check_in_says_it_is_the_latest_comment_and_from_when(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    log_in(client, "ada")
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/cases/{mara.id}").text))
+    assert "latest check-in, session 4" in text
+    assert "What Mara Ellison wrote" not in text
+    assert (
+        "Comment from Mara Ellison, latest first" in text
+        or "Comments from Mara Ellison, latest first" in text
+    )
+    assert "The check-in of session 4 has no comment; the latest comment is from session 3." in text
+    assert "Session 3 (latest comment):" in text
+
+
+def test_the_chart_note_names_the_cut_off_once_and_session_links_say_session(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    log_in(client, "ada")
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    html = client.get(f"/cases/{mara.id}").text
+    assert "Dashed red line: Cut-off" not in html
+    assert "The dashed red line marks it." in html
+    assert '<a href="#session-1"><span class="visually-hidden">Go to session </span>1</a>' in html
+    assert re.search(
+        r'href="#checkin-\d+">check-in<span class="visually-hidden"> in the table of totals', html
+    )
+
+
+def test_a_case_without_check_ins_offers_nothing_to_refresh(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, _ = fresh_couple(demo_practice, ada)
+    log_in(client, "ada")
+    assert "Refresh<span" not in client.get(f"/cases/{case.id}").text
+    answer(demo_practice, ada, case, 0, 10)
+    assert "Refresh<span" in client.get(f"/cases/{case.id}").text

@@ -263,6 +263,11 @@ def test_an_upload_without_a_file_asks_for_one(
     response = client.post(f"/sessions/{mara_session.id}/transcript", data={"csrf_token": csrf})
     assert response.status_code == 422
     assert "Choose a transcript file to upload" in alert_text(response.text)
+    assert re.search(
+        r'<input id="transcript-file"[^>]* aria-invalid="true" '
+        r'aria-describedby="upload-error transcript-file-hint" autofocus',
+        response.text,
+    )
     assert stored_transcript(demo_practice, ada, mara_session) is None
 
 
@@ -429,3 +434,40 @@ def test_a_one_speaker_file_says_nothing_was_stored_once(
     assert response.status_code == 422
     assert alert_text(response.text).count("Nothing was stored.") == 1
     assert stored_transcript(demo_practice, ada, mara_session) is None
+
+
+def test_a_status_message_that_is_no_longer_true_is_not_shown_again(
+    client: TestClient, mara_session: Session
+) -> None:
+    csrf = log_in(client, "ada")
+    assert upload(client, mara_session, csrf, therapist="dana").status_code == 303
+    # An old link from before the speakers were confirmed, opened once the report is there.
+    page = client.get(f"/sessions/{mara_session.id}?status=confirm")
+    assert 'class="sr"' in page.text
+    assert "confirm which speaker is you" not in page.text
+    assert "Transcript read and analysed." in client.get(f"/sessions/{mara_session.id}?status=analysed").text
+
+
+def test_a_session_without_a_report_does_not_say_it_was_analysed(
+    client: TestClient, mara_session: Session
+) -> None:
+    log_in(client, "ada")
+    for status in ("analysed", "confirmed", "restored", "confirm"):
+        page = client.get(f"/sessions/{mara_session.id}?status={status}")
+        status_line = re.search(r'id="session-status">(.*?)</div>', page.text, re.S)
+        assert status_line is not None
+        assert status_line.group(1).strip() == ""
+
+
+def test_the_report_downloads_sit_together_named_alike_and_the_page_has_one_main_heading(
+    client: TestClient, mara_session: Session
+) -> None:
+    csrf = log_in(client, "ada")
+    assert upload(client, mara_session, csrf, therapist="dana").status_code == 303
+    page = client.get(f"/sessions/{mara_session.id}").text
+    actions = re.search(r'<div class="page-head__actions">(.*?)</div>', page, re.S)
+    assert actions is not None
+    assert "Download the report (HTML)" in actions.group(1)
+    assert "Download the report (PDF)" in actions.group(1)
+    assert page.count("<h1") == 1
+    assert '<p id="sr-title" class="sr-title">' in page

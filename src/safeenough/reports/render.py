@@ -3,7 +3,8 @@
 Two forms:
 - standalone=True: a whole HTML document with its stylesheet inlined in a <style> element, for
   `safeenough analyze --format html` (opened from disk, so nothing is fetched);
-- standalone=False: the report's body only, for the app to place inside its own layout. The app can
+- standalone=False: the report's body only, for the app to place inside its own layout (whose <h1> it
+  leaves alone: the report's title is then not a heading). The app can
   instead import the macro itself: add TEMPLATES_DIR to its Jinja loader and write
   `{% from "session_report.html" import session_report %}{{ session_report(report) }}`; its stylesheet
   is `session_report_css()` (the same file the standalone page inlines).
@@ -19,7 +20,9 @@ from safeenough.reports.session_report import SessionReport
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSS_FILE = TEMPLATES_DIR / "session_report.css"
 
-_FRAGMENT = '{% from "session_report.html" import session_report %}{{ session_report(report) }}'
+_FRAGMENT = (
+    '{% from "session_report.html" import session_report %}{{ session_report(report, embedded=true) }}'
+)
 
 
 @cache

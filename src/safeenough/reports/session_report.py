@@ -70,8 +70,8 @@ CATEGORY_COLOURS: Mapping[str, str] = {
     "check-in": "#1f6f8b",
     "repair": "#2e7d32",
     "exploring": "#2f5d62",
-    "neutral": "#9aa5a9",
-    "assuming": "#c77c02",
+    "neutral": "#6b777d",  # 4.6:1 on white, like every colour here at 3:1 or more
+    "assuming": "#8a5a00",
     "pressing": "#8a1c14",
 }
 CATEGORY_SHAPES: Mapping[str, str] = {
@@ -80,12 +80,20 @@ CATEGORY_SHAPES: Mapping[str, str] = {
     "anticipated judgement": "diamond",
     "check-in": "circle",
     "repair": "square",
-    # a filled "stroke" (a bare line) draws nothing, which left the stance lane empty
+    # a filled "stroke" (a bare line) draws nothing, which left the stance lane empty; each stance has
+    # its own shape, so the lane reads without telling colours apart
     "exploring": "square",
-    "neutral": "square",
-    "assuming": "square",
-    "pressing": "square",
+    "neutral": "cross",
+    "assuming": "triangle-right",
+    "pressing": "triangle-left",
 }
+AXIS_TEXT: Mapping[str, Any] = {
+    "labelFontSize": 13,
+    "titleFontSize": 13,
+    "labelColor": "#1f2a2e",
+    "titleColor": "#1f2a2e",
+}
+"""Chart text as legible as the page's own: 13 px, in the text colour (Vega's default is 10 px grey)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,8 +527,9 @@ def timeline_spec(timeline: Sequence[TimelineTurn]) -> dict[str, Any]:
         "therapist stance by turn.",
         "width": "container",
         "height": 170,
+        "config": {"axis": dict(AXIS_TEXT), "legend": dict(AXIS_TEXT)},
         "data": {"values": rows},
-        "mark": {"type": "point", "filled": True, "size": 90, "tooltip": True},
+        "mark": {"type": "point", "filled": True, "size": 90, "opacity": 1, "tooltip": True},
         "encoding": {
             "x": {
                 "field": "turn",
@@ -540,7 +549,7 @@ def timeline_spec(timeline: Sequence[TimelineTurn]) -> dict[str, Any]:
                 "field": "category",
                 "type": "nominal",
                 "scale": {"domain": list(CATEGORY_SHAPES), "range": list(CATEGORY_SHAPES.values())},
-                "legend": None,
+                "title": "Event",
             },
             "tooltip": [
                 {"field": "turn", "type": "quantitative", "title": "Turn"},

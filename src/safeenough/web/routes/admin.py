@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from safeenough.domain.clinician import Role
 from safeenough.errors import InvalidInput
+from safeenough.practice.accounts import MIN_PASSWORD_LENGTH
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render
@@ -31,6 +32,8 @@ class NewUserForm:
     role: str = Role.CLINICIAN.value
     supervisor_username: str = ""
     error: str | None = None
+    field: str | None = None
+    """The field the error is about (the form field's name), to mark and focus it."""
 
 
 def _users_page(
@@ -55,6 +58,7 @@ def _users_page(
             "roles": list(Role),
             "role_labels": ROLE_LABELS,
             "form": form or NewUserForm(),
+            "min_password_length": MIN_PASSWORD_LENGTH,
             "done": done,
             "action_error": action_error,
         },
@@ -71,6 +75,20 @@ DONE_MESSAGES = {
     "password": "The password was set. The account's logins have ended and any lockout is lifted.",
     "supervisor": "The supervisor was changed. A supervisor reads their supervisees' cases, read-only.",
 }
+
+
+def _field_of(message: str) -> str | None:
+    """Which field of the add-account form a message from the facade is about (None: the form as a whole)."""
+    lowered = message.lower()
+    for words, name in (
+        ("password", "password"),
+        ("supervisor", "supervisor_username"),
+        ("username", "username"),
+        ("display name", "display_name"),
+    ):
+        if words in lowered:
+            return name
+    return None
 
 
 @router.get("/users")
@@ -96,7 +114,7 @@ def add_user(
     try:
         role = Role(entered.role)
     except ValueError:
-        entered.error = "Choose a role: clinician, supervisor or administrator."
+        entered.error, entered.field = "Choose a role: clinician, supervisor or administrator.", "role"
     else:
         try:
             web_context(request).practice.add_clinician(
@@ -108,7 +126,7 @@ def add_user(
                 supervisor_username=entered.supervisor_username or None,
             )
         except InvalidInput as exc:
-            entered.error = str(exc)
+            entered.error, entered.field = str(exc), _field_of(str(exc))
         else:
             return RedirectResponse("/admin/users?done=added", status_code=303)
     return _users_page(request, visitor, form=entered, status_code=422)

@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from safeenough.domain.case import CaseKind
+from safeenough.domain.validation import DomainError
 from safeenough.errors import InvalidInput
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
@@ -38,6 +39,11 @@ class CaseForm:
     opened_on: str = ""
     error: str | None = None
     kinds: list[CaseKind] = field(default_factory=lambda: list(CaseKind))
+    field: str | None = None  # after `kinds`: the name shadows dataclasses.field from here on
+    """The field the error is about ("title", "kind", "client_names", "opened_on"), to mark and focus."""
+
+    def refuse(self, message: str, field_name: str | None) -> None:
+        self.error, self.field = message, field_name
 
 
 def _fresh_session_form(client_ids: list[int]) -> SessionForm:
@@ -147,13 +153,23 @@ def open_case(
         opened_on=str(form.get("opened_on") or "").strip(),
     )
     names = [line.strip() for line in entered.client_names.splitlines() if line.strip()]
+    kind = CaseKind(entered.kind) if entered.kind in {kind.value for kind in CaseKind} else None
     opened_on: date | None = None
-    try:
-        kind = CaseKind(entered.kind)
-        opened_on = date.fromisoformat(entered.opened_on) if entered.opened_on else None
-    except ValueError:
-        entered.error = "Choose the kind of case, and give the opening date as a date, e.g. 2025-03-04."
+    if not entered.title.strip():
+        entered.refuse("Give the case a title.", "title")
+    elif kind is None:
+        entered.refuse("Choose the kind of case: individual, couple or family.", "kind")
     else:
+        try:
+            kind.check_client_count(len(names))
+        except DomainError as error:
+            entered.refuse(str(error).capitalize() + ".", "client_names")
+    if entered.error is None and entered.opened_on:
+        try:
+            opened_on = date.fromisoformat(entered.opened_on)
+        except ValueError:
+            entered.refuse("Give the opening date as a date, for example 2025-03-04.", "opened_on")
+    if entered.error is None and kind is not None:
         try:
             case = web_context(request).practice.open_case(
                 visitor.clinician,
@@ -163,7 +179,8 @@ def open_case(
                 opened_on=opened_on,
             )
         except InvalidInput as exc:
-            entered.error = str(exc)
+            message = str(exc)
+            entered.refuse(message, "title" if "title" in message else "client_names")
         else:
             return RedirectResponse(f"/cases/{case.id}", status_code=303)
     return render(request, "new_case.html", {"form": entered}, visitor=visitor, status_code=422)

@@ -127,8 +127,12 @@ def _bounded(value: str, subject: str, limit: int) -> str:
 
 
 def _redirect(path: str, done: str, anchor: str | None = None, **query: str | int) -> RedirectResponse:
+    """Back to the page, at the part that changed (`anchor`); `at` repeats the anchor for the server, so
+    the page can say what was done there rather than at its top, off screen."""
     params = {key: str(value) for key, value in query.items()}
     params["done"] = done
+    if anchor:
+        params["at"] = anchor
     target = f"{path}?{urlencode(params)}" + (f"#{anchor}" if anchor else "")
     return RedirectResponse(target, status_code=303)
 
@@ -142,6 +146,13 @@ def _done(request: Request, status_code: int) -> str | None:
     return DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None
 
 
+def _done_at(request: Request, anchors: set[str]) -> str | None:
+    """Where on the page the change was made (`?at=`), when that part is on the page: its message is shown
+    there. Otherwise (None) the message is shown at the top of the page."""
+    at = request.query_params.get("at", "")
+    return at if at in anchors else None
+
+
 # --- view models ----------------------------------------------------------------------------------------
 
 
@@ -153,6 +164,8 @@ class EntryForm:
     text: str = ""
     status: str = EpistemicStatus.THERAPIST_HYPOTHESIS.value
     error: str | None = None
+    field: str | None = None
+    """The field the error is about ("domain", "text" or "status"), to mark and focus it."""
 
 
 @dataclass(slots=True)
@@ -270,6 +283,12 @@ def _map_page(
         "pattern_form": pattern_form or PatternForm(),
         "problem": problem,
         "done": _done(request, status_code),
+        "done_at": _done_at(
+            request,
+            {"suggestions", "patterns", "enactment-candidates"}
+            | {f"entry-{entry.id}" for entry in cmap.entries}
+            | {f"pattern-{view.pattern.id}" for view in cmap.patterns},
+        ),
         "map_path": f"/clients/{client_id}/map",
         "today": date.today(),
     }
@@ -320,9 +339,15 @@ def _add_entry_from_form(
     or the case's id): on success, a redirect to `path`; otherwise `page` again, showing what was typed."""
     check_csrf(visitor, form)
     entered = EntryForm(domain=_text(form, "domain"), text=_text(form, "text"), status=_text(form, "status"))
+    if entered.domain not in {domain.value for domain in FormulationDomain}:
+        entered.error, entered.field = "Choose where this goes on the map (a domain).", "domain"
+    elif not entered.text.strip():
+        entered.error, entered.field = "Write what you learned or wonder.", "text"
+    elif entered.status not in {status.value for status in ADD_STATUSES}:
+        entered.error, entered.field = f"Choose whether {speaker} said it or it is your hypothesis.", "status"
+    if entered.error is not None:
+        return page(request, visitor, target_id, entry_form=entered, status_code=422)
     try:
-        if entered.status not in {status.value for status in ADD_STATUSES}:
-            raise InvalidInput(f"Choose whether {speaker} said it or it is your hypothesis.")
         entry = add(
             visitor.clinician,
             target_id,
@@ -331,7 +356,7 @@ def _add_entry_from_form(
             status=entered.status,
         )
     except InvalidInput as error:
-        entered.error = str(error)
+        entered.error, entered.field = str(error), "text"
         return page(request, visitor, target_id, entry_form=entered, status_code=422)
     return _redirect(path, "added", f"entry-{entry.id}")
 
@@ -518,6 +543,7 @@ def _pattern_page(
         "pattern_form": form,
         "problem": problem,
         "done": _done(request, status_code),
+        "done_at": _done_at(request, {"enactments", "enactment-candidates"}),
     }
     return render(request, "pattern.html", context, visitor=visitor, status_code=status_code)
 
@@ -660,7 +686,8 @@ class TrendTable:
 
     title: str
     maximum: float
-    partners: tuple[str, ...]
+    partners: tuple[tuple[str, str], ...]
+    """Each partner's name and code, in column order."""
     rows: tuple[TrendRow, ...]
     cutoff: str | None = None
     """The cut-off in words ("≤ 45 (possible alliance concern)"), where the instrument has one."""
@@ -675,7 +702,7 @@ def _trend_tables(shared: SharedMap, sessions: Sequence[Session]) -> tuple[Trend
     tables = []
     for tracks in by_instrument.values():
         instrument = tracks[0].instrument
-        partners = tuple(f"{track.client.display_name} ({track.client.code})" for track in tracks)
+        partners = tuple((track.client.display_name, track.client.code) for track in tracks)
         numbers = sorted({point.session_number for track in tracks for point in track.history})
         rows = []
         for number in numbers:
@@ -728,6 +755,7 @@ def _shared_page(
         "entry_form": entry_form or EntryForm(),
         "problem": problem,
         "done": _done(request, status_code),
+        "done_at": _done_at(request, {f"entry-{entry.id}" for entry in shared.shared_entries}),
         "map_path": f"/cases/{case_id}/shared-map",
     }
     return render(request, "shared_map.html", context, visitor=visitor, status_code=status_code)

@@ -34,6 +34,8 @@ LOGIN_NOTES = {
 }
 
 WRONG_CREDENTIALS = "Wrong username or password."
+LOG_IN_FIRST = "Log in to see that page."
+"""Said when a page sent the visitor here (`?next=`) because nobody was logged in."""
 
 
 def _wait_description(seconds: int) -> str:
@@ -54,6 +56,8 @@ def _login_page(
 ) -> Response:
     token = login_form_token(request)
     note = LOGIN_NOTES.get(request.query_params.get("reason", ""))
+    if note is None and safe_next_path(next_path):
+        note = LOG_IN_FIRST
     response = render(
         request,
         "login.html",

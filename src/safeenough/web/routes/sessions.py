@@ -52,6 +52,21 @@ STATUS_MESSAGES: Final = {
     "confirmed": "Thank you: the speakers are confirmed and the transcript is analysed.",
     "restored": "The dismissed suggestions are shown again.",
 }
+"""Messages chosen by `?status=` after a change (never echoed from the URL). A link with one of them
+may be opened again later, so each is shown only while it is still true of the session."""
+
+
+def _status_message(key: str, analysis: SessionAnalysis) -> str | None:
+    """The `?status=` message, when the session is still in the state it speaks of."""
+    stored = analysis.transcript
+    awaiting_roles = stored is not None and not stored.roles_confirmed
+    still_true = {
+        "analysed": analysis.report is not None,
+        "confirmed": analysis.report is not None,
+        "restored": analysis.report is not None,
+        "confirm": awaiting_roles and not analysis.read_only,
+    }
+    return STATUS_MESSAGES[key] if still_true.get(key, False) else None
 
 
 @dataclass(slots=True)
@@ -60,6 +75,8 @@ class UploadForm:
 
     therapist: str = ""
     error: str | None = None
+    field: str | None = None
+    """The field the error is about ("transcript" or "therapist"), to mark and focus it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +154,7 @@ def _session_page(
         "upload": upload or UploadForm(),
         "roles": roles,
         "report_html": report_html,
-        "status_message": STATUS_MESSAGES.get(status_key) if status_code == 200 else None,
+        "status_message": _status_message(status_key, analysis) if status_code == 200 else None,
         "accept": ",".join(ACCEPTED_EXTENSIONS),
         "max_upload_mb": MAX_UPLOAD_BYTES / 1024 / 1024,
     }
@@ -259,12 +276,14 @@ def upload_transcript(
     check_csrf(visitor, form)
     entered = UploadForm(therapist=upload.therapist.strip())
     if upload.too_large:
-        entered.error = _too_large_message()
+        entered.error, entered.field = _too_large_message(), "transcript"
         return _session_page(request, visitor, session_id, upload=entered, status_code=413)
     if not upload.filename or upload.data is None:
         entered.error = f"Choose a transcript file to upload ({', '.join(ACCEPTED_EXTENSIONS)})."
+        entered.field = "transcript"
     elif len(entered.therapist) > MAX_SPEAKER_NAME_LENGTH:
         entered.error = f"The speaker name is too long: at most {MAX_SPEAKER_NAME_LENGTH} characters."
+        entered.field = "therapist"
     else:
         try:
             preview = web_context(request).practice.import_transcript(

@@ -1,20 +1,34 @@
-/* safeenough: keep the keyboard's place when an alert changes.
+/* safeenough: keep the keyboard's place when htmx replaces part of a case page.
  *
- * Acknowledge, resolve and reopen post with htmx and get the whole alert list back; the button that had
- * focus is gone with the old list, so focus would drop to the start of the page. Move it to the status
- * line that says what changed ("Alert acknowledged."), which screen readers also announce.
+ * Acknowledge, resolve and reopen post with htmx and get the whole alert list back; "Add session" gets the
+ * whole sessions area back, its form included. The button that had focus is gone with the old content,
+ * so focus would drop to the start of the page. Move it to the status line that says what changed
+ * ("Alert acknowledged.", "Session 4 added."), which screen readers also announce, or to the problem
+ * when the change was refused.
  */
 (function () {
   "use strict";
 
-  // Only the alert actions swap the list, so a settled new "#alerts" means one of them was used.
+  // The part htmx replaced (by id) → where focus goes in its place, first one present and not empty.
+  var FOCUS_AFTER_SWAP = {
+    alerts: ["alerts-status"],
+    "sessions-area": ["add-session-error", "sessions-status"]
+  };
+
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (!(event.target instanceof Element) || event.target.id !== "alerts") {
+    if (!(event.target instanceof Element)) {
       return;
     }
-    var status = document.getElementById("alerts-status");
-    if (status) {
-      status.focus();
+    var candidates = FOCUS_AFTER_SWAP[event.target.id];
+    if (!candidates) {
+      return;
+    }
+    for (var i = 0; i < candidates.length; i += 1) {
+      var element = document.getElementById(candidates[i]);
+      if (element && element.textContent.trim() !== "") {
+        element.focus();
+        return;
+      }
     }
   });
 })();
