@@ -46,8 +46,8 @@ class CaseForm:
         self.error, self.field = message, field_name
 
 
-def _fresh_session_form(client_ids: list[int]) -> SessionForm:
-    return SessionForm(held_on=date.today().isoformat(), attendee_ids=set(client_ids))
+def _fresh_session_form(today: date, client_ids: list[int]) -> SessionForm:
+    return SessionForm(held_on=today.isoformat(), attendee_ids=set(client_ids))
 
 
 def _case_page(
@@ -67,7 +67,7 @@ def _case_page(
         "case": detail.case,
         "clients": clients,
         "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
-        "form": session_form or _fresh_session_form(list(clients)),
+        "form": session_form or _fresh_session_form(web_context(request).practice.today(), list(clients)),
         "added": added,
     }
     template = "_sessions.html" if partial else "case.html"
@@ -135,7 +135,7 @@ def add_session(
 def new_case_form(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
     if visitor.is_admin:
         return RedirectResponse("/admin/users", status_code=303)
-    form = CaseForm(opened_on=date.today().isoformat())
+    form = CaseForm(opened_on=web_context(request).practice.today().isoformat())
     return render(request, "new_case.html", {"form": form}, visitor=visitor)
 
 

@@ -17,7 +17,6 @@ clinicians and admins get 404. Each read is audited by the facade.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
@@ -227,7 +226,7 @@ def _suggestion_groups(
 ) -> tuple[tuple[SuggestionGroup, ...], tuple[Session, ...]]:
     """Suggestions for the latest sessions with a transcript (and the one asked for); the other sessions
     with a transcript, to open on request."""
-    today = date.today()
+    today = practice.today()
     with_transcript = sorted(
         (s for s in sessions if s.has_transcript and cmap.client.id in s.attendee_ids and s.held_on <= today),
         key=lambda s: (s.held_on, s.number),
@@ -290,7 +289,7 @@ def _map_page(
             | {f"pattern-{view.pattern.id}" for view in cmap.patterns},
         ),
         "map_path": f"/clients/{client_id}/map",
-        "today": date.today(),
+        "today": web_context(request).practice.today(),
     }
     return render(request, "client_map.html", context, visitor=visitor, status_code=status_code)
 

@@ -22,7 +22,7 @@ from safeenough.web.auth import (
     set_session_cookie,
 )
 from safeenough.web.context import web_context
-from safeenough.web.rendering import render
+from safeenough.web.rendering import format_datetime, render
 
 router = APIRouter()
 
@@ -93,9 +93,10 @@ def login(request: Request, form: Annotated[FormData, Depends(read_form)]) -> Re
     except TooManyAttempts as exc:
         wait = max(1, int(exc.retry_after_seconds))
         until = datetime.now(UTC) + timedelta(seconds=wait)
+        after = format_datetime(until, web_context(request).settings.zone)
         message = (
             f"Too many failed logins: logging in is paused for {_wait_description(wait)}. "
-            f"Try again after {until:%H:%M} UTC, or ask your admin to reset your password."
+            f"Try again after {after}, or ask your admin to reset your password."
         )
         return _login_page(
             request,

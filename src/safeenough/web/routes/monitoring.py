@@ -670,7 +670,9 @@ def choose_questionnaires(
         "case": detail.case,
         "clients": clients,
         "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
-        "form": SessionForm(held_on=date.today().isoformat(), attendee_ids=set(clients)),
+        "form": SessionForm(
+            held_on=web_context(request).practice.today().isoformat(), attendee_ids=set(clients)
+        ),
         "added": None,
         "questionnaires": view,
     }
@@ -789,7 +791,9 @@ def issue_link(
         "case": detail.case,
         "clients": clients,
         "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
-        "form": SessionForm(held_on=date.today().isoformat(), attendee_ids=set(clients)),
+        "form": SessionForm(
+            held_on=web_context(request).practice.today().isoformat(), attendee_ids=set(clients)
+        ),
         "added": None,
         "issued": issued_view,
         "link_error": error,
