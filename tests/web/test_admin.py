@@ -201,3 +201,23 @@ def test_a_short_first_password_is_refused_beside_the_password_field(client: Tes
         response.text,
     )
     assert 'value="cleo"' in response.text
+
+
+def test_admin_changes_an_accounts_supervisor_and_a_wrong_one_is_refused(
+    client: TestClient, demo_practice: Practice, admin: Clinician
+) -> None:
+    csrf = log_in(client, "admin")
+    page = client.get("/admin/users").text
+    assert 'action="/admin/users/ben/supervisor"' in page
+    assert 'action="/admin/users/admin/supervisor"' not in page  # an admin holds no cases
+    response = client.post("/admin/users/ben/supervisor", data={"csrf_token": csrf, "supervisor": "sol"})
+    assert response.status_code == 303
+    assert "The supervisor was changed." in client.get(response.headers["location"]).text
+    by_name = {c.username: c for c in demo_practice.list_clinicians(admin)}
+    assert by_name["ben"].supervisor_id == by_name["sol"].id
+    refused = client.post("/admin/users/ben/supervisor", data={"csrf_token": csrf, "supervisor": "ada"})
+    assert refused.status_code == 422
+    assert "not an active supervisor" in refused.text
+    cleared = client.post("/admin/users/ben/supervisor", data={"csrf_token": csrf, "supervisor": ""})
+    assert cleared.status_code == 303
+    assert next(c for c in demo_practice.list_clinicians(admin) if c.username == "ben").supervisor_id is None
