@@ -471,3 +471,50 @@ def test_the_report_downloads_sit_together_named_alike_and_the_page_has_one_main
     assert "Download the report (PDF)" in actions.group(1)
     assert page.count("<h1") == 1
     assert '<p id="sr-title" class="sr-title">' in page
+
+
+INTERPRETED = (
+    b"Dana: What brings you here today?\n"
+    b"Lena: She asks what brings you here today.\n"
+    b"Sam: I can't sleep, and work is too much.\n"
+    b"Lena: He says he cannot sleep and work is too much.\n"
+    b"Dana: That sounds exhausting.\n"
+)
+
+
+def test_a_speaker_marked_no_client_is_analysed_as_other_and_the_roles_can_be_changed_later(
+    client: TestClient, demo_practice: Practice, ada: Clinician, mara_session: Session
+) -> None:
+    csrf = log_in(client, "ada")
+    upload(client, mara_session, csrf, data=INTERPRETED)
+    page = client.get(f"/sessions/{mara_session.id}").text
+    assert 'name="not_client" value="Lena"' in page
+    confirmed = client.post(
+        f"/sessions/{mara_session.id}/transcript/roles",
+        data={"csrf_token": csrf, "therapist_speaker": "Dana", "not_client": "Lena"},
+    )
+    assert confirmed.status_code == 303
+
+    def roles() -> dict[str, str]:
+        stored = stored_transcript(demo_practice, ada, mara_session)
+        assert stored is not None
+        return {turn.speaker: turn.role.value for turn in stored.conversation.turns}
+
+    assert roles() == {"Dana": "therapist", "Lena": "other", "Sam": "client"}
+    report = client.get(f"/sessions/{mara_session.id}").text
+    assert "Change who is who" in report
+    assert 'value="Lena" aria-describedby="not-client-hint" checked' in report
+    changed = client.post(
+        f"/sessions/{mara_session.id}/transcript/roles",
+        data={"csrf_token": csrf, "therapist_speaker": "Dana"},
+    )
+    assert changed.status_code == 303
+    assert roles() == {"Dana": "therapist", "Lena": "client", "Sam": "client"}
+
+
+def test_a_supervisor_is_not_offered_to_change_who_is_who(
+    client: TestClient, demo_practice: Practice, ada: Clinician, mara_session: Session
+) -> None:
+    demo_practice.import_transcript(ada, mara_session.id, filename="s.txt", data=TRANSCRIPT, therapist="Dana")
+    log_in(client, "sol")
+    assert "Change who is who" not in client.get(f"/sessions/{mara_session.id}").text

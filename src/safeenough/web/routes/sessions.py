@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from safeenough.domain.conversation import Conversation, Turn
+from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
 from safeenough.errors import InvalidInput
 from safeenough.practice import SessionAnalysis
 from safeenough.reports import render_session_report_html, session_report_css
@@ -97,6 +97,10 @@ class RolesForm:
     preview: list[Turn] = field(default_factory=list)
     selected: str | None = None
     error: str | None = None
+    not_clients: set[str] = field(default_factory=set)
+    """Speakers marked as no client (an interpreter, a co-therapist)."""
+    changing: bool = False
+    """The roles were confirmed and the transcript analysed; the therapist is changing them."""
 
     @property
     def confidence_percent(self) -> int:
@@ -105,12 +109,26 @@ class RolesForm:
 
 
 def _roles_form(
-    conversation: Conversation, *, selected: str | None = None, error: str | None = None
+    conversation: Conversation,
+    *,
+    selected: str | None = None,
+    error: str | None = None,
+    not_clients: set[str] | None = None,
+    changing: bool = False,
 ) -> RolesForm:
-    """The guess is worked out again from the talk (it is deterministic), to show its reasons."""
+    """The guess is worked out again from the talk (it is deterministic), to show its reasons. When the
+    roles are being changed, the current ones are preselected."""
     assignment: RoleAssignment = guess_roles(conversation)
     counts = Counter(turn.speaker for turn in conversation.turns)
+    if changing:
+        current = {turn.speaker: turn.role for turn in conversation.turns}
+        if selected is None:
+            selected = next((s for s, role in current.items() if role is SpeakerRole.THERAPIST), None)
+        if not_clients is None:
+            not_clients = {s for s, role in current.items() if role is SpeakerRole.OTHER}
     return RolesForm(
+        not_clients=not_clients or set(),
+        changing=changing,
         speakers=[
             SpeakerChoice(name=speaker, turns=counts[speaker], guessed=speaker == assignment.therapist)
             for speaker in conversation.speakers
@@ -132,6 +150,7 @@ def _session_page(
     upload: UploadForm | None = None,
     roles_choice: str | None = None,
     roles_error: str | None = None,
+    not_clients: set[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     analysis: SessionAnalysis = web_context(request).practice.session_analysis(visitor.clinician, session_id)
@@ -139,7 +158,17 @@ def _session_page(
     attendees = [client for client in case.clients if client.id in session.attendee_ids]
     roles = None
     if stored is not None and not stored.roles_confirmed:
-        roles = _roles_form(stored.conversation, selected=roles_choice, error=roles_error)
+        roles = _roles_form(
+            stored.conversation, selected=roles_choice, error=roles_error, not_clients=not_clients
+        )
+    elif stored is not None and not analysis.read_only:
+        roles = _roles_form(
+            stored.conversation,
+            selected=roles_choice,
+            error=roles_error,
+            not_clients=not_clients,
+            changing=True,
+        )
     report_html = (
         render_session_report_html(analysis.report, standalone=False) if analysis.report is not None else None
     )
@@ -315,17 +344,26 @@ def confirm_roles(
     check_csrf(visitor, form)
     raw = form.get("therapist_speaker")
     chosen = raw if isinstance(raw, str) else ""
+    not_clients = {value for value in form.getlist("not_client") if isinstance(value, str)}
     if not chosen:
         error = "Choose which speaker is you, the therapist."
     else:
         try:
-            web_context(request).practice.confirm_transcript_roles(visitor.clinician, session_id, chosen)
+            web_context(request).practice.confirm_transcript_roles(
+                visitor.clinician, session_id, chosen, not_clients=not_clients
+            )
         except InvalidInput as exc:
             error = str(exc)
         else:
             return RedirectResponse(f"/sessions/{session_id}?status=confirmed", status_code=303)
     return _session_page(
-        request, visitor, session_id, roles_choice=chosen or None, roles_error=error, status_code=422
+        request,
+        visitor,
+        session_id,
+        roles_choice=chosen or None,
+        roles_error=error,
+        not_clients=not_clients,
+        status_code=422,
     )
 
 
