@@ -713,3 +713,50 @@ def test_a_suggestion_shows_a_rough_chance_out_of_ten_and_its_matched_words_not_
         r"\(a rough guess: about [1-9] in 10; matched words: “My father”, “never once”\)", father
     )
     assert not any("%" in d or "confidence" in d for d in domains)
+
+
+def test_a_dismissed_suggestion_can_be_undone_from_the_message_beside_it(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, theo_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    offered = {s.turn_index for s in demo_practice.transcript_suggestions(ada, session.id)}
+    turn = min(offered)
+    dismissed = client.post(
+        f"/clients/{client_id}/suggestions/dismiss",
+        data={"csrf_token": csrf, "session_id": str(session.id), "turn_index": str(turn), "domain": ""},
+    )
+    assert turn not in {s.turn_index for s in demo_practice.transcript_suggestions(ada, session.id)}
+    page = client.get(dismissed.headers["location"]).text
+    assert "unless you undo it" in page
+    undo = re.search(
+        r'<form method="post" action="(/clients/\d+/suggestions/restore)"(.*?)</form>', page, re.S
+    )
+    assert undo
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', undo.group(2)))
+    restored = client.post(undo.group(1), data=fields)
+    assert restored.status_code == 303
+    assert "Suggestion offered again." in client.get(restored.headers["location"]).text
+    assert {s.turn_index for s in demo_practice.transcript_suggestions(ada, session.id)} == offered
+
+
+def test_a_dismissed_moment_can_be_undone_for_that_client(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, theo_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    candidates = demo_practice.enactment_candidates(ada, client_id)
+    assert candidates
+    first = candidates[0]
+    data = {"csrf_token": csrf, "session_id": str(first.session_id), "turn_index": str(first.turn_index)}
+    dismissed = client.post(f"/clients/{client_id}/enactments/dismiss", data=data)
+    assert len(demo_practice.enactment_candidates(ada, client_id)) == len(candidates) - 1
+    page = client.get(dismissed.headers["location"]).text
+    assert f'action="/clients/{client_id}/enactments/restore"' in page
+    restored = client.post(f"/clients/{client_id}/enactments/restore", data=data)
+    assert restored.status_code == 303
+    assert demo_practice.enactment_candidates(ada, client_id) == candidates

@@ -685,6 +685,28 @@ class FormulationMixin(CheckInsMixin):
                 f"turn {turn_index} dismissed",
             )
 
+    def restore_suggestion(
+        self,
+        actor: Clinician,
+        session_id: int,
+        turn_index: int,
+        domain: FormulationDomain | str | None = None,
+    ) -> None:
+        """Undo `dismiss_suggestion`: offer the turn again (nothing happens if it was not dismissed)."""
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            restored = work.dismissals.restore(
+                kind=FORMULATION_SUGGESTION,
+                case_id=session.case_id,
+                client_id=None,
+                session_id=session.id,
+                turn_index=turn_index,
+                domain=None if domain is None else _domain(domain).value,
+            )
+            if restored:
+                detail = f"turn {turn_index} offered again"
+                work.audit.record(actor.id, AuditAction.UPDATE, "transcript_suggestion", session.id, detail)
+
     @staticmethod
     def _client_turn(work: UnitOfWork, session: Session, turn_index: int) -> Turn:
         stored = work.transcripts.load(session.id)
@@ -906,6 +928,27 @@ class FormulationMixin(CheckInsMixin):
                 session.id,
                 f"turn {turn_index} dismissed",
             )
+
+    def restore_enactment_candidate(
+        self, actor: Clinician, client_id: int, session_id: int, turn_index: int
+    ) -> None:
+        """Undo `dismiss_enactment_candidate`: offer the moment again, for this client only."""
+        with self.store.transaction() as work:
+            case, client = self._writable_client(work, actor, client_id)
+            session = work.sessions.find(session_id)
+            if session is None or session.case_id != case.id:
+                raise NotFound("There is no such session in this case.")
+            restored = work.dismissals.restore(
+                kind=ENACTMENT_CANDIDATE,
+                case_id=case.id,
+                client_id=client.id,
+                session_id=session.id,
+                turn_index=turn_index,
+                domain=None,
+            )
+            if restored:
+                detail = f"turn {turn_index} offered again"
+                work.audit.record(actor.id, AuditAction.UPDATE, "enactment_candidate", session.id, detail)
 
     def pattern_timeline(self, actor: Clinician, pattern_id: int) -> PatternTimeline:
         """The pattern's linked enactments over time, each with whether it was repaired."""

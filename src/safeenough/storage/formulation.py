@@ -408,6 +408,23 @@ class Dismissal:
     domain: str | None
 
 
+def _the_dismissal(
+    kind: str, case_id: int, client_id: int | None, session_id: int, turn_index: int, domain: str | None
+) -> ColumnElement[bool]:
+    return and_(
+        dismissed_suggestions.c.kind == kind,
+        dismissed_suggestions.c.case_id == case_id,
+        dismissed_suggestions.c.session_id == session_id,
+        dismissed_suggestions.c.turn_index == turn_index,
+        dismissed_suggestions.c.client_id.is_(None)
+        if client_id is None
+        else dismissed_suggestions.c.client_id == client_id,
+        dismissed_suggestions.c.domain.is_(None)
+        if domain is None
+        else dismissed_suggestions.c.domain == domain,
+    )
+
+
 class DismissalRepository:
     """Suggestions and candidates the therapist dismissed, so they are not offered again."""
 
@@ -428,18 +445,7 @@ class DismissalRepository:
         """Record a dismissal (dismissing the same thing twice stores it once)."""
         if kind not in (FORMULATION_SUGGESTION, ENACTMENT_CANDIDATE, REPORT_SUGGESTION):
             raise ValueError(f"unknown kind of dismissal {kind!r}")
-        same = and_(
-            dismissed_suggestions.c.kind == kind,
-            dismissed_suggestions.c.case_id == case_id,
-            dismissed_suggestions.c.session_id == session_id,
-            dismissed_suggestions.c.turn_index == turn_index,
-            dismissed_suggestions.c.client_id.is_(None)
-            if client_id is None
-            else dismissed_suggestions.c.client_id == client_id,
-            dismissed_suggestions.c.domain.is_(None)
-            if domain is None
-            else dismissed_suggestions.c.domain == domain,
-        )
+        same = _the_dismissal(kind, case_id, client_id, session_id, turn_index, domain)
         if self.connection.execute(select(dismissed_suggestions.c.id).where(same)).first() is not None:
             return
         self.connection.execute(
@@ -470,6 +476,20 @@ class DismissalRepository:
         return [
             Dismissal(row.kind, row.client_id, row.session_id, row.turn_index, row.domain) for row in rows
         ]
+
+    def restore(
+        self,
+        *,
+        kind: str,
+        case_id: int,
+        client_id: int | None,
+        session_id: int,
+        turn_index: int,
+        domain: str | None,
+    ) -> int:
+        """Offer again the one thing dismissed (an undo); returns how many dismissals went (0 or 1)."""
+        same = _the_dismissal(kind, case_id, client_id, session_id, turn_index, domain)
+        return int(self.connection.execute(delete(dismissed_suggestions).where(same)).rowcount)
 
     def undismiss(self, session_id: int, kind: str, turn_index: int | None = None) -> int:
         """Offer again what was dismissed in a session (one turn's, or all of that kind); returns how many."""

@@ -82,11 +82,13 @@ DONE_MESSAGES: Final = {
         "Suggestion added to the map. Saved as your hypothesis, since the words are yours; the client's "
         "turn is kept as its source."
     ),
-    "dismissed": "Suggestion dismissed; it will not be offered again.",
+    "dismissed": "Suggestion dismissed; it will not be offered again unless you undo it.",
+    "restored": "Suggestion offered again.",
+    "candidate-restored": "Moment offered again.",
     "pattern": "Pattern recorded.",
     "pattern-updated": "Pattern updated.",
     "linked": "Moment linked to the pattern as an enactment.",
-    "candidate-dismissed": "Moment dismissed; it will not be offered again.",
+    "candidate-dismissed": "Moment dismissed; it will not be offered again unless you undo it.",
     "unlinked": "Enactment taken off the pattern.",
 }
 
@@ -143,6 +145,34 @@ def _query_int(request: Request, name: str) -> int | None:
 def _done(request: Request, status_code: int) -> str | None:
     """The message for the change just made (`?done=`), on a page shown normally."""
     return DONE_MESSAGES.get(request.query_params.get("done", "")) if status_code == 200 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """A way back from a dismissal just made: the form that offers the dismissed thing again."""
+
+    action: str
+    fields: tuple[tuple[str, str], ...]
+
+
+def _undo(request: Request, client_id: int, status_code: int, pattern_id: int | None = None) -> Undo | None:
+    """After a dismissal (`?done=dismissed` or `candidate-dismissed`, with what was dismissed in `s`, `t`
+    and `d`), the Undo beside its message."""
+    done = request.query_params.get("done", "")
+    session_id, turn = _query_int(request, "s"), _query_int(request, "t")
+    if status_code != 200 or session_id is None or turn is None:
+        return None
+    fields = [("session_id", str(session_id)), ("turn_index", str(turn))]
+    if done == "dismissed":
+        domain = request.query_params.get("d", "")
+        if domain in set(FormulationDomain):
+            fields.append(("domain", domain))
+        return Undo(f"/clients/{client_id}/suggestions/restore", tuple(fields))
+    if done == "candidate-dismissed":
+        if pattern_id is not None:
+            fields += [("return_to", "pattern"), ("pattern_id", str(pattern_id))]
+        return Undo(f"/clients/{client_id}/enactments/restore", tuple(fields))
+    return None
 
 
 def _done_at(request: Request, anchors: set[str]) -> str | None:
@@ -282,6 +312,7 @@ def _map_page(
         "pattern_form": pattern_form or PatternForm(),
         "problem": problem,
         "done": _done(request, status_code),
+        "undo": _undo(request, client_id, status_code),
         "done_at": _done_at(
             request,
             {"suggestions", "patterns", "enactment-candidates"}
@@ -452,15 +483,36 @@ def dismiss_suggestion(
 ) -> Response:
     check_csrf(visitor, form)
     try:
-        _practice(request).dismiss_suggestion(
+        session_id, turn = _required_int(form, "session_id"), _required_int(form, "turn_index")
+        domain = _text(form, "domain") or None
+        _practice(request).dismiss_suggestion(visitor.clinician, session_id, turn, domain)
+    except InvalidInput as error:
+        return _suggestion_problem(request, visitor, client_id, f"The suggestion was not dismissed: {error}")
+    undo = {"s": session_id, "t": turn} | ({"d": domain} if domain else {})
+    return _redirect(f"/clients/{client_id}/map", "dismissed", "suggestions", **undo)
+
+
+@router.post("/clients/{client_id:id}/suggestions/restore")
+def restore_suggestion(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Undo a dismissal: offer the suggestion again."""
+    check_csrf(visitor, form)
+    try:
+        _practice(request).restore_suggestion(
             visitor.clinician,
             _required_int(form, "session_id"),
             _required_int(form, "turn_index"),
             _text(form, "domain") or None,
         )
     except InvalidInput as error:
-        return _suggestion_problem(request, visitor, client_id, f"The suggestion was not dismissed: {error}")
-    return _redirect(f"/clients/{client_id}/map", "dismissed", "suggestions")
+        return _suggestion_problem(
+            request, visitor, client_id, f"The suggestion was not offered again: {error}"
+        )
+    return _redirect(f"/clients/{client_id}/map", "restored", "suggestions")
 
 
 # --- relational patterns and enactments -----------------------------------------------------------------
@@ -543,6 +595,7 @@ def _pattern_page(
         "problem": problem,
         "done": _done(request, status_code),
         "done_at": _done_at(request, {"enactments", "enactment-candidates"}),
+        "undo": _undo(request, timeline.client.id, status_code, pattern.id),
     }
     return render(request, "pattern.html", context, visitor=visitor, status_code=status_code)
 
@@ -627,17 +680,43 @@ def dismiss_enactment_candidate(
 ) -> Response:
     check_csrf(visitor, form)
     try:
-        _practice(request).dismiss_enactment_candidate(
-            visitor.clinician, client_id, _required_int(form, "session_id"), _required_int(form, "turn_index")
-        )
+        session_id, turn = _required_int(form, "session_id"), _required_int(form, "turn_index")
+        _practice(request).dismiss_enactment_candidate(visitor.clinician, client_id, session_id, turn)
     except InvalidInput as error:
         return _back_from_candidate(
             request, visitor, client_id, form, f"The moment was not dismissed: {error}"
         )
     pattern_id = _int(form, "pattern_id")
     if _text(form, "return_to") == "pattern" and pattern_id is not None:
-        return _redirect(f"/patterns/{pattern_id}", "candidate-dismissed", "enactment-candidates")
-    return _redirect(f"/clients/{client_id}/map", "candidate-dismissed", "enactment-candidates")
+        return _redirect(
+            f"/patterns/{pattern_id}", "candidate-dismissed", "enactment-candidates", s=session_id, t=turn
+        )
+    return _redirect(
+        f"/clients/{client_id}/map", "candidate-dismissed", "enactment-candidates", s=session_id, t=turn
+    )
+
+
+@router.post("/clients/{client_id:id}/enactments/restore")
+def restore_enactment_candidate(
+    request: Request,
+    client_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Undo a dismissal: offer the moment again."""
+    check_csrf(visitor, form)
+    try:
+        _practice(request).restore_enactment_candidate(
+            visitor.clinician, client_id, _required_int(form, "session_id"), _required_int(form, "turn_index")
+        )
+    except InvalidInput as error:
+        return _back_from_candidate(
+            request, visitor, client_id, form, f"The moment was not offered again: {error}"
+        )
+    pattern_id = _int(form, "pattern_id")
+    if _text(form, "return_to") == "pattern" and pattern_id is not None:
+        return _redirect(f"/patterns/{pattern_id}", "candidate-restored", "enactment-candidates")
+    return _redirect(f"/clients/{client_id}/map", "candidate-restored", "enactment-candidates")
 
 
 @router.post("/enactments/{enactment_id:id}/unlink")
