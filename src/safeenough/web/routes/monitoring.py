@@ -387,8 +387,20 @@ def _chart_spec(
         "background": "transparent",
         "config": {
             "font": "system-ui, sans-serif",
-            "axis": {"labelColor": "#56636a", "titleColor": "#1f2a2e", "gridColor": "#e4e8e6"},
-            "legend": {"labelColor": "#1f2a2e", "titleColor": "#56636a"},
+            # As legible as the page's own text: 13 px in the text colour (Vega's default is 10 px grey).
+            "axis": {
+                "labelColor": "#1f2a2e",
+                "titleColor": "#1f2a2e",
+                "labelFontSize": 13,
+                "titleFontSize": 13,
+                "gridColor": "#e4e8e6",
+            },
+            "legend": {
+                "labelColor": "#1f2a2e",
+                "titleColor": "#1f2a2e",
+                "labelFontSize": 13,
+                "titleFontSize": 13,
+            },
             "view": {"stroke": None},
         },
         "layer": layers,
