@@ -252,3 +252,26 @@ def test_a_table_row_before_any_speaker_is_called_a_row():
 
     with pytest.raises(TranscriptError, match=r"^t\.docx, table 1, row 1: .* found a row with no speaker"):
         parse_entries(Source("t.docx", b"x"), entries, conversation_id="t")
+
+
+def test_research_labels_opened_by_a_header_word_are_speakers_when_they_recur() -> None:
+    data = (
+        b"Participant 1: I have not slept properly for weeks.\n"
+        b"Interviewer: Thank you for coming. What brings you here today?\n"
+        b"Participant 1: My wife sent me, honestly.\n"
+        b"Interviewer: How do you see it yourself?\n"
+        b"Participant 1: I think she is right.\n"
+    )
+    conversation = read_text(Source("interview.txt", data))
+    assert [turn.speaker for turn in conversation.turns] == [
+        "Participant 1",
+        "Interviewer",
+        "Participant 1",
+        "Interviewer",
+        "Participant 1",
+    ]
+
+
+def test_a_header_line_opened_by_a_header_word_is_still_skipped_when_it_appears_once() -> None:
+    data = b"Session 3: follow-up\nDana: How are you?\nSam: Tired.\nDana: Tell me more.\n"
+    assert [turn.speaker for turn in read_text(Source("s.txt", data)).turns] == ["Dana", "Sam", "Dana"]

@@ -9,7 +9,8 @@ Which labels are speakers. A line opening with a short label and a colon may nam
 be the client's own words ("And my boss said: you are late again."). A label counts as a speaker when
 - it does not read like the start of a sentence: none of its words is a pronoun ("I", "my"), an
   article or conjunction at its start ("The", "And") or a lowercase verb of saying or being ("said",
-  "is"); and it is not a header key ("Date", "Participants", "Session", "Title", "Note", …); and
+  "is"); and it is not a header key ("Date", "Note", …) or, unless it labels two or more lines, opened
+  by one ("Session 3", "Participants"; "Participant 1" speaking throughout is a speaker); and
 - it labels at least two lines of the file (every speaker who talks twice), or it looks like a name or
   a role: each word capitalised, a number ("Speaker 2") or a name particle ("van", "de"), and not a lone
   sentence opener ("Honestly:", "Well:", "Anyway:").
@@ -74,7 +75,8 @@ OPENING_WORDS = _word_set(
     if when then what why how where which who there here
     """
 )
-# Keys of a transcript's header block; never speakers, even when repeated.
+# Keys of a transcript's header block. A label that is one of them is never a speaker; one opened by one
+# is a speaker only when it labels two or more lines (see `is_header_key`).
 HEADER_KEYS = _word_set(
     """
     date day time participants participant present attendees attendee session title subject topic
@@ -154,10 +156,15 @@ def reads_like_a_sentence(label: str) -> bool:
     return any(word == "I" or (word.islower() and word in SENTENCE_WORDS) for word in words)
 
 
-def is_header_key(label: str) -> bool:
+def is_header_key(label: str, *, recurring: bool = False) -> bool:
+    """A header block's key: the whole label ("Date", "Note"), or a label opened by one ("Session 3",
+    "Participants") unless it labels two or more lines: "Participant 1" or "Case Manager" speaking
+    throughout a research interview is a speaker."""
     words = _words_of(label)
     key = "-".join(words).lower()
-    return bool(words) and (words[0].lower() in HEADER_KEYS or key in HEADER_KEYS)
+    if not words:
+        return False
+    return key in HEADER_KEYS or (not recurring and words[0].lower() in HEADER_KEYS)
 
 
 def looks_like_a_name(label: str) -> bool:
@@ -209,7 +216,7 @@ def parse_entries(
     labels = Counter(line.speaker for _, line in found if line is not None)
 
     def is_speaker(entry: Entry, line: SpeakerLine | None) -> bool:
-        if line is None or is_header_key(line.speaker):
+        if line is None or is_header_key(line.speaker, recurring=labels[line.speaker] >= 2):
             return False
         return entry.speaker is not None or labels[line.speaker] >= 2 or looks_like_a_name(line.speaker)
 
@@ -219,7 +226,7 @@ def parse_entries(
         kind = entry.place.rsplit(",", 1)[-1].strip()  # "table 2, row" is a row
         if start is None or position >= MAX_HEADER_LINES:
             problem = f"found a {kind} with no speaker before it"
-        elif line is not None and not is_header_key(line.speaker):
+        elif line is not None and not is_header_key(line.speaker, recurring=labels[line.speaker] >= 2):
             # Skipping it would lose a turn, taking it would make a guess: say what is unclear.
             problem = (
                 f"found the label {line.speaker[:40]!r} on this {kind} only, before any speaker, and "
