@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import SpeakerRole
+from safeenough.domain.formulation import EpistemicStatus
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
 from safeenough.practice import transcripts as transcripts_facade
@@ -296,3 +297,17 @@ def test_every_speaker_but_the_therapist_cannot_be_marked_no_client(
         demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Sam",))
     with pytest.raises(InvalidInput, match="no speaker 'Kim'"):
         demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Kim",))
+
+
+def test_changing_who_is_who_makes_a_quoted_turn_no_longer_client_said(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Sam")
+    client_id = demo_practice.session_analysis(ada, session_id).case.clients[0].id
+    entry = demo_practice.accept_suggestion(ada, session_id, 0, "presenting_concerns", client_id=client_id)
+    assert entry.status is EpistemicStatus.CLIENT_SAID
+    demo_practice.confirm_transcript_roles(ada, session_id, "Dana")
+    (after,) = [e for e in demo_practice.client_map(ada, client_id).entries if e.id == entry.id]
+    assert after.status is EpistemicStatus.THERAPIST_HYPOTHESIS
+    assert "no longer a client's" in (after.status_note or "")

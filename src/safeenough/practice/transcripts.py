@@ -14,6 +14,7 @@ from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import Conversation, SpeakerRole
+from safeenough.domain.formulation import EpistemicStatus
 from safeenough.domain.instrument import InstrumentKind
 from safeenough.domain.session import Session
 from safeenough.errors import (
@@ -259,12 +260,52 @@ class TranscriptsMixin(PracticeBase):
                     "The transcript of this session was replaced while it was being analysed; open the "
                     "session again and confirm the speakers of the transcript it now has."
                 )
+            self._follow_the_speakers(work, actor, session_id, now_stored.conversation, conversation)
             work.transcripts.save(
                 session_id,
                 StoredTranscript(conversation, stored.filename, stored.source_format, True, 1.0),
             )
             work.transcripts.replace_annotations(session_id, annotations)
             work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session_id, "roles confirmed")
+
+    @staticmethod
+    def _follow_the_speakers(
+        work: UnitOfWork, actor: Clinician, session_id: int, before: Conversation, after: Conversation
+    ) -> None:
+        """Roles changed under what points at clients' turns. A pattern moment must be a client's: while
+        one points at a turn that is no longer a client's, the change is refused (InvalidInput says
+        which). A map entry that quoted such a turn as "client said" becomes the therapist's hypothesis,
+        with a note in its history: the words are no longer known to be the client's."""
+        no_longer_clients = {
+            turn.index
+            for turn, now in zip(before.turns, after.turns, strict=True)
+            if turn.role is SpeakerRole.CLIENT and now.role is not SpeakerRole.CLIENT
+        }
+        linked = sorted(no_longer_clients & work.transcripts.linked_turns(session_id))
+        if linked:
+            listed = ", ".join(str(index) for index in linked[:5]) + (" …" if len(linked) > 5 else "")
+            raise InvalidInput(
+                f"A relational pattern on the client map holds turn{'s' if len(linked) > 1 else ''} {listed} "
+                "as a moment of the client's, so those speakers keep their roles. Take those moments off "
+                "their pattern first, then change who is who. Nothing was changed."
+            )
+        case_id = work.sessions.case_of(session_id)
+        for entry in work.formulation.for_case(case_id) if case_id is not None else []:
+            quoted = entry.provenance
+            if (
+                entry.status is EpistemicStatus.CLIENT_SAID
+                and quoted.session_id == session_id
+                and quoted.turn_index in no_longer_clients
+            ):
+                work.formulation.update(
+                    entry.id,
+                    text=entry.text,
+                    status=EpistemicStatus.THERAPIST_HYPOTHESIS,
+                    note="The turn it quoted is no longer a client's: the speakers were changed.",
+                    actor_id=actor.id,
+                )
+                detail = "client_said -> therapist_hypothesis (speakers changed)"
+                work.audit.record(actor.id, AuditAction.UPDATE, "formulation_entry", entry.id, detail)
 
     def _stored_transcript(self, work: UnitOfWork, actor: Clinician, session_id: int) -> StoredTranscript:
         session = self._writable_session(work, actor, session_id)

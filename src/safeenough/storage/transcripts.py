@@ -110,6 +110,13 @@ class TranscriptRepository:
         )
         return self.connection.execute(sealed).first() is not None
 
+    def linked_turns(self, session_id: int) -> set[int]:
+        """The turns of the session's transcript that pattern moments (still linked) point at."""
+        linked = select(enactments.c.turn_index).where(
+            enactments.c.session_id == session_id, enactments.c.status == EnactmentStatus.LINKED.value
+        )
+        return {int(turn) for turn in self.connection.execute(linked).scalars()}
+
     def turn_references(self, session_id: int) -> tuple[int, int]:
         """How many map entries and linked pattern moments point at turns of the session's transcript
         (a moment taken off its pattern is history, with its own quote, and does not count)."""
