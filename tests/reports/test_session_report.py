@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 
@@ -441,3 +442,14 @@ def test_the_indicator_table_scrolls_in_its_own_box_and_model_ids_wait_under_tec
     footer = html.split('<footer class="sr-foot">', 1)[1]
     assert "<summary>Technical details</summary>" in footer
     assert "Produced by" not in footer
+
+
+def test_in_a_couples_report_each_partner_is_compared_with_their_own_moments() -> None:
+    sams_moments = defensive_session()  # every moment is Sam's
+    ana = replace(check_in(46), client_name="Ana", speakers=("Ana",))
+    sam = replace(check_in(46), client_name="Sam", speakers=("Sam",))
+    report = build_session_report(sams_moments, check_ins=(ana, sam))
+    assert [d.title.split("'s")[0] for d in report.disagreements] == ["Sam"]
+    unmatched = replace(check_in(46), client_name="Ana", speakers=None)
+    (whole_session,) = build_session_report(sams_moments, check_ins=(unmatched,)).disagreements
+    assert whole_session.title.startswith("Ana's check-in is high")

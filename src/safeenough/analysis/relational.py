@@ -14,8 +14,8 @@ talk; it never diagnoses and never puts the strain on the client.
 """
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from safeenough.analysis import keys
 from safeenough.analysis.pipeline import AnalysisResult
@@ -150,6 +150,10 @@ class RelationalSummary:
     """Share of each stance among the therapist turns that have one; empty when none have."""
     reading: tuple[str, ...]
     """Sentences of the plain-language reading, in order."""
+
+    def of_speakers(self, speakers: Collection[str]) -> "RelationalSummary":
+        """The same picture with only these speakers' moments (e.g. one partner's in a couple session)."""
+        return replace(self, moments=tuple(m for m in self.moments if m.speaker in speakers))
 
     @property
     def ruptures(self) -> tuple[RuptureMoment, ...]:

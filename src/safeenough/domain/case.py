@@ -1,5 +1,6 @@
 """Cases: the unit of work. A case holds one client (individual) or several (couple, family)."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -61,6 +62,15 @@ class Case:
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+    def client_of_speaker(self, speaker: str) -> int | None:
+        """The client a transcript speaker is, where that can be told: the only client of the case, or the
+        one client whose name shares a word with the speaker's label ("Priya", "Priya R."); else None."""
+        if len(self.clients) == 1:
+            return self.clients[0].id
+        words = set(re.findall(r"\w+", speaker.lower()))
+        matches = [c.id for c in self.clients if words & set(re.findall(r"\w+", c.display_name.lower()))]
+        return matches[0] if len(matches) == 1 else None
 
     def client(self, client_id: int) -> Client:
         for client in self.clients:

@@ -223,11 +223,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def _speaker_client(case: Case, speaker: str) -> int | None:
     """The client a transcript speaker is, where that can be told (see the module docstring)."""
-    if len(case.clients) == 1:
-        return case.clients[0].id
-    words = set(re.findall(r"\w+", speaker.lower()))
-    matches = [c.id for c in case.clients if words & set(re.findall(r"\w+", c.display_name.lower()))]
-    return matches[0] if len(matches) == 1 else None
+    return case.client_of_speaker(speaker)
 
 
 def _require_spoken_by(case: Case, turn: Turn, client_id: int, destination: str) -> None:

@@ -333,7 +333,7 @@ class TranscriptsMixin(PracticeBase):
                 annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
                 names = tuple(sorted({annotation.produced_by for annotation in annotations}))
                 result = AnalysisResult(stored.conversation, annotations, names)
-                check_ins = self._session_check_ins(work, case, session, catalogue)
+                check_ins = self._session_check_ins(work, case, session, stored.conversation, catalogue)
                 dismissed = {
                     _suggestion_id(d.turn_index)
                     for d in work.dismissals.for_session(session.id, REPORT_SUGGESTION)
@@ -400,12 +400,22 @@ class TranscriptsMixin(PracticeBase):
             return restored
 
     def _session_check_ins(
-        self, work: UnitOfWork, case: Case, session: Session, catalogue: Catalogue
+        self,
+        work: UnitOfWork,
+        case: Case,
+        session: Session,
+        conversation: Conversation,
+        catalogue: Catalogue,
     ) -> tuple[CheckInSummary, ...]:
         """Each attending client's first alliance check-in for this session, to set beside the transcript
         (named when the session had several clients: each partner answered separately)."""
         found: dict[int, CheckInSummary] = {}
         several = len(session.attendee_ids) > 1
+        spoken_by: dict[int, set[str]] = {}
+        for speaker in conversation.speakers:
+            client_id = case.client_of_speaker(speaker)
+            if client_id is not None:
+                spoken_by.setdefault(client_id, set()).add(speaker)
         for check_in in work.checkins.for_clients(list(session.attendee_ids)):
             if check_in.session_id != session.id or check_in.instrument_id not in catalogue:
                 continue
@@ -427,6 +437,10 @@ class TranscriptsMixin(PracticeBase):
                 free_text=check_in.free_text,
                 maximum=sum(item.maximum for item in instrument.items),
                 client_name=case.client(check_in.client_id).display_name if several else None,
+                # Each partner's check-in is compared with their own moments, where their speaker is known.
+                speakers=tuple(sorted(spoken_by[check_in.client_id]))
+                if several and check_in.client_id in spoken_by
+                else None,
             )
         # In the order the case lists its clients.
         return tuple(found[client.id] for client in case.clients if client.id in found)

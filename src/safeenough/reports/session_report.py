@@ -123,6 +123,9 @@ class CheckInSummary:
     maximum: float | None = None
     client_name: str | None = None
     """Whose check-in, where a session had several clients (each partner answers separately)."""
+    speakers: tuple[str, ...] | None = None
+    """Where a session had several clients: the transcript speakers known to be this client, so that the
+    check-in is compared with their moments only (None: compared with the whole session)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))
@@ -446,6 +449,8 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
     """Where the check-in and the transcript disagree: high beside unrepaired moments, low with none."""
     if check_in is None or check_in.is_low is None:
         return ()
+    if check_in.speakers is not None:
+        relational = relational.of_speakers(check_in.speakers)
     whose = f"{check_in.client_name}'s check-in" if check_in.client_name else "The check-in"
     wrote = f"{check_in.client_name} wrote" if check_in.client_name else "The client wrote"
     score = (
