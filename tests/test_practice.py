@@ -1,6 +1,7 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,7 +17,7 @@ from safeenough.errors import (
     TooManyAttempts,
 )
 from safeenough.practice import Practice
-from safeenough.practice.cases import CASELOAD_TREND_SESSIONS
+from safeenough.practice.cases import AUDIT_DETAIL_ROOM, CASELOAD_TREND_SESSIONS, _cases_shown
 from safeenough.storage.logins import LONGEST_LOGIN
 from safeenough.storage.tables import audit_events, login_sessions, sessions
 from tests.builders import login
@@ -375,3 +376,12 @@ def test_only_an_active_supervisor_can_supervise_and_only_an_admin_links_them(
         demo_practice.set_supervisor(admin, "admin", "sol")
     with pytest.raises(PermissionDenied):
         demo_practice.set_supervisor(ada, "ben", "sol")
+
+
+def test_a_long_caseload_read_lists_the_cases_that_fit_and_says_how_many_more() -> None:
+    cases = [SimpleNamespace(id=1000 + n) for n in range(300)]
+    detail = _cases_shown(cases)  # type: ignore[arg-type]
+    assert detail.startswith("300 cases: 1000, 1001")
+    assert len(detail) <= AUDIT_DETAIL_ROOM
+    shown = detail.split(": ", 1)[1].split(" … ")[0].split(", ")
+    assert detail.endswith(f" … and {300 - len(shown)} more")

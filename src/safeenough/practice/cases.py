@@ -23,6 +23,26 @@ from safeenough.storage.store import UnitOfWork
 CASELOAD_TREND_SESSIONS = 8
 
 
+AUDIT_DETAIL_ROOM = 480
+"""Of the 500 characters an audit event's detail holds, what a list of case ids may take."""
+
+
+def _cases_shown(cases: list[Case]) -> str:
+    """'3 cases: 1, 2, 5'; for a long caseload, as many ids as fit and '… and 40 more'."""
+    detail = f"{len(cases)} cases"
+    ids = [str(case.id) for case in cases]
+    tail_room = len(f" … and {len(ids)} more")
+    listed: list[str] = []
+    length = len(detail) + 2
+    for case_id in ids:
+        if length + len(case_id) + 2 + tail_room > AUDIT_DETAIL_ROOM:
+            break
+        listed.append(case_id)
+        length += len(case_id) + 2
+    more = len(ids) - len(listed)
+    return detail + (": " + ", ".join(listed) if listed else "") + (f" … and {more} more" if more else "")
+
+
 @dataclass(frozen=True, slots=True)
 class CaseSummary:
     case: Case
@@ -62,8 +82,7 @@ class CasesMixin(CheckInsMixin):
             open_alerts = work.alerts.open_counts([case.id for case in cases])
             alliance = self._recent_alliance(work, cases)
             # The caseload shows each case's title, clients, alerts and scores: the trail names them.
-            shown = ", ".join(str(case.id) for case in cases)
-            detail = f"{len(cases)} cases" + (f": {shown}" if cases else "")
+            detail = _cases_shown(cases)
             work.audit.record(actor.id, AuditAction.READ, "caseload", actor.id, detail)
         summaries = [
             CaseSummary(
