@@ -188,11 +188,12 @@ class AccountsMixin(PracticeBase):
                     raise InvalidInput("Nobody supervises themselves; choose another supervisor.")
                 supervisor_id = supervisor.id
             work.clinicians.set_supervisor(clinician.id, supervisor_id)
-            detail = (
-                f"supervisor: {supervisor_username.strip().lower()}"
-                if supervisor_username
-                else "no supervisor"
+            # The trail says who lost read access as well as who gained it.
+            before = (
+                work.clinicians.get(clinician.supervisor_id).username if clinician.supervisor_id else "none"
             )
+            after = supervisor_username.strip().lower() if supervisor_username else "none"
+            detail = f"supervisor: {before} -> {after}"
             work.audit.record(actor_id(actor), AuditAction.UPDATE, "clinician", clinician.id, detail)
 
     def change_own_password(self, actor: Clinician, current: str, new: str, *, client_address: str) -> None:

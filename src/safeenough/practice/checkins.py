@@ -38,6 +38,9 @@ from safeenough.storage.store import UnitOfWork
 
 log = logging.getLogger("safeenough.practice")
 
+MAX_CHOSEN_INSTRUMENTS_LENGTH = 500
+"""The room `cases.checkin_instruments` has for a case's chosen ids, comma-separated."""
+
 KIOSK_LINK_LIFETIME = timedelta(hours=1)
 """A kiosk form is answered in the room, on the therapist's device: one left open stops working soon."""
 
@@ -252,6 +255,8 @@ class CheckInsMixin(PracticeBase):
         if not wanted:
             raise InvalidInput("Choose at least one questionnaire for this case's check-ins.")
         chosen = tuple(instrument_id for instrument_id in catalogue.instruments if instrument_id in wanted)
+        if len(",".join(chosen)) > MAX_CHOSEN_INSTRUMENTS_LENGTH:
+            raise InvalidInput("That is more questionnaires than one check-in can ask; choose fewer.")
         with self.store.transaction() as work:
             case = self._writable_case(work, actor, case_id)
             if not case.is_open:

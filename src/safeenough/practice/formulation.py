@@ -386,6 +386,7 @@ class FormulationMixin(CheckInsMixin):
             today=today,
             untested_after=untested_after,
             classify=classify,
+            zone=self.settings.zone,
         )
         patterns = work.patterns.for_clients([client.id])
         linked = self._linked(work, case, [pattern.id for pattern in patterns])
@@ -1073,7 +1074,7 @@ class FormulationMixin(CheckInsMixin):
                     domain_label=entry.domain.label,
                     text=_pseudonymise(entry.text, case.clients),
                     recorded_on=self.local_date(entry.created_at),
-                    sessions_since=len(sessions_since(entry, attended, today)),
+                    sessions_since=len(sessions_since(entry, attended, today, self.settings.zone)),
                 )
                 for entry in entries
                 if entry.is_open_hypothesis

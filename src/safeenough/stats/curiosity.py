@@ -25,7 +25,7 @@ differ (the method is described there).
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, tzinfo
 from enum import StrEnum
 
 from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, FormulationEntry
@@ -187,9 +187,12 @@ def unexplored_domains(entries: Iterable[FormulationEntry]) -> list[CuriosityPro
     ]
 
 
-def sessions_since(entry: FormulationEntry, sessions: Iterable[Session], today: date) -> list[Session]:
-    """Sessions held after the day the entry was recorded and up to today (future ones not counted)."""
-    recorded = entry.created_at.date()
+def sessions_since(
+    entry: FormulationEntry, sessions: Iterable[Session], today: date, zone: tzinfo = UTC
+) -> list[Session]:
+    """Sessions held after the day the entry was recorded (on the practice's calendar: `zone`) and up to
+    today (future ones not counted)."""
+    recorded = entry.created_at.astimezone(zone).date()
     return [session for session in sessions if recorded < session.held_on <= today]
 
 
@@ -199,6 +202,7 @@ def untested_hypotheses(
     *,
     today: date,
     after_sessions: int = UNTESTED_AFTER_SESSIONS,
+    zone: tzinfo = UTC,
 ) -> list[CuriosityPrompt]:
     """Hypotheses still unchecked after `after_sessions` sessions since they were recorded.
 
@@ -210,7 +214,7 @@ def untested_hypotheses(
     for entry in entries:
         if not entry.is_open_hypothesis:
             continue
-        since = sessions_since(entry, sessions, today)
+        since = sessions_since(entry, sessions, today, zone)
         if len(since) < after_sessions:
             continue
         prompts.append(
@@ -283,10 +287,11 @@ def curiosity_prompts(
     today: date,
     untested_after: int = UNTESTED_AFTER_SESSIONS,
     classify: DomainClassifier = keyword_domains,
+    zone: tzinfo = UTC,
 ) -> tuple[CuriosityPrompt, ...]:
     """Every prompt for one client's map: untested hypotheses first, then assumptions, then gaps."""
     return tuple(
-        untested_hypotheses(entries, sessions, today=today, after_sessions=untested_after)
+        untested_hypotheses(entries, sessions, today=today, after_sessions=untested_after, zone=zone)
         + assuming_language(entries, assuming_turns, classify=classify)
         + unexplored_domains(entries)
     )

@@ -22,6 +22,7 @@ from safeenough.storage.store import KEY_CHECK, KEY_CHECK_TEXT, Store
 from safeenough.storage.tables import metadata, settings
 
 BATCH_ROWS = 1000
+SEALED_BATCH_ROWS = 50
 SEALED_SUFFIX = "_sealed"
 
 
@@ -113,8 +114,10 @@ def _points_at(column: Column[Any], table: Table) -> bool:
 
 def _batches(source: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
     ordered = select(table).order_by(*table.primary_key.columns)
-    result = source.execution_options(yield_per=BATCH_ROWS).execute(ordered)
-    for partition in result.mappings().partitions(BATCH_ROWS):
+    # Rows with sealed text can be large (a session's transcript): fewer of them at a time.
+    size = SEALED_BATCH_ROWS if any(c.name.endswith("_sealed") for c in table.columns) else BATCH_ROWS
+    result = source.execution_options(yield_per=size).execute(ordered)
+    for partition in result.mappings().partitions(size):
         yield [{str(name): value for name, value in row.items()} for row in partition]
 
 

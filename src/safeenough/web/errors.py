@@ -49,7 +49,15 @@ UNREACHABLE_MESSAGE = (
     "safeenough cannot reach its database right now; nothing you entered was stored. Please try again in "
     "a minute; if it goes on, tell whoever runs the server."
 )
+BUSY_TITLE = "The database is busy"
+BUSY_MESSAGE = (
+    "safeenough could not finish this request because its database was busy with other work; nothing you "
+    "entered was stored. Please try again in a moment."
+)
 UNREACHABLE_RETRY_SECONDS = 60
+BUSY_SIGNS = ("database is locked", "deadlock detected", "could not serialize", "lock timeout")
+"""Operational errors that mean "busy" (SQLite's busy timeout, PostgreSQL deadlocks and serialisation
+failures), not "unreachable": the server is fine and the next try will likely pass."""
 CSRF_MESSAGE = (
     "This form expired or was not sent from safeenough; reload the page and try again. Nothing was changed."
 )
@@ -115,16 +123,20 @@ async def _database_not_ready(request: Request, exc: Exception) -> Response:
 
 async def _database_unreachable(request: Request, exc: Exception) -> Response:
     """503 with a plain page of its own: drawing the usual page could need the database it cannot reach."""
-    log.error("database unreachable on %s %s: %s", request.method, request.url.path, exc)
-    headers = {**_UNEXPECTED_HEADERS, "Retry-After": str(UNREACHABLE_RETRY_SECONDS)}
+    busy = any(sign in str(exc).lower() for sign in BUSY_SIGNS)
+    log.error(
+        "database %s on %s %s: %s", "busy" if busy else "unreachable", request.method, request.url.path, exc
+    )
+    title, message = (BUSY_TITLE, BUSY_MESSAGE) if busy else (UNREACHABLE_TITLE, UNREACHABLE_MESSAGE)
+    headers = {**_UNEXPECTED_HEADERS, "Retry-After": str(5 if busy else UNREACHABLE_RETRY_SECONDS)}
     if is_htmx(request):
         headers.update({"HX-Retarget": "#main", "HX-Reswap": "outerHTML", "HX-Reselect": "#main"})
     page = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(UNREACHABLE_TITLE)} · safeenough</title></head>"
-        f'<body><main id="main"><h1>{escape(UNREACHABLE_TITLE)}</h1>'
-        f"<p>{escape(UNREACHABLE_MESSAGE)}</p></main></body></html>\n"
+        f"<title>{escape(title)} · safeenough</title></head>"
+        f'<body><main id="main"><h1>{escape(title)}</h1>'
+        f"<p>{escape(message)}</p></main></body></html>\n"
     )
     return HTMLResponse(page, status_code=503, headers=headers)
 

@@ -69,7 +69,9 @@ class RequestSizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = declared_length(scope)
-        allowed, limit = self.limits_for(str(scope.get("path", "")), declared)
+        # Behind a proxy prefix (`--root-path`) the path starts with it; the limits are for our own paths.
+        path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+        allowed, limit = self.limits_for(path.removeprefix(root) if root else path, declared)
         received = 0
 
         async def counted_receive() -> Message:

@@ -571,7 +571,7 @@ def _alert_views(monitoring: CaseMonitoring, visitor: Visitor, zone: tzinfo) -> 
                 check_in_id=item.check_in_id,
                 when=format_date(item.held_on)
                 if item.held_on
-                else (format_date(item.submitted_at.date()) if item.submitted_at else None),
+                else (format_date(item.submitted_at.astimezone(zone).date()) if item.submitted_at else None),
             )
             for item in alert.evidence
         )
