@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure; turn on when served over HTTPS."
     )
+    crisis_contact: str = Field(
+        default="",
+        max_length=300,
+        description="Who a client should contact at once if they are thinking of harming themselves (e.g. "
+        "'the practice on 0123 456 789, or Samaritans on 116 123'); shown on check-ins that ask about it. "
+        "Unset: their local emergency number or a crisis line.",
+    )
     public_url: HttpUrl | None = Field(
         default=None,
         description="The address clients reach the app at (e.g. https://checkin.example-practice.org): "

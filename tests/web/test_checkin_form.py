@@ -12,6 +12,8 @@ from safeenough.domain.case import Case
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.session import Session
 from safeenough.practice import IssuedLink, Practice
+from safeenough.settings import Settings
+from safeenough.web import create_app
 from tests.web.helpers import csrf_from, log_in
 
 SAFETY = "safeenough-safety"
@@ -323,3 +325,42 @@ def test_a_form_field_over_a_megabyte_gets_the_client_a_plain_page_and_stores_no
     assert "shorten what you wrote" in response.text
     assert "Log in" not in response.text
     assert totals_for(demo_practice, ada, couple_case, link) == []
+
+
+def test_a_check_in_that_asks_about_self_harm_says_where_to_get_help_now_before_and_after(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case, instrument_ids=("phq-9",))
+    form = client.get(link.path).text
+    assert "please do not wait for your next session" in form
+    assert "call your local emergency number or a crisis line" in form
+    assert re.search(r'aria-describedby="[^"]*-help"', form)
+    assert "It takes a few minutes" in form
+    data = {f"phq-9.{n}": "0" for n in range(1, 10)}
+    sent = client.post(link.path, data=data, headers={"Origin": "null"})
+    assert sent.status_code == 303
+    thanks = client.get(sent.headers["location"]).text
+    assert "please do not wait for your next session" in thanks
+
+
+def test_the_practice_names_its_own_crisis_contact(
+    demo_practice: Practice, settings: Settings, ada: Clinician, couple_case: Case
+) -> None:
+    own = settings.model_copy(
+        update={"crisis_contact": "the practice on 0123 456 789, or Samaritans on 116 123"}
+    )
+    link = issue(demo_practice, ada, couple_case, instrument_ids=("phq-9",))
+    with TestClient(create_app(demo_practice, own)) as client:
+        form = client.get(link.path).text
+    assert "Please contact the practice on 0123 456 789, or Samaritans on 116 123 now." in form
+
+
+def test_a_check_in_without_such_a_question_says_nothing_of_it(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    link = issue(demo_practice, ada, couple_case)
+    form = client.get(link.path).text
+    assert "It takes about a minute" in form
+    assert "please do not wait" not in form
+    sent = client.post(link.path, data=answers(ALL_NINES), headers={"Origin": "null"})
+    assert "please do not wait" not in client.get(sent.headers["location"]).text

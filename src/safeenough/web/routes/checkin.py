@@ -8,14 +8,16 @@ the pages show no names (a link could be forwarded).
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from safeenough.domain.instrument import Instrument, Item, format_number
+from safeenough.domain.instrument import Instrument, Item, ItemTheme, format_number
 from safeenough.errors import AnswersInvalid, LinkUnusable
 from safeenough.practice import CheckInInvitation
 from safeenough.web.auth import read_form
@@ -216,6 +218,7 @@ def _form_page(
     status_code: int = 200,
 ) -> Response:
     sections, listed = _sections(invitation, raw_answers, raw_text, problems)
+    questions = sum(len(section.fields) for section in sections)
     return render(
         request,
         "checkin_form.html",
@@ -227,8 +230,29 @@ def _form_page(
             "sections": sections,
             "problems": listed,
             "summary": summary,
+            "takes": "about a minute" if questions <= SHORT_CHECK_IN_QUESTIONS else "a few minutes",
+            "urgent_help": urgent_help(request),
         },
         status_code=status_code,
+    )
+
+
+SHORT_CHECK_IN_QUESTIONS = 6
+"""Up to this many questions a check-in "takes about a minute"; more take a few minutes."""
+
+
+def asks_about_self_harm(instruments: Iterable[Instrument]) -> bool:
+    return any(item.theme is ItemTheme.SELF_HARM for instrument in instruments for item in instrument.items)
+
+
+def urgent_help(request: Request) -> str:
+    """What a client thinking of harming themselves should do now: answers are not read at once."""
+    contact = web_context(request).settings.crisis_contact.strip().rstrip(".")
+    reach = f"contact {contact}" if contact else "call your local emergency number or a crisis line"
+    return (
+        "If you are thinking of harming yourself or that you would be better off dead, please do not wait "
+        f"for your next session: your therapist does not read these answers straight away. Please {reach} "
+        "now."
     )
 
 
@@ -305,7 +329,10 @@ def thanks(request: Request) -> Response:
     kiosk = request.query_params.get("device") == "shared"
     case_id = parse_record_id(request.query_params.get("case", ""))
     back = f"/cases/{case_id}" if kiosk and case_id is not None else "/"
-    return render(request, "checkin_done.html", {"kiosk": kiosk, "login_path": f"/login?next={back}"})
+    # Said again once the answers are sent, whatever they were, to anyone whose check-in asked about it.
+    help_note = urgent_help(request) if request.query_params.get("help") == "1" else None
+    context = {"kiosk": kiosk, "login_path": f"/login?next={back}", "urgent_help": help_note}
+    return render(request, "checkin_done.html", context)
 
 
 @router.get("/c/{token}")
@@ -344,5 +371,10 @@ def submit_checkin(request: Request, token: str, form: Annotated[FormData, Depen
         )
     except LinkUnusable as exc:
         return _unusable_page(request, exc.reason, str(exc))
-    target = THANKS_PATH + (f"?device=shared&case={submitted.case_id}" if submitted.link.kiosk else "")
+    query = {"device": "shared", "case": str(submitted.case_id)} if submitted.link.kiosk else {}
+    catalogue = practice.instruments()
+    asked = [catalogue.get(i) for i in submitted.link.instrument_ids if i in catalogue]
+    if asks_about_self_harm(asked):
+        query["help"] = "1"
+    target = THANKS_PATH + (f"?{urlencode(query)}" if query else "")
     return RedirectResponse(target, status_code=303)
