@@ -591,3 +591,17 @@ def test_a_case_without_check_ins_offers_nothing_to_refresh(
     assert "Refresh<span" not in client.get(f"/cases/{case.id}").text
     answer(demo_practice, ada, case, 0, 10)
     assert "Refresh<span" in client.get(f"/cases/{case.id}").text
+
+
+def test_an_alert_on_a_scale_where_higher_is_worse_is_named_in_its_direction(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    session = latest_session(demo_practice, ada, couple_case)
+    link = demo_practice.issue_checkin_link(
+        ada, session.id, couple_case.clients[0].id, instrument_ids=("phq-9",)
+    )
+    phq = {str(n): 0.0 for n in range(1, 10)} | {"9": 2.0}
+    demo_practice.submit_checkin(link.token, {"phq-9": phq}, {"phq-9": None})
+    log_in(client, "ada")
+    page = client.get(f"/cases/{couple_case.id}").text
+    assert "Item of concern: Jonah" in page  # PHQ-9 item 9 answered 2: not a "low" item

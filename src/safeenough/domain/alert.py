@@ -37,6 +37,13 @@ class AlertKind(StrEnum):
     def label(self) -> str:
         return _KIND_LABELS[self]
 
+    def label_for(self, higher_is_better: bool) -> str:
+        """The label in the instrument's direction: on PHQ-9 (higher is worse) an item of concern is a
+        high one, not a low one."""
+        return (
+            _KIND_LABELS[self] if higher_is_better else _WORSE_IS_HIGHER_LABELS.get(self, _KIND_LABELS[self])
+        )
+
 
 _KIND_LABELS = {
     AlertKind.BELOW_CUTOFF: "Below cut-off",
@@ -47,6 +54,14 @@ _KIND_LABELS = {
     AlertKind.SPLIT_ALLIANCE: "Split alliance",
     AlertKind.MISSING_CHECKINS: "Check-ins not returned",
     AlertKind.CLIENT_COMMENT: "Client comment",
+}
+
+
+_WORSE_IS_HIGHER_LABELS = {
+    AlertKind.BELOW_CUTOFF: "At or above cut-off",
+    AlertKind.LOW_ITEM: "Item of concern",
+    AlertKind.RELIABLE_DROP: "Reliably worse since last check-in",
+    AlertKind.BELOW_BASELINE: "Worse than own baseline",
 }
 
 

@@ -24,6 +24,7 @@ from datetime import date
 from safeenough.analysis import keys
 from safeenough.analysis.formulation import matched_cues
 from safeenough.analysis.relational import RelationalSummary, relational_summary_from
+from safeenough.domain.alert import Alert
 from safeenough.domain.alert_record import AlertRecord
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
@@ -64,6 +65,7 @@ from safeenough.domain.supervision import (
 )
 from safeenough.domain.validation import DomainError, require_text
 from safeenough.errors import InvalidInput, NotFound
+from safeenough.instruments.catalogue import Catalogue
 from safeenough.practice.checkins import CheckInsMixin, ClientTrack, PracticeTrajectories
 from safeenough.stats.curiosity import (
     RECENT_SESSIONS,
@@ -219,6 +221,12 @@ def _shorten(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]
     return cut + "…"
+
+
+def _alert_label(alert: Alert, catalogue: Catalogue) -> str:
+    """The alert's kind in its instrument's direction ("Item of concern" on PHQ-9, not "Low item")."""
+    instrument = catalogue.instruments.get(alert.instrument_id or "")
+    return alert.kind.label_for(instrument.higher_is_better if instrument is not None else True)
 
 
 def _speaker_client(case: Case, speaker: str) -> int | None:
@@ -1002,7 +1010,7 @@ class FormulationMixin(CheckInsMixin):
                 OpenAlert(
                     client_codes=tuple(codes[i] for i in record.alert.client_ids if i in codes),
                     kind=record.alert.kind.value,
-                    label=record.alert.kind.label,
+                    label=_alert_label(record.alert, catalogue),
                     rule=_pseudonymise(record.alert.rule, case.clients),
                     severity=record.alert.severity.value,
                     session_number=sessions[record.alert.session_id].number

@@ -548,6 +548,7 @@ def _alert_views(monitoring: CaseMonitoring, visitor: Visitor, zone: tzinfo) -> 
     names = {client.id: client.display_name for client in monitoring.case.clients}
     numbers = {session.id: session.number for session in monitoring.sessions}
     titles = {instrument.id: instrument.title for instrument in monitoring.instruments}
+    directions = {instrument.id: instrument.higher_is_better for instrument in monitoring.instruments}
     order = {AlertStatus.OPEN: 0, AlertStatus.ACKNOWLEDGED: 1, AlertStatus.RESOLVED: 2}
     records = sorted(
         monitoring.alerts,
@@ -583,7 +584,7 @@ def _alert_views(monitoring: CaseMonitoring, visitor: Visitor, zone: tzinfo) -> 
         views.append(
             AlertView(
                 record=record,
-                kind_label=alert.kind.label,
+                kind_label=alert.kind.label_for(directions.get(alert.instrument_id or "", True)),
                 client_names=" and ".join(names.get(client_id, "a client") for client_id in alert.client_ids),
                 instrument_title=titles.get(alert.instrument_id) if alert.instrument_id else None,
                 session_number=numbers.get(alert.session_id),
