@@ -532,7 +532,17 @@ def timeline_spec(timeline: Sequence[TimelineTurn]) -> dict[str, Any]:
         "therapist stance by turn.",
         "width": "container",
         "height": 170,
-        "config": {"axis": dict(AXIS_TEXT), "legend": dict(AXIS_TEXT)},
+        # The legend goes under the chart, one entry a line: beside it, it left a phone no room to plot.
+        "config": {
+            "axis": dict(AXIS_TEXT),
+            "legend": {
+                **AXIS_TEXT,
+                "orient": "bottom",
+                "direction": "horizontal",
+                "columns": 1,
+                "labelLimit": 0,
+            },
+        },
         "data": {"values": rows},
         "mark": {"type": "point", "filled": True, "size": 90, "opacity": 1, "tooltip": True},
         "encoding": {
