@@ -51,7 +51,9 @@ def issue_and_copy(page: Page, name: str, session: int) -> str:
     url_field = page.get_by_label(f"Check-in link for {name}, session {session}")
     expect(url_field).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/c/"))
     slot = page.locator(".checkin-slot").filter(has=url_field)
-    expect(slot.locator("img.qr")).to_be_visible()
+    # Served on this computer only: the link says so, and offers no QR code a phone could not open.
+    expect(slot.get_by_text("opens only here, not on a client's phone")).to_be_visible()
+    expect(slot.locator("img.qr")).to_have_count(0)
     slot.get_by_role("button", name=re.compile("^Copy")).click()
     expect(slot.get_by_role("status")).to_have_text("Link copied.")
     copied = page.evaluate("navigator.clipboard.readText()")

@@ -520,6 +520,8 @@ def test_a_link_made_on_this_computer_warns_that_it_opens_only_here(
     assert "opens only here, not on a client&#39;s phone" in response.text
     assert "SAFEENOUGH_PUBLIC_URL" in response.text
     assert "safeenough does not send it" in response.text
+    assert 'class="qr"' not in response.text  # a phone could not open it
+    assert 'aria-describedby="link-warning-' in response.text
 
 
 def test_with_a_public_address_links_start_with_it_whatever_host_the_request_names(

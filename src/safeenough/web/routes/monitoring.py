@@ -76,6 +76,11 @@ class IssuedView:
     def warning(self) -> str | None:
         return link_warning(self.url)
 
+    @property
+    def opens_only_here(self) -> bool:
+        """On a loopback address: a client's phone cannot open it, so no QR code is offered."""
+        return is_loopback(urlsplit(self.url).hostname or "")
+
 
 @dataclass(frozen=True, slots=True)
 class ItemDetail:
@@ -707,6 +712,10 @@ def qr_data_uri(url: str) -> str:
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
 def link_url(request: Request, issued: IssuedLink) -> str:
     """The link to hand over: on the practice's public address when one is set (never on whatever Host
     a request claims), else on the address the therapist's browser used."""
@@ -717,7 +726,7 @@ def link_url(request: Request, issued: IssuedLink) -> str:
 def link_warning(url: str) -> str | None:
     """Why a client might not be able to open the link, or might open it unprotected."""
     parts = urlsplit(url)
-    if (parts.hostname or "") in LOOPBACK_HOSTS or (parts.hostname or "").startswith("127."):
+    if is_loopback(parts.hostname or ""):
         return (
             f"This link points at this computer ({parts.hostname}), so it opens only here, not on a "
             "client's phone. Whoever runs safeenough can set SAFEENOUGH_PUBLIC_URL to the address clients "
