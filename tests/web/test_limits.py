@@ -72,3 +72,17 @@ def test_an_ordinary_form_still_goes_through(client: TestClient) -> None:
         data={"username": "ada", "password": "demo-password-1", "csrf_token": csrf_from(page.text)},
     )
     assert response.status_code == 303
+
+
+def test_a_form_with_thousands_of_fields_gets_plain_words_and_the_client_page_on_a_link(
+    client: TestClient,
+) -> None:
+    fields = "&".join(f"f{n}=x" for n in range(1500)).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    staff = client.post("/login", content=fields, headers=headers)
+    assert staff.status_code == 400
+    assert "far more fields than any of ours" in staff.text
+    assert "Maximum number of fields" not in staff.text
+    on_link = client.post("/c/not-a-real-token", content=fields, headers=headers)
+    assert on_link.status_code == 400
+    assert "Your answers could not be read" in on_link.text

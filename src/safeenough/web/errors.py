@@ -147,26 +147,35 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         return await _not_found(request, exc)
     if exc.status_code == 405:
         return render_error(request, 405, "Not possible here", "This page cannot be used that way.")
-    if exc.status_code == 400 and "exceeded maximum size" in str(exc.detail):
-        # Starlette refuses a form field over 1 MB before any of our code sees the form.
+    if exc.status_code == 400:
+        # Starlette refuses a form it will not read (a field over 1 MB, a file where none is taken, over
+        # 1,000 fields) before any of our code sees it: say so in plain words, to the client on their pages.
+        detail = str(exc.detail)
+        if "exceeded maximum size" in detail:
+            title, message = "The form was too large", "A field of the form was over 1 MB."
+        elif detail.startswith("Too many files"):
+            title, message = "No files here", "This form takes no files."
+        elif detail.startswith("Too many fields"):
+            title, message = "The form was too large", "The form had far more fields than any of ours."
+        else:
+            title, message = "The form could not be read", "What was sent was not a form safeenough reads."
         if request.url.path.startswith(CLIENT_FORM_PREFIX):
             return render(
                 request,
                 "checkin_unusable.html",
                 {
                     "title": "Your answers could not be read",
-                    "message": "Something in the form was far longer than it can be. Go back, shorten what "
-                    "you wrote, and send it again.",
+                    "message": (
+                        "Something in the form was far longer than it can be. Go back, shorten what you "
+                        "wrote, and send it again."
+                        if "exceeded maximum size" in detail
+                        else "Something in what was sent could not be read. Go back and send it again."
+                    ),
                     "reason": "too_long",
                 },
                 status_code=400,
             )
-        return render_error(
-            request, 400, "The form was too large", "A field of the form was over 1 MB. Nothing was changed."
-        )
-    if exc.status_code == 400 and str(exc.detail).startswith("Too many files"):
-        # A file part posted to a form that takes none (web.auth.read_form), refused before it is read.
-        return render_error(request, 400, "No files here", "This form takes no files. Nothing was changed.")
+        return render_error(request, 400, title, f"{message} Nothing was changed.")
     return render_error(request, exc.status_code, "Something went wrong", str(exc.detail))
 
 
