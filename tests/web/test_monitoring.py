@@ -484,6 +484,7 @@ def test_without_javascript_a_choice_redirects_and_an_empty_one_shows_why(
     assert refused.status_code == 422
     assert "Choose at least one questionnaire" in refused.text
     assert refused.text.startswith("<!doctype html>")
+    assert 'name="instrument" value="phq-9" checked' not in refused.text  # the boxes show what was sent
     assert demo_practice.case_detail(ada, couple_case.id).case.checkin_instrument_ids == ("phq-9",)
 
 

@@ -622,25 +622,33 @@ class QuestionnaireChoice:
 class QuestionnairesView:
     """What the case's check-in links ask, and the choice the therapist can make."""
 
+    asked: tuple[Instrument, ...]
+    """What the case's links ask now."""
     choices: tuple[QuestionnaireChoice, ...]
+    """The boxes: ticked as asked now, or as just submitted when that was refused."""
     is_default: bool
     error: str | None = None
     saved: bool = False
 
-    @property
-    def chosen(self) -> tuple[Instrument, ...]:
-        return tuple(choice.instrument for choice in self.choices if choice.chosen)
-
 
 def build_questionnaires_view(
-    request: Request, case: Case, *, error: str | None = None, saved: bool = False
+    request: Request,
+    case: Case,
+    *,
+    error: str | None = None,
+    saved: bool = False,
+    submitted: tuple[str, ...] | None = None,
 ) -> QuestionnairesView:
+    """What the case asks; after a refused choice, what was ticked (`submitted`), so the error and the
+    boxes agree."""
     practice = web_context(request).practice
     catalogue = practice.instruments()
     asked = practice.checkin_instruments_of(case)
+    ticked = submitted if submitted is not None else asked
     return QuestionnairesView(
+        asked=tuple(catalogue.instruments[i] for i in asked if i in catalogue),
         choices=tuple(
-            QuestionnaireChoice(instrument, instrument.id in asked)
+            QuestionnaireChoice(instrument, instrument.id in ticked)
             for instrument in catalogue.instruments.values()
         ),
         is_default=not case.checkin_instrument_ids,
@@ -677,7 +685,9 @@ def choose_questionnaires(
             f"/cases/{case_id}?questionnaires=saved#checkin-questionnaires", status_code=303
         )
     detail = practice.case_detail(visitor.clinician, case_id)
-    view = build_questionnaires_view(request, detail.case, error=error, saved=error is None)
+    view = build_questionnaires_view(
+        request, detail.case, error=error, saved=error is None, submitted=chosen if error else None
+    )
     if is_htmx(request):
         context = {"case": detail.case, "detail": detail, "questionnaires": view}
         status_code = 422 if error else 200
