@@ -502,6 +502,7 @@ def test_a_speaker_marked_no_client_is_analysed_as_other_and_the_roles_can_be_ch
 
     assert roles() == {"Dana": "therapist", "Lena": "other", "Sam": "client"}
     report = client.get(f"/sessions/{mara_session.id}").text
+    assert "Therapist: Dana · Client: Sam · Not a client: Lena" in report
     assert "Change who is who" in report
     assert 'value="Lena" aria-describedby="not-client-hint" checked' in report
     changed = client.post(
@@ -509,6 +510,11 @@ def test_a_speaker_marked_no_client_is_analysed_as_other_and_the_roles_can_be_ch
         data={"csrf_token": csrf, "therapist_speaker": "Dana"},
     )
     assert changed.status_code == 303
+    assert changed.headers["location"].endswith("?status=changed")
+    assert (
+        "The speakers were changed and the transcript analysed again."
+        in client.get(changed.headers["location"]).text
+    )
     assert roles() == {"Dana": "therapist", "Lena": "client", "Sam": "client"}
 
 

@@ -225,10 +225,10 @@ class TranscriptsMixin(PracticeBase):
         therapist_speaker: str,
         *,
         not_clients: Collection[str] = (),
-    ) -> None:
+    ) -> bool:
         """The therapist says which speaker they are, and which others are no client (an interpreter, a
         co-therapist); everyone else is a client. Then analyse. Roles already confirmed can be changed
-        this way too: the analysis is redone.
+        this way too: the analysis is redone. Returns whether roles already confirmed were changed.
 
         The analysis runs outside any transaction (see `import_transcript`); if the transcript changed
         meanwhile (another tab replaced it), nothing is stored and InvalidInput says so."""
@@ -266,7 +266,9 @@ class TranscriptsMixin(PracticeBase):
                 StoredTranscript(conversation, stored.filename, stored.source_format, True, 1.0),
             )
             work.transcripts.replace_annotations(session_id, annotations)
-            work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session_id, "roles confirmed")
+            what = "roles changed" if now_stored.roles_confirmed else "roles confirmed"
+            work.audit.record(actor.id, AuditAction.UPDATE, "transcript", session_id, what)
+            return now_stored.roles_confirmed
 
     @staticmethod
     def _follow_the_speakers(

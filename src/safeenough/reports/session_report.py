@@ -29,7 +29,7 @@ from safeenough.analysis.relational import (
 )
 from safeenough.analysis.suggestions import FOR_THERAPIST_ONLY, OPENING, Suggestion, excerpt, suggestions_from
 from safeenough.domain.annotation import AnnotationValue
-from safeenough.domain.conversation import SpeakerRole
+from safeenough.domain.conversation import Conversation, SpeakerRole
 from safeenough.domain.validation import DomainError
 
 CONTEXT_TURNS = 2
@@ -290,6 +290,8 @@ class SessionReport:
     timeline_spec: dict[str, Any]
     moments: tuple[HighlightedMoment, ...]
     transcript: tuple[TranscriptTurn, ...]
+    roles: str
+    """Who is who, as the analysis took it: "Therapist: Ada · Client: Theo · Not a client: Lena"."""
     check_ins: tuple[CheckInSummary, ...]
     """One per client who returned an alliance check-in for the session (each partner in a couple)."""
     disagreements: tuple[Disagreement, ...]
@@ -429,6 +431,7 @@ def build_session_report(
         title=title or f"Session {conversation.id}",
         turn_count=len(conversation.turns),
         speakers=conversation.speakers,
+        roles=_roles_said(conversation),
         pipeline=result.pipeline,
         quality=float(quality)
         if isinstance(quality, int | float) and not isinstance(quality, bool)
@@ -443,6 +446,23 @@ def build_session_report(
         check_ins=every_check_in,
         disagreements=tuple(d for each in every_check_in for d in disagreements(each, relational)),
     )
+
+
+def _roles_said(conversation: Conversation) -> str:
+    by_role: dict[SpeakerRole, list[str]] = {}
+    for speaker in conversation.speakers:
+        role = next(turn.role for turn in conversation.turns if turn.speaker == speaker)
+        by_role.setdefault(role, []).append(speaker)
+    parts = []
+    for role, one, many in (
+        (SpeakerRole.THERAPIST, "Therapist", "Therapists"),
+        (SpeakerRole.CLIENT, "Client", "Clients"),
+        (SpeakerRole.OTHER, "Not a client", "Not clients"),
+    ):
+        names = by_role.get(role, [])
+        if names:
+            parts.append(f"{one if len(names) == 1 else many}: {', '.join(names)}")
+    return " · ".join(parts)
 
 
 def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary) -> tuple[Disagreement, ...]:

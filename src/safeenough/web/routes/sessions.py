@@ -51,6 +51,7 @@ STATUS_MESSAGES: Final = {
     "confirm": "Transcript read. Before it is analysed, confirm which speaker is you.",
     "confirmed": "Thank you: the speakers are confirmed and the transcript is analysed.",
     "restored": "The dismissed suggestions are shown again.",
+    "changed": "The speakers were changed and the transcript analysed again.",
 }
 """Messages chosen by `?status=` after a change (never echoed from the URL). A link with one of them
 may be opened again later, so each is shown only while it is still true of the session."""
@@ -64,6 +65,7 @@ def _status_message(key: str, analysis: SessionAnalysis) -> str | None:
         "analysed": analysis.report is not None,
         "confirmed": analysis.report is not None,
         "restored": analysis.report is not None,
+        "changed": analysis.report is not None,
         "confirm": awaiting_roles and not analysis.read_only,
     }
     return STATUS_MESSAGES[key] if still_true.get(key, False) else None
@@ -349,13 +351,14 @@ def confirm_roles(
         error = "Choose which speaker is you, the therapist."
     else:
         try:
-            web_context(request).practice.confirm_transcript_roles(
+            changed = web_context(request).practice.confirm_transcript_roles(
                 visitor.clinician, session_id, chosen, not_clients=not_clients
             )
         except InvalidInput as exc:
             error = str(exc)
         else:
-            return RedirectResponse(f"/sessions/{session_id}?status=confirmed", status_code=303)
+            status = "changed" if changed else "confirmed"
+            return RedirectResponse(f"/sessions/{session_id}?status={status}", status_code=303)
     return _session_page(
         request,
         visitor,
