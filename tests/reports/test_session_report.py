@@ -453,3 +453,19 @@ def test_in_a_couples_report_each_partner_is_compared_with_their_own_moments() -
     unmatched = replace(check_in(46), client_name="Ana", speakers=None)
     (whole_session,) = build_session_report(sams_moments, check_ins=(unmatched,)).disagreements
     assert whole_session.title.startswith("Ana's check-in is high")
+
+
+def test_in_a_couple_session_a_suggestion_says_which_partner_it_is_for() -> None:
+    two_clients = defensive_session()
+    turns = tuple(
+        replace(turn, speaker="Ana") if turn.role is SpeakerRole.CLIENT and turn.index == 1 else turn
+        for turn in two_clients.conversation.turns
+    )
+    couple = replace(two_clients, conversation=replace(two_clients.conversation, turns=turns))
+    report = build_session_report(couple)
+    html = render_session_report_html(report, standalone=True)
+    moment = next(s for s in report.suggestions if s.turn is not None)
+    assert report.addressed_to(moment) == "Sam"
+    assert "· for Sam ·" in html
+    single = build_session_report(defensive_session())
+    assert all(single.addressed_to(s) is None for s in single.suggestions)

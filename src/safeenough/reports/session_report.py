@@ -303,6 +303,14 @@ class SessionReport:
     def reading(self) -> tuple[str, ...]:
         return self.relational.reading
 
+    def addressed_to(self, suggestion: Suggestion) -> str | None:
+        """Which client a suggestion about a moment is for, where several clients speak (a couple): the
+        speaker of its turn. None with one client, or for an opening about no moment."""
+        clients = {turn.speaker for turn in self.transcript if turn.role == SpeakerRole.CLIENT.value}
+        if len(clients) < 2 or suggestion.turn is None:
+            return None
+        return next((turn.speaker for turn in self.transcript if turn.index == suggestion.turn), None)
+
     @property
     def check_in(self) -> CheckInSummary | None:
         """The (first) client's check-in; see `check_ins` for every client's."""
