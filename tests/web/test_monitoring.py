@@ -235,7 +235,7 @@ def test_supervisor_reads_check_ins_and_alerts_but_cannot_issue_links_or_change_
     assert "Split alliance" in page.text
     assert "I could not get a word in." in page.text
     assert "Check-in link<span" not in page.text
-    assert "Kiosk<span" not in page.text
+    assert "Kiosk…<span" not in page.text
     assert "Acknowledge<span" not in page.text
     assert 'name="note"' not in page.text
     session = latest_session(demo_practice, ada, couple_case)
@@ -608,3 +608,14 @@ def test_an_alert_on_a_scale_where_higher_is_worse_is_named_in_its_direction(
     log_in(client, "ada")
     page = client.get(f"/cases/{couple_case.id}").text
     assert "Item of concern: Jonah" in page  # PHQ-9 item 9 answered 2: not a "low" item
+
+
+def test_kiosk_mode_asks_first_since_it_logs_the_therapist_out(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    log_in(client, "ada")
+    page = client.get(f"/cases/{couple_case.id}").text
+    confirm = re.search(r'<details class="confirm">\s*<summary[^>]*>Kiosk…(.*?)</details>', page, re.S)
+    assert confirm
+    assert "You are logged out on this device" in confirm.group(1)
+    assert "Log me out and hand the device over" in confirm.group(1)
