@@ -50,7 +50,7 @@ def _fresh_session_form(today: date, client_ids: list[int]) -> SessionForm:
     return SessionForm(held_on=today.isoformat(), attendee_ids=set(client_ids))
 
 
-def _case_page(
+def case_page_response(
     request: Request,
     visitor: Visitor,
     case_id: int,
@@ -59,7 +59,10 @@ def _case_page(
     added: int | None = None,
     status_code: int = 200,
     partial: bool = False,
+    **shown: object,
 ) -> Response:
+    """The case page (or, `partial`, its sessions area); `shown` adds what a form just did to it, e.g.
+    the link just issued, for the page that answers a form posted without JavaScript."""
     detail = web_context(request).practice.case_detail(visitor.clinician, case_id)
     clients = {client.id: client for client in detail.case.clients}
     context = {
@@ -69,6 +72,7 @@ def _case_page(
         "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
         "form": session_form or _fresh_session_form(web_context(request).practice.today(), list(clients)),
         "added": added,
+        **shown,
     }
     template = "_sessions.html" if partial else "case.html"
     return render(request, template, context, visitor=visitor, status_code=status_code)
@@ -80,7 +84,7 @@ def case_page(
 ) -> Response:
     added_text = request.query_params.get("added", "")
     added = parse_record_id(added_text, digits=5)
-    return _case_page(request, visitor, case_id, added=added)
+    return case_page_response(request, visitor, case_id, added=added)
 
 
 def _parse_session_form(form: FormData) -> tuple[SessionForm, date | None, list[int]]:
@@ -126,9 +130,9 @@ def add_session(
             entered.error = str(exc)
         else:
             if htmx:
-                return _case_page(request, visitor, case_id, added=session.number, partial=True)
+                return case_page_response(request, visitor, case_id, added=session.number, partial=True)
             return RedirectResponse(f"/cases/{case_id}?added={session.number}", status_code=303)
-    return _case_page(request, visitor, case_id, session_form=entered, status_code=422, partial=htmx)
+    return case_page_response(request, visitor, case_id, session_form=entered, status_code=422, partial=htmx)
 
 
 @router.get("/cases/new")

@@ -37,7 +37,7 @@ from safeenough.web.auth import Visitor, check_csrf, clear_session_cookie, curre
 from safeenough.web.context import web_context
 from safeenough.web.rendering import format_date, format_datetime, is_htmx, render
 from safeenough.web.routes import parse_record_id
-from safeenough.web.routes.cases import SessionForm
+from safeenough.web.routes.cases import case_page_response
 
 router = APIRouter()
 
@@ -692,19 +692,7 @@ def choose_questionnaires(
         context = {"case": detail.case, "detail": detail, "questionnaires": view}
         status_code = 422 if error else 200
         return render(request, "_questionnaires.html", context, visitor=visitor, status_code=status_code)
-    clients = {c.id: c for c in detail.case.clients}
-    context = {
-        "detail": detail,
-        "case": detail.case,
-        "clients": clients,
-        "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
-        "form": SessionForm(
-            held_on=web_context(request).practice.today().isoformat(), attendee_ids=set(clients)
-        ),
-        "added": None,
-        "questionnaires": view,
-    }
-    return render(request, "case.html", context, visitor=visitor, status_code=422)
+    return case_page_response(request, visitor, case_id, status_code=422, questionnaires=view)
 
 
 # --- links --------------------------------------------------------------------------------------------
@@ -817,21 +805,15 @@ def issue_link(
         }
         return render(request, "_link.html", context, visitor=visitor, status_code=status_code)
     # Without JavaScript: the whole case page, with the new link shown in its place.
-    clients = {c.id: c for c in detail.case.clients}
-    context = {
-        "detail": detail,
-        "case": detail.case,
-        "clients": clients,
-        "sessions": sorted(detail.sessions, key=lambda s: (s.held_on, s.number), reverse=True),
-        "form": SessionForm(
-            held_on=web_context(request).practice.today().isoformat(), attendee_ids=set(clients)
-        ),
-        "added": None,
-        "issued": issued_view,
-        "link_error": error,
-        "link_error_for": (session.id, client.id) if error else None,
-    }
-    return render(request, "case.html", context, visitor=visitor, status_code=status_code)
+    return case_page_response(
+        request,
+        visitor,
+        case_id,
+        status_code=status_code,
+        issued=issued_view,
+        link_error=error,
+        link_error_for=(session.id, client.id) if error else None,
+    )
 
 
 @router.post("/cases/{case_id:id}/kiosk")
