@@ -352,7 +352,15 @@ def submit_checkin(request: Request, token: str, form: Annotated[FormData, Depen
     try:
         # The link is resolved, the form read against its instruments and the answers stored in one
         # transaction: many clients may submit at the same moment.
-        submitted = practice.submit_checkin_as_read(token, lambda instruments: _answers(instruments, form))
+        asked: list[Instrument] = []
+
+        def read(
+            instruments: tuple[Instrument, ...],
+        ) -> tuple[dict[str, dict[str, float | None]], dict[str, str | None]]:
+            asked.extend(instruments)  # what the link asked, for the thank-you page
+            return _answers(instruments, form)
+
+        submitted = practice.submit_checkin_as_read(token, read)
     except AnswersInvalid as exc:
         try:
             invitation = practice.open_checkin(token)
@@ -372,8 +380,6 @@ def submit_checkin(request: Request, token: str, form: Annotated[FormData, Depen
     except LinkUnusable as exc:
         return _unusable_page(request, exc.reason, str(exc))
     query = {"device": "shared", "case": str(submitted.case_id)} if submitted.link.kiosk else {}
-    catalogue = practice.instruments()
-    asked = [catalogue.get(i) for i in submitted.link.instrument_ids if i in catalogue]
     if asks_about_self_harm(asked):
         query["help"] = "1"
     target = THANKS_PATH + (f"?{urlencode(query)}" if query else "")
