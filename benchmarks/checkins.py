@@ -55,7 +55,10 @@ async def _submit_all(
     start_gate = asyncio.Event()
     # aiohttp rather than httpx here: the load generator shares the two cores with the server, and
     # httpx's per-request overhead with 100 open connections made the benchmark measure the client.
-    connector = aiohttp.TCPConnector(limit=CLIENTS)
+    # Idle connections are let go before the server's keep-alive (uvicorn: 5 s) ends them: in the paced
+    # round a form opened up to 10 s before its answer would otherwise be sent on a connection the server
+    # is closing at that moment (ServerDisconnectedError, a failure of the load generator, not the app).
+    connector = aiohttp.TCPConnector(limit=CLIENTS, keepalive_timeout=3)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(base_url=base, connector=connector, timeout=timeout) as client:
 
