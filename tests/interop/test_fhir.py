@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from safeenough.domain.instrument import LOCAL_CODE_SYSTEM, Codes, Instrument, I
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput
 from safeenough.instruments import GAD_7, PHQ_9, SAFETY_CHECKIN, builtin_instruments
-from safeenough.interop.fhir import fhir_bundle, questionnaire_canonical
+from safeenough.instruments.loader import parse_instrument
+from safeenough.interop.fhir import fhir_bundle, questionnaire_canonical, total_coding
 from safeenough.stats.scoring import score_checkin
 
 LOINC = "http://loinc.org"
@@ -283,3 +285,24 @@ def test_a_checkin_for_a_session_outside_the_case_is_refused() -> None:
     check_in = scored(PHQ, dict.fromkeys(PHQ.item_ids, 0.0), check_in_id=108, session=elsewhere)
     with pytest.raises(InvalidInput, match="outside case 7"):
         fhir_bundle(CASE, (*SESSIONS, elsewhere), [(ALEX, PHQ, [check_in])])
+
+
+def test_each_scorable_subscale_is_an_observation_of_its_own_derived_from_the_response() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "instrument-format.md"
+    text = doc.read_text(encoding="utf-8")
+    start = text.index("```json") + len("```json")
+    alliance = parse_instrument(text[start : text.index("```", start)], source_name="example.json")
+    check_in = scored(alliance, {"1": 4, "2": 4, "3": 5, "4": 2}, check_in_id=201)
+    bundle = json.loads(fhir_bundle(CASE, SESSIONS, [(ALEX, alliance, [check_in])]))
+    (response,) = resources(bundle, "QuestionnaireResponse")
+    values = {
+        o["code"]["coding"][0]["code"]: o["valueQuantity"]["value"] for o in resources(bundle, "Observation")
+    }
+    assert values == {
+        f"{alliance.id}-goal": 4,
+        f"{alliance.id}-task": 4,
+        f"{alliance.id}-bond": 5,
+        total_coding(alliance)[1]: 4.25,
+    }
+    for observation in resources(bundle, "Observation"):
+        assert observation["derivedFrom"] == [{"reference": full_url_of(bundle, response)}]

@@ -11,7 +11,8 @@ What goes in (DOMAIN.md §8):
   check-in is scorable, an `Observation` of the total score: category `survey`, code LOINC 44261-6
   (PHQ-9) / 70274-6 (GAD-7) where a LOINC code exists, else our local CodeSystem
   (`Codes.local`: `<instrument id>-total`), `valueQuantity` in UCUM `{score}`, `derivedFrom` the
-  response. An unscorable check-in (too many items missing) has a response but no Observation.
+  response; and one Observation per scorable subscale (local code `<instrument id>-<subscale id>`). An
+  unscorable check-in (too many items missing) has a response but no Observation.
 
 Free-text answers are sensitive: they go into the response only with `include_free_text=True`.
 Resources refer to each other by `urn:uuid:` fullUrls, fresh for every export.
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 from safeenough.domain.case import Case
 from safeenough.domain.checkin import ScoredCheckIn
 from safeenough.domain.client import Client
-from safeenough.domain.instrument import LOCAL_CODE_SYSTEM, Codes, Instrument, Item
+from safeenough.domain.instrument import LOCAL_CODE_SYSTEM, Codes, Instrument, Item, Subscale
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput
 
@@ -125,6 +126,13 @@ def fhir_bundle(
                 entries.append(
                     _entry(_new_full_url(), _observation(instrument, scored, subject, response_url))
                 )
+            for subscale in instrument.scoring.subscales:
+                value = scored.score.subscale_scores.get(subscale.id)
+                if value is not None:
+                    observation = _subscale_observation(
+                        instrument, subscale, value, scored, subject, response_url
+                    )
+                    entries.append(_entry(_new_full_url(), observation))
     data: Json = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -273,6 +281,41 @@ def _observation(instrument: Instrument, scored: ScoredCheckIn, subject: Json, r
             }
         ]
     return resource
+
+
+def _subscale_observation(
+    instrument: Instrument,
+    subscale: Subscale,
+    value: float,
+    scored: ScoredCheckIn,
+    subject: Json,
+    response_url: str,
+) -> Json:
+    """A subscale's score (e.g. an alliance inventory's goal, task and bond) as its own Observation, coded
+    in our local CodeSystem (`<instrument id>-<subscale id>`): no LOINC code is known for these."""
+    name = f"{instrument.title} {subscale.title} subscale score"
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {"coding": [{"system": OBSERVATION_CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
+        ],
+        "code": {
+            "coding": [
+                {"system": LOCAL_CODE_SYSTEM, "code": f"{instrument.id}-{subscale.id}", "display": name}
+            ],
+            "text": name,
+        },
+        "subject": subject,
+        "effectiveDateTime": _datetime(scored.submitted_at),
+        "valueQuantity": {
+            "value": round(value) if _integral(value) else round(value, 2),
+            "unit": "{score}",
+            "system": UCUM_SYSTEM,
+            "code": "{score}",
+        },
+        "derivedFrom": [{"reference": response_url}],
+    }
 
 
 # --- helpers ----------------------------------------------------------------------------------------
