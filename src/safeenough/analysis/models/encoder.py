@@ -13,8 +13,10 @@ studies of frozen encoders find such features strongest in the middle layers (Te
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,10 @@ def _load(layers: tuple[int, ...]) -> tuple[Any, Any]:
 
             options = ort.SessionOptions()
             options.log_severity_level = 3
+            # One thread per run: `_embed_distinct` runs batches side by side instead. On 2 cores that used
+            # a third less CPU time than splitting each small batch over ORT's spinning intra-op threads.
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
             graph = _graph_with_outputs(_model_path(), layers)
             _state[key] = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         return _state[key], _state["tokenizer"]
@@ -168,9 +174,9 @@ def _embed_distinct(
     encodings = tokenizer.encode_batch(cleaned)
     lengths = np.array([len(e.ids) for e in encodings])
     order = np.argsort(lengths, kind="stable")
-    if progress is not None:
-        progress(0, len(order))
-    for start in range(0, len(order), _BATCH):
+    outputs = [_layer_output(layer) for layer in layers]
+
+    def embed_batch(start: int) -> int:
         idx = order[start : start + _BATCH]
         width = int(lengths[idx].max())
         ids = np.zeros((len(idx), width), dtype=np.int64)
@@ -179,15 +185,28 @@ def _embed_distinct(
             enc = encodings[int(i)]
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
-        outputs = session.run(
-            [_layer_output(layer) for layer in layers],
-            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        hidden_states = session.run(
+            outputs, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )
         m = mask[:, :, None].astype(np.float32)
-        for k, hidden in enumerate(outputs):
+        for k, hidden in enumerate(hidden_states):
             pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[idx, k * EMBEDDING_DIM : (k + 1) * EMBEDDING_DIM] = pooled / np.maximum(norms, 1e-12)
-        if progress is not None:
-            progress(min(start + _BATCH, len(order)), len(order))
+        return len(idx)
+
+    if progress is not None:
+        progress(0, len(order))
+    starts = range(0, len(order), _BATCH)
+    # ONNX Runtime releases the GIL while it runs, so batches run side by side, one per core.
+    with ThreadPoolExecutor(max_workers=max(1, min(_cores(), len(starts)))) as pool:
+        done = 0
+        for embedded in pool.map(embed_batch, starts):
+            done += embedded
+            if progress is not None:
+                progress(done, len(order))
     return out
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
