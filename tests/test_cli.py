@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -355,3 +357,16 @@ def test_user_supervisor_links_and_unlinks_a_supervisor(cli_runner: CliRunner, e
     refused = cli_runner.invoke(app, ["user", "supervisor", "ben", "ada"])
     assert refused.exit_code == 2
     assert "not an active supervisor" in refused.output
+
+
+def test_analyze_starts_without_loading_the_database_layer() -> None:
+    # `safeenough analyze` needs no database: not loading it saves over a second of start-up.
+    loads = (
+        "import sys, safeenough.cli\n"
+        "from safeenough.practice.research import analyse_files\n"
+        "from safeenough.analysis.research_export import write_jsonl\n"
+        "from safeenough.reports import build_session_report, render_session_report_html\n"
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'safeenough.storage') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", loads], check=True, capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]"

@@ -8,17 +8,19 @@ import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from safeenough.domain.clinician import Role
 from safeenough.errors import SafeEnoughError
-from safeenough.practice import AnalysedFile, DemoCredentials, Practice
-from safeenough.practice.moving import MoveSummary, move_to
 from safeenough.settings import Settings
 from safeenough.transcripts.roles import RoleAssignment
+
+if TYPE_CHECKING:
+    from safeenough.practice import AnalysedFile, DemoCredentials, Practice
+    from safeenough.practice.moving import MoveSummary
 
 T = TypeVar("T")
 
@@ -51,8 +53,15 @@ def _settings() -> Settings:
         raise typer.Exit(code=2) from None
 
 
-def _practice(settings: Settings | None = None) -> Practice:
-    return Practice.open(settings or _settings())
+def _facade() -> "type[Practice]":
+    # Imported by the commands that need it: `analyze` then starts without loading the database layer.
+    from safeenough.practice import Practice
+
+    return Practice
+
+
+def _practice(settings: Settings | None = None) -> "Practice":
+    return _facade().open(settings or _settings())
 
 
 def _fail(error: SafeEnoughError) -> None:
@@ -70,7 +79,7 @@ def _read_password(confirm: bool = True) -> str:
     return password
 
 
-def print_demo_credentials(credentials: DemoCredentials) -> None:
+def print_demo_credentials(credentials: "DemoCredentials") -> None:
     typer.echo("Demo practice created (all people in it are fictional). Log in with:")
     for account in credentials.accounts:
         typer.echo(f"  {account.username:<6} {account.role.value:<10} password: {credentials.password}")
@@ -82,7 +91,7 @@ def migrate() -> None:
     settings = _settings()
     try:
         _prepare_data_dir(settings)
-        Practice.create(settings).close()
+        _facade().create(settings).close()
     except SafeEnoughError as error:
         _fail(error)
     typer.echo("Database is up to date.")
@@ -128,7 +137,7 @@ def serve(
     settings = _settings()
     try:
         _prepare_data_dir(settings)
-        practice = Practice.create(settings)
+        practice = _facade().create(settings)
         credentials = practice.seed_demo() if demo else None
         practice.close()
     except SafeEnoughError as error:
@@ -177,7 +186,7 @@ def demo_reset(
         path.unlink(missing_ok=True)
     settings.resolved_key_file.unlink(missing_ok=True)
     try:
-        practice = Practice.create(settings)
+        practice = _facade().create(settings)
         credentials = practice.seed_demo()
         practice.close()
     except SafeEnoughError as error:
@@ -485,7 +494,7 @@ def _roles_note(roles: RoleAssignment) -> str:
     return f"took {roles.therapist!r} as the therapist ({sure}% sure); pass --therapist NAME to say who it is"
 
 
-def _warn_of_shared_ids(files: list[Path], analysed: list[AnalysedFile], reports: list[str] | None) -> None:
+def _warn_of_shared_ids(files: list[Path], analysed: "list[AnalysedFile]", reports: list[str] | None) -> None:
     """A conversation's id is its file's stem (or CSV transcript_id), as the JSONL export promises: say
     when two share one, and which files they came from."""
     by_id: dict[str, list[int]] = {}
@@ -541,6 +550,7 @@ def analyze(
     from tqdm import tqdm
 
     from safeenough.analysis.research_export import write_jsonl
+    from safeenough.practice.research import analyse_files
     from safeenough.reports import build_session_report, render_session_report_html
 
     # Refuse an output that cannot be written before the analysis, not after it.
@@ -571,7 +581,7 @@ def analyze(
         return progress
 
     try:
-        analysed = Practice.analyse_files(
+        analysed = analyse_files(
             files,
             therapist=therapist,
             processes=processes,
@@ -665,6 +675,8 @@ def move_to_command(
     Stop the server first: what is written during the move is not copied. The database in use now is
     left as it was. Clinical text is copied still encrypted, so keep using the same key file.
     """
+    from safeenough.practice.moving import move_to
+
     settings = _settings()
     try:
         summary = move_to(settings, url)
@@ -673,7 +685,7 @@ def move_to_command(
     _print_move(summary)
 
 
-def _print_move(summary: MoveSummary) -> None:
+def _print_move(summary: "MoveSummary") -> None:
     typer.echo(f"Moved the practice from {summary.source} to {summary.target}:")
     for table in summary.tables:
         typer.echo(f"  {table.name:<24} {table.rows:>8}")

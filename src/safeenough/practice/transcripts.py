@@ -1,12 +1,10 @@
 """Transcripts in sessions: import, role confirmation, analysis and the session report."""
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
 
 from safeenough.analysis.defaults import default_pipeline
-from safeenough.analysis.models import prime
-from safeenough.analysis.pipeline import AnalysisResult, analyse_many
+from safeenough.analysis.pipeline import AnalysisResult
 from safeenough.analysis.relational import relational_summary_from
 from safeenough.analysis.suggestions import OPENING, suggestions_from
 from safeenough.domain.annotation import AnnotationSet
@@ -23,6 +21,7 @@ from safeenough.errors import (
 )
 from safeenough.instruments.catalogue import Catalogue
 from safeenough.practice.base import PracticeBase
+from safeenough.practice.research import analyse_files
 from safeenough.reports.session_report import CheckInItem, CheckInSummary, SessionReport, build_session_report
 from safeenough.reports.supervision import day
 from safeenough.stats.scoring import score_checkin
@@ -58,51 +57,9 @@ class SessionAnalysis:
     dismissed_suggestions: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class AnalysedFile:
-    """One conversation read from a file and analysed, with how its roles were assigned."""
-
-    filename: str
-    result: AnalysisResult
-    roles: RoleAssignment
-
-
 class TranscriptsMixin(PracticeBase):
-    @staticmethod
-    def analyse_files(
-        paths: Sequence[Path],
-        *,
-        therapist: str | None = None,
-        processes: int | None = None,
-        progress: Callable[[int, int], object] | None = None,
-        embedding_progress: Callable[[int, int], object] | None = None,
-    ) -> list[AnalysedFile]:
-        """Read and analyse transcript files (no database: for researchers and `safeenough analyze`).
-
-        By default one process embeds the whole batch's turns in one pass (`embedding_progress(done,
-        total)` counts distinct turns), then labels conversation by conversation (`progress(done,
-        total)`); `processes=N` spreads conversations over N worker processes instead. Unreadable files
-        raise a TranscriptError naming the file and line before any analysis starts.
-        """
-        read = [
-            (path.name, item)
-            for path in paths
-            for item in read_transcript_with_roles(path, path.name, therapist=therapist)
-        ]
-        conversations = [item.roles.apply(item.conversation) for _, item in read]
-        if processes is None:
-            # The encoder already uses every core; one length-sorted pass over the whole batch beats
-            # worker processes that each load the model and embed conversation by conversation.
-            prime(
-                [turn.text for conversation in conversations for turn in conversation.turns],
-                progress=embedding_progress,
-            )
-            processes = 1
-        results = analyse_many(conversations, default_pipeline(), processes=processes, progress=progress)
-        return [
-            AnalysedFile(filename=name, result=result, roles=item.roles)
-            for (name, item), result in zip(read, results, strict=True)
-        ]
+    #: Read and analyse transcript files without storing them (see `safeenough.practice.research`).
+    analyse_files = staticmethod(analyse_files)
 
     def import_transcript(
         self,
