@@ -328,11 +328,46 @@ def test_a_split_alliance_alert_is_symmetric_in_the_partners(a: int, b: int) -> 
 
 
 @given(a=st.integers(0, 50), b=st.integers(0, 50))
-def test_a_split_alliance_fires_exactly_on_a_big_gap_or_a_cutoff_between_partners(a: int, b: int) -> None:
+def test_a_split_alliance_fires_exactly_on_a_big_gap_and_is_high_when_the_cutoff_lies_between(
+    a: int, b: int
+) -> None:
     first = check_in(SAFETY, even_answers(SAFETY, a), session=4, client_id=1)
     second = check_in(SAFETY, even_answers(SAFETY, b), session=4, client_id=2)
-    split = abs(a - b) >= 5 or ((a <= 45) != (b <= 45))
-    assert (split_alliance_alert([first, second], SAFETY) is not None) == split
+    alert = split_alliance_alert([first, second], SAFETY)
+    assert (alert is not None) == (abs(a - b) >= 5)
+    if alert is not None:
+        across = (a <= 45) != (b <= 45)
+        assert (alert.severity is AlertSeverity.HIGH) == across
+
+
+def test_partners_a_point_apart_on_either_side_of_the_cutoff_are_not_a_split_alliance() -> None:
+    first = check_in(SAFETY, even_answers(SAFETY, 45), session=2, client_id=1)
+    second = check_in(SAFETY, even_answers(SAFETY, 46), session=2, client_id=2)
+    assert split_alliance_alert([first, second], SAFETY) is None
+    # The partner at the cut-off still has their own alert.
+    assert AlertKind.BELOW_CUTOFF in kinds(client_alerts([first], SAFETY))
+
+
+def test_partners_both_beyond_the_cutoff_and_partners_across_it_are_judged_by_the_same_gap() -> None:
+    both_low = [
+        check_in(SAFETY, even_answers(SAFETY, total), session=2, client_id=client)
+        for client, total in ((1, 40), (2, 44))
+    ]
+    across = [
+        check_in(SAFETY, even_answers(SAFETY, total), session=2, client_id=client)
+        for client, total in ((1, 44), (2, 48))
+    ]
+    assert split_alliance_alert(both_low, SAFETY) is None
+    assert split_alliance_alert(across, SAFETY) is None
+
+
+def test_without_a_split_threshold_or_reliable_change_the_cutoff_between_partners_is_the_split() -> None:
+    bare = dataclasses.replace(SAFETY, split_threshold=None, reliable_change=None)
+    first = check_in(bare, even_answers(bare, 45), session=2, client_id=1)
+    second = check_in(bare, even_answers(bare, 46), session=2, client_id=2)
+    alert = split_alliance_alert([first, second], bare)
+    assert alert is not None
+    assert alert.severity is AlertSeverity.HIGH
 
 
 @given(returned=st.lists(st.booleans(), max_size=20))

@@ -15,8 +15,11 @@ Rules, in the instrument's own direction ("worse" is lower for alliance, higher 
 - not_on_track: red against the expected treatment response (outcome and symptom measures only, as
   ETR is used for outcome measures; `stats.expected_response`);
 - split_alliance (couples, alliance measures): partners' totals for the same session differ by at
-  least the instrument's split threshold (or its reliable-change value), or one partner is beyond the
-  cut-off and the other is not. Split alliance predicts poorer outcome (Friedlander et al. 2018);
+  least the instrument's split threshold (or its reliable-change value); high severity when the
+  cut-off also lies between them. A smaller gap is no split, even across the cut-off: it is within
+  measurement error, and the partner beyond the cut-off has their own alert. Only an instrument with
+  neither a split threshold nor a reliable-change value splits on the cut-off alone. Split alliance
+  predicts poorer outcome (Friedlander et al. 2018);
 - missing_checkins: two (or more) check-ins in a row not returned;
 - client_comment: the free-text answer is not empty.
 
@@ -404,7 +407,11 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
     threshold = instrument.split_threshold or (
         instrument.reliable_change.value if instrument.reliable_change else None
     )
-    if threshold is not None and high - low >= threshold - 1e-9:
+    if threshold is not None:
+        if high - low < threshold - 1e-9:
+            # A gap smaller than the split threshold is within measurement error, even where the cut-off
+            # happens to lie between the partners (45 and 46): the one beyond it has an alert of their own.
+            return None
         reasons.append(
             f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)}); "
             f"a difference of {_n(threshold)} or more is a split"
