@@ -42,11 +42,10 @@ from safeenough.domain.instrument import CutoffAlert, Instrument, InstrumentKind
 from safeenough.errors import InvalidInput
 from safeenough.stats.baseline import BASELINE_CHECKINS, chronological
 from safeenough.stats.expected_response import (
-    DEFAULT_HORIZON,
     ExpectedResponse,
     PracticeReference,
     TrackStatus,
-    expected_response,
+    client_expected_response,
 )
 from safeenough.stats.reliable_change import is_reliable_deterioration
 from safeenough.stats.suggestions import suggest_next_step
@@ -343,13 +342,7 @@ def client_alerts(
     if not entries:
         return ()
     scorable = [entry for entry in entries if entry.total is not None]
-    etr: ExpectedResponse | None = None
-    if scorable and instrument.kind is not InstrumentKind.ALLIANCE:
-        intake_total = scorable[0].total
-        assert intake_total is not None
-        etr = expected_response(
-            instrument, intake_total, reference, horizon=max(DEFAULT_HORIZON, len(scorable))
-        )
+    etr = client_expected_response(entries, instrument, reference)
     if new_after is not None:
         indices = [index for index, entry in enumerate(entries) if entry.id > new_after]
     else:
