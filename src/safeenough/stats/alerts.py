@@ -8,7 +8,9 @@ others: each client was told that only their therapist sees them.
 Rules, in the instrument's own direction ("worse" is lower for alliance, higher for PHQ-9/GAD-7):
 - below_cutoff: the total is at or beyond the cut-off (every time, or only on crossing into it, as
   the instrument says; `CutoffAlert`);
-- low_item: an item score is at or beyond its item threshold;
+- low_item: an item score is at or beyond its item threshold; or a high-severity item (PHQ-9 item 9)
+  was left unanswered, which the missing-item rule would otherwise prorate away in silence: the
+  therapist is asked to ask about it;
 - reliable_drop: worse than the previous scorable check-in by at least the reliable-change value;
 - below_baseline: worse than the mean of the first three scorable check-ins by at least that value
   (checked from the fourth check-in on);
@@ -151,8 +153,8 @@ def _item_words(item: Item, limit: int) -> str:
     return f"item {item.id} {words}" if item.id.isdigit() else words
 
 
-def _item_label(item: Item) -> str:
-    words = _shortened(item.text, _LABEL_WORDS)
+def _item_label(item: Item, limit: int = _LABEL_WORDS) -> str:
+    words = _shortened(item.text, limit)
     return f"item {item.id}: {words}" if item.id.isdigit() else words
 
 
@@ -198,7 +200,7 @@ def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
             continue
         if instrument.item_at_or_beyond_threshold(item, score):
             flagged.append((item, score))
-    alerts: list[Alert] = []
+    alerts = _unanswered_alerts(entry, instrument)
     own = [(item, score) for item, score in flagged if item.alert_severity is AlertSeverity.HIGH]
     grouped = [(item, score) for item, score in flagged if item.alert_severity is not AlertSeverity.HIGH]
     for item, score in own:
@@ -218,6 +220,52 @@ def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
         severity = max((item.alert_severity for item, _ in grouped), key=lambda level: level.rank)
         alerts.append(_alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, severity, worst.id))
     return alerts
+
+
+def _unanswered_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
+    """An alert for each high-severity item left blank in a check-in that was answered otherwise.
+
+    A blank risk question is not a "no": the total may be prorated over it, but whether the client has
+    such thoughts is unknown until someone asks. Medium severity: nothing was said, and a blank may mean
+    nothing; the suggestion asks directly."""
+    if not entry.check_in.answered_item_ids:
+        return []
+    alerts = []
+    for item in instrument.items:
+        if item.alert_severity is not AlertSeverity.HIGH or item.alert_threshold is None:
+            continue
+        if entry.score.item_scores.get(item.id) is not None:
+            continue
+        direction = "at or below" if instrument.higher_is_better else "at or above"
+        rule = (
+            f"{_item_words(item, _ITEM_WORDS[0])} was left unanswered; an answer {direction} "
+            f"{_n(item.alert_threshold)} raises a high-severity alert"
+        )
+        label = f"not answered: {_item_label(item, _LABEL_WORDS - 20)}"
+        evidence = [_evidence(entry, label, item_id=item.id)]
+        alerts.append(
+            Alert(
+                kind=AlertKind.LOW_ITEM,
+                client_ids=(entry.client_id,),
+                session_id=entry.session_id,
+                instrument_id=instrument.id,
+                rule=rule,
+                evidence=tuple(evidence),
+                suggested_next_step=suggest_next_step(
+                    AlertKind.LOW_ITEM, instrument, item.id, unanswered=True
+                ),
+                severity=AlertSeverity.MEDIUM,
+                item_id=item.id,
+            )
+        )
+    return alerts
+
+
+def _is_unanswered_item_alert(alert: Alert) -> bool:
+    """An alert about an item left blank: its evidence names the item and carries no score."""
+    return alert.kind is AlertKind.LOW_ITEM and all(
+        e.value is None and e.item_id is not None for e in alert.evidence
+    )
 
 
 def _cutoff_words(instrument: Instrument) -> str:
@@ -369,7 +417,13 @@ def client_alerts(
 
 def _kept_private(alert: Alert, instrument: Instrument) -> Alert:
     """The alert with the suggestion for a couple or family, which raises it with its client alone."""
-    suggestion = suggest_next_step(alert.kind, instrument, alert.item_id, shared_case=True)
+    suggestion = suggest_next_step(
+        alert.kind,
+        instrument,
+        alert.item_id,
+        shared_case=True,
+        unanswered=_is_unanswered_item_alert(alert),
+    )
     return replace(alert, suggested_next_step=suggestion)
 
 
