@@ -664,4 +664,4 @@ def test_a_prorated_total_is_marked_as_made_up_for_the_unanswered_question(
         r'id="checkin-\d+">\s*45\s*<span class="flag">≤ cut-off</span> <span class="muted">\(prorated\)', html
     )
     assert 'Total <strong>45</strong> <span class="muted">(prorated: 1 question not answered)</span>' in html
-    assert "not answered" in html
+    assert '<td class="number"><span class="muted">not answered</span>' in html

@@ -89,6 +89,7 @@ class ItemDetail:
     scale: str
     threshold: str | None
     flagged: bool
+    answered: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +450,7 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
                 scale=item.scale_label,
                 threshold=None if item.alert_threshold is None else format_number(item.alert_threshold),
                 flagged=score is not None and instrument.item_at_or_beyond_threshold(item, score),
+                answered=score is not None,
             )
         )
     comments = tuple(
