@@ -688,3 +688,33 @@ def test_two_people_opening_a_case_at_the_same_moment_store_its_new_alerts_once(
     assert any(record.alert.kind is AlertKind.BELOW_CUTOFF for record in stored)
     keys = [record.alert.key for record in stored]
     assert len(keys) == len(set(keys))
+
+
+def test_the_case_page_reads_check_ins_in_session_order_when_one_came_back_late(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    today = date.today()
+    case = demo_practice.open_case(
+        ada,
+        title="Late answer",
+        kind=CaseKind.INDIVIDUAL,
+        client_names=["Lee Late"],
+        opened_on=today - timedelta(days=14),
+    )
+    client_id = case.clients[0].id
+    first, second = (
+        demo_practice.add_session(
+            ada, case.id, held_on=today - timedelta(days=days), attendee_ids=[client_id]
+        )
+        for days in (7, 1)
+    )
+    links = {
+        session.id: demo_practice.issue_checkin_link(ada, session.id, client_id, instrument_ids=("phq-9",))
+        for session in (first, second)
+    }
+    answer_all(demo_practice, links[second.id], 0)  # the second session's check-in comes back first
+    answer_all(demo_practice, links[first.id], 2)
+    (track,) = demo_practice.case_monitoring(ada, case.id).tracks
+    assert [entry.session_number for entry in track.history] == [1, 2]
+    assert track.expected is not None
+    assert track.expected.intake == 18

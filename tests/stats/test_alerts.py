@@ -328,11 +328,46 @@ def test_a_split_alliance_alert_is_symmetric_in_the_partners(a: int, b: int) -> 
 
 
 @given(a=st.integers(0, 50), b=st.integers(0, 50))
-def test_a_split_alliance_fires_exactly_on_a_big_gap_or_a_cutoff_between_partners(a: int, b: int) -> None:
+def test_a_split_alliance_fires_exactly_on_a_big_gap_and_is_high_when_the_cutoff_lies_between(
+    a: int, b: int
+) -> None:
     first = check_in(SAFETY, even_answers(SAFETY, a), session=4, client_id=1)
     second = check_in(SAFETY, even_answers(SAFETY, b), session=4, client_id=2)
-    split = abs(a - b) >= 5 or ((a <= 45) != (b <= 45))
-    assert (split_alliance_alert([first, second], SAFETY) is not None) == split
+    alert = split_alliance_alert([first, second], SAFETY)
+    assert (alert is not None) == (abs(a - b) >= 5)
+    if alert is not None:
+        across = (a <= 45) != (b <= 45)
+        assert (alert.severity is AlertSeverity.HIGH) == across
+
+
+def test_partners_a_point_apart_on_either_side_of_the_cutoff_are_not_a_split_alliance() -> None:
+    first = check_in(SAFETY, even_answers(SAFETY, 45), session=2, client_id=1)
+    second = check_in(SAFETY, even_answers(SAFETY, 46), session=2, client_id=2)
+    assert split_alliance_alert([first, second], SAFETY) is None
+    # The partner at the cut-off still has their own alert.
+    assert AlertKind.BELOW_CUTOFF in kinds(client_alerts([first], SAFETY))
+
+
+def test_partners_both_beyond_the_cutoff_and_partners_across_it_are_judged_by_the_same_gap() -> None:
+    both_low = [
+        check_in(SAFETY, even_answers(SAFETY, total), session=2, client_id=client)
+        for client, total in ((1, 40), (2, 44))
+    ]
+    across = [
+        check_in(SAFETY, even_answers(SAFETY, total), session=2, client_id=client)
+        for client, total in ((1, 44), (2, 48))
+    ]
+    assert split_alliance_alert(both_low, SAFETY) is None
+    assert split_alliance_alert(across, SAFETY) is None
+
+
+def test_without_a_split_threshold_or_reliable_change_the_cutoff_between_partners_is_the_split() -> None:
+    bare = dataclasses.replace(SAFETY, split_threshold=None, reliable_change=None)
+    first = check_in(bare, even_answers(bare, 45), session=2, client_id=1)
+    second = check_in(bare, even_answers(bare, 46), session=2, client_id=2)
+    alert = split_alliance_alert([first, second], bare)
+    assert alert is not None
+    assert alert.severity is AlertSeverity.HIGH
 
 
 @given(returned=st.lists(st.booleans(), max_size=20))
@@ -505,3 +540,53 @@ def test_low_items_with_different_thresholds_each_name_their_own() -> None:
     rule = low_items_rule(long_item_instrument(2, threshold=lambda n: 5 + n))
     assert rule.count("(at or below item threshold 5)") == 1
     assert rule.count("(at or below item threshold 6)") == 1
+
+
+# --- a risk question left unanswered ------------------------------------------------------------------
+
+
+def phq9_without_item_9(value: float = 1) -> dict[str, float | None]:
+    return {**{str(n): value for n in range(1, 9)}, "9": None}
+
+
+def test_a_phq_9_with_item_9_left_blank_asks_the_therapist_to_ask_about_it() -> None:
+    entry = check_in(PHQ9, phq9_without_item_9())
+    assert entry.score.prorated  # the total is made up over the blank…
+    (alert,) = [a for a in client_alerts([entry], PHQ9) if a.kind is AlertKind.LOW_ITEM]
+    # …but the answer to the risk question is not: it is unknown, and someone has to ask.
+    assert alert.item_id == "9"
+    assert alert.severity is AlertSeverity.MEDIUM
+    assert alert.rule.startswith("item 9 “Thoughts that you would be better off dead")
+    assert alert.rule.endswith("was left unanswered; an answer at or above 1 raises a high-severity alert")
+    (evidence,) = alert.evidence
+    assert evidence.label.startswith("not answered: item 9: Thoughts")
+    assert evidence.value is None
+    assert evidence.check_in_id == entry.id
+    assert "risk procedure" in alert.suggested_next_step
+    assert "was left blank" in alert.suggested_next_step
+    assert "you said you'd had thoughts" not in alert.suggested_next_step
+
+
+def test_a_blank_risk_question_in_a_couple_is_asked_about_alone() -> None:
+    entry = check_in(PHQ9, phq9_without_item_9())
+    alerts = case_alerts({1: [entry]}, PHQ9, shared_case=True)
+    (alert,) = [a for a in alerts if a.kind is AlertKind.LOW_ITEM]
+    text = alert.suggested_next_step
+    assert text.startswith("Follow your service's risk procedure for a risk question left unanswered.")
+    assert_keeps_the_partners_answers_private(text)
+    assert "was left blank" in text
+    assert "you said you'd had thoughts" not in text
+
+
+def test_an_answered_item_9_raises_its_own_alert_and_no_blank_question_alert() -> None:
+    answered = check_in(PHQ9, {**phq9_without_item_9(), "9": 0})
+    assert [a for a in client_alerts([answered], PHQ9) if a.kind is AlertKind.LOW_ITEM] == []
+    worrying = check_in(PHQ9, {**phq9_without_item_9(), "9": 2})
+    (alert,) = [a for a in client_alerts([worrying], PHQ9) if a.kind is AlertKind.LOW_ITEM]
+    assert alert.severity is AlertSeverity.HIGH
+    assert "you said you'd had thoughts" in alert.suggested_next_step
+
+
+def test_a_blank_ordinary_item_raises_no_alert() -> None:
+    entry = check_in(SAFETY, {"heard": 10, "safe_to_speak": 10, "goals": 10, "approach": 10, "overall": None})
+    assert client_alerts([entry], SAFETY) == ()

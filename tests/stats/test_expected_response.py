@@ -7,9 +7,11 @@ from safeenough.stats.expected_response import (
     EtrSource,
     PracticeReference,
     TrackStatus,
+    client_expected_response,
+    default_expected,
     expected_response,
 )
-from tests.stats.helpers import phq9, safety
+from tests.stats.helpers import check_in, even_answers, history, phq9, safety
 
 
 def test_without_enough_similar_clients_the_provisional_default_curve_is_used() -> None:
@@ -76,3 +78,24 @@ def test_an_instrument_without_a_reliable_change_value_has_no_etr() -> None:
     import dataclasses
 
     assert expected_response(dataclasses.replace(phq9(), reliable_change=None), 15) is None
+
+
+def test_past_check_in_twenty_a_clients_expected_response_follows_the_curve_not_its_last_drawn_point() -> (
+    None
+):
+    etr = client_expected_response(history(phq9(), [20] * 25), phq9())
+    assert etr is not None
+    assert etr.point(25).expected == pytest.approx(default_expected(phq9(), 20, 25))
+    assert etr.point(25).expected < etr.point(20).expected
+
+
+def test_a_clients_intake_is_their_first_session_even_when_its_check_in_came_back_later() -> None:
+    later_session_sent_first = check_in(phq9(), even_answers(phq9(), 8), session=2, check_in_id=1)
+    first_session_sent_later = check_in(phq9(), even_answers(phq9(), 20), session=1, check_in_id=2)
+    etr = client_expected_response([later_session_sent_first, first_session_sent_later], phq9())
+    assert etr is not None
+    assert etr.intake == 20
+
+
+def test_an_alliance_measure_has_no_expected_treatment_response_for_a_client() -> None:
+    assert client_expected_response(history(safety(), [40, 42]), safety()) is None

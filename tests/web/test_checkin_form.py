@@ -1,9 +1,11 @@
 """The client's check-in form at /c/{token}: no account, works without JavaScript, keeps answers after a
 problem, refuses reused, expired and tampered links kindly, and stores nothing when it refuses."""
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -14,6 +16,7 @@ from safeenough.domain.session import Session
 from safeenough.practice import IssuedLink, Practice
 from safeenough.settings import Settings
 from safeenough.web import create_app
+from tests.instruments.test_loader import SRS
 from tests.web.helpers import csrf_from, log_in
 
 SAFETY = "safeenough-safety"
@@ -364,3 +367,36 @@ def test_a_check_in_without_such_a_question_says_nothing_of_it(
     assert "please do not wait" not in form
     sent = client.post(link.path, data=answers(ALL_NINES), headers={"Origin": "null"})
     assert "please do not wait" not in client.get(sent.headers["location"]).text
+
+
+def test_a_number_written_with_a_decimal_comma_is_read_as_that_number(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case, tmp_path: Path
+) -> None:
+    (tmp_path / "srs.json").write_text(json.dumps(SRS), encoding="utf-8")
+    demo_practice.install_instrument(tmp_path / "srs.json")
+    link = issue(demo_practice, ada, couple_case, instrument_ids=("srs",))
+    typed = {"srs.relationship": "7,5", "srs.goals": "9.5", "srs.approach": "10", "srs.overall": " 8,0 "}
+    response = client.post(link.path, data=typed, follow_redirects=False)
+    assert response.status_code == 303
+    monitoring = demo_practice.case_monitoring(ada, couple_case.id)
+    (entry,) = [
+        entry
+        for track in monitoring.tracks
+        for entry in track.history
+        if entry.session_id == link.link.session_id and track.instrument.id == "srs"
+    ]
+    assert entry.check_in.answers == {"relationship": 7.5, "goals": 9.5, "approach": 10, "overall": 8}
+    assert entry.total == 35
+
+
+def test_a_number_with_two_commas_is_refused_and_kept_as_typed(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case, tmp_path: Path
+) -> None:
+    (tmp_path / "srs.json").write_text(json.dumps(SRS), encoding="utf-8")
+    demo_practice.install_instrument(tmp_path / "srs.json")
+    link = issue(demo_practice, ada, couple_case, instrument_ids=("srs",))
+    typed = {"srs.relationship": "7,5,1", "srs.goals": "9", "srs.approach": "10", "srs.overall": "8"}
+    response = client.post(link.path, data=typed)
+    assert response.status_code == 422
+    assert "Please give a number from 0 to 10." in response.text
+    assert 'value="7,5,1"' in response.text

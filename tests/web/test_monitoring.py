@@ -5,6 +5,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -619,3 +620,48 @@ def test_kiosk_mode_asks_first_since_it_logs_the_therapist_out(
     assert confirm
     assert "You are logged out on this device" in confirm.group(1)
     assert "Log me out and hand the device over" in confirm.group(1)
+
+
+def chart_spec(html: str, instrument_id: str) -> dict[str, Any]:
+    found = re.search(
+        rf'<script type="application/json" id="chart-{re.escape(instrument_id)}-spec">(.*?)</script>',
+        html,
+        re.S,
+    )
+    assert found
+    spec: dict[str, Any] = json.loads(found.group(1))
+    return spec
+
+
+def test_each_chart_says_on_its_axis_which_way_is_better(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    log_in(client, "ada")
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    html = client.get(f"/cases/{mara.id}").text
+    for instrument_id, title in (
+        ("safeenough-safety", "Total (higher is better)"),
+        ("phq-9", "Total (lower is better)"),
+    ):
+        titles = {
+            layer["encoding"]["y"].get("title")
+            for layer in chart_spec(html, instrument_id)["layer"]
+            if "title" in layer["encoding"]["y"]
+        }
+        assert titles == {title}
+
+
+def test_a_prorated_total_is_marked_as_made_up_for_the_unanswered_question(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    given: dict[str, float | None] = {**dict.fromkeys(ITEMS, 9.0), "overall": None}
+    demo_practice.submit_checkin(link.token, {SAFETY: given}, {SAFETY: None})
+    log_in(client, "ada")
+    html = client.get(f"/cases/{case.id}").text
+    assert re.search(
+        r'id="checkin-\d+">\s*45\s*<span class="flag">≤ cut-off</span> <span class="muted">\(prorated\)', html
+    )
+    assert 'Total <strong>45</strong> <span class="muted">(prorated: 1 question not answered)</span>' in html
+    assert '<td class="number"><span class="muted">not answered</span>' in html

@@ -31,7 +31,8 @@ from safeenough.instruments.catalogue import (
 )
 from safeenough.practice.base import PracticeBase
 from safeenough.stats.alerts import case_alerts
-from safeenough.stats.expected_response import ExpectedResponse, PracticeReference, expected_response
+from safeenough.stats.baseline import chronological
+from safeenough.stats.expected_response import ExpectedResponse, PracticeReference, client_expected_response
 from safeenough.stats.scoring import answer_problems, score_answers, score_checkin
 from safeenough.storage.checkin_links import LinkProblem
 from safeenough.storage.store import UnitOfWork
@@ -465,15 +466,18 @@ class CheckInsMixin(PracticeBase):
         for instrument in used:
             reference = trajectories.reference(instrument, exclude={client.id for client in case.clients})
             for client in case.clients:
+                # In session order, as the alert rules read it: a check-in can come back after the one
+                # of a later session, and the intake and "latest" are the sessions', not the arrivals'.
                 history = tuple(
-                    ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id])
-                    for c in check_ins
-                    if c.client_id == client.id and c.instrument_id == instrument.id
+                    chronological(
+                        [
+                            ScoredCheckIn(c, score_checkin(c, instrument), numbers[c.session_id])
+                            for c in check_ins
+                            if c.client_id == client.id and c.instrument_id == instrument.id
+                        ]
+                    )
                 )
-                intake = next((entry.total for entry in history if entry.total is not None), None)
-                expected = None
-                if intake is not None and instrument.kind is not InstrumentKind.ALLIANCE:
-                    expected = expected_response(instrument, intake, reference)
+                expected = client_expected_response(history, instrument, reference)
                 tracks.append(ClientTrack(client, instrument, history, expected))
         links = work.checkin_links.for_sessions([session.id for session in sessions])
         return CaseMonitoring(

@@ -8,15 +8,20 @@ others: each client was told that only their therapist sees them.
 Rules, in the instrument's own direction ("worse" is lower for alliance, higher for PHQ-9/GAD-7):
 - below_cutoff: the total is at or beyond the cut-off (every time, or only on crossing into it, as
   the instrument says; `CutoffAlert`);
-- low_item: an item score is at or beyond its item threshold;
+- low_item: an item score is at or beyond its item threshold; or a high-severity item (PHQ-9 item 9)
+  was left unanswered, which the missing-item rule would otherwise prorate away in silence: the
+  therapist is asked to ask about it;
 - reliable_drop: worse than the previous scorable check-in by at least the reliable-change value;
 - below_baseline: worse than the mean of the first three scorable check-ins by at least that value
   (checked from the fourth check-in on);
 - not_on_track: red against the expected treatment response (outcome and symptom measures only, as
   ETR is used for outcome measures; `stats.expected_response`);
 - split_alliance (couples, alliance measures): partners' totals for the same session differ by at
-  least the instrument's split threshold (or its reliable-change value), or one partner is beyond the
-  cut-off and the other is not. Split alliance predicts poorer outcome (Friedlander et al. 2018);
+  least the instrument's split threshold (or its reliable-change value); high severity when the
+  cut-off also lies between them. A smaller gap is no split, even across the cut-off: it is within
+  measurement error, and the partner beyond the cut-off has their own alert. Only an instrument with
+  neither a split threshold nor a reliable-change value splits on the cut-off alone. Split alliance
+  predicts poorer outcome (Friedlander et al. 2018);
 - missing_checkins: two (or more) check-ins in a row not returned;
 - client_comment: the free-text answer is not empty.
 
@@ -39,11 +44,10 @@ from safeenough.domain.instrument import CutoffAlert, Instrument, InstrumentKind
 from safeenough.errors import InvalidInput
 from safeenough.stats.baseline import BASELINE_CHECKINS, chronological
 from safeenough.stats.expected_response import (
-    DEFAULT_HORIZON,
     ExpectedResponse,
     PracticeReference,
     TrackStatus,
-    expected_response,
+    client_expected_response,
 )
 from safeenough.stats.reliable_change import is_reliable_deterioration
 from safeenough.stats.suggestions import suggest_next_step
@@ -149,8 +153,8 @@ def _item_words(item: Item, limit: int) -> str:
     return f"item {item.id} {words}" if item.id.isdigit() else words
 
 
-def _item_label(item: Item) -> str:
-    words = _shortened(item.text, _LABEL_WORDS)
+def _item_label(item: Item, limit: int = _LABEL_WORDS) -> str:
+    words = _shortened(item.text, limit)
     return f"item {item.id}: {words}" if item.id.isdigit() else words
 
 
@@ -196,7 +200,7 @@ def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
             continue
         if instrument.item_at_or_beyond_threshold(item, score):
             flagged.append((item, score))
-    alerts: list[Alert] = []
+    alerts = _unanswered_alerts(entry, instrument)
     own = [(item, score) for item, score in flagged if item.alert_severity is AlertSeverity.HIGH]
     grouped = [(item, score) for item, score in flagged if item.alert_severity is not AlertSeverity.HIGH]
     for item, score in own:
@@ -216,6 +220,52 @@ def _item_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
         severity = max((item.alert_severity for item, _ in grouped), key=lambda level: level.rank)
         alerts.append(_alert(AlertKind.LOW_ITEM, entry, instrument, rule, evidence, severity, worst.id))
     return alerts
+
+
+def _unanswered_alerts(entry: ScoredCheckIn, instrument: Instrument) -> list[Alert]:
+    """An alert for each high-severity item left blank in a check-in that was answered otherwise.
+
+    A blank risk question is not a "no": the total may be prorated over it, but whether the client has
+    such thoughts is unknown until someone asks. Medium severity: nothing was said, and a blank may mean
+    nothing; the suggestion asks directly."""
+    if not entry.check_in.answered_item_ids:
+        return []
+    alerts = []
+    for item in instrument.items:
+        if item.alert_severity is not AlertSeverity.HIGH or item.alert_threshold is None:
+            continue
+        if entry.score.item_scores.get(item.id) is not None:
+            continue
+        direction = "at or below" if instrument.higher_is_better else "at or above"
+        rule = (
+            f"{_item_words(item, _ITEM_WORDS[0])} was left unanswered; an answer {direction} "
+            f"{_n(item.alert_threshold)} raises a high-severity alert"
+        )
+        label = f"not answered: {_item_label(item, _LABEL_WORDS - 20)}"
+        evidence = [_evidence(entry, label, item_id=item.id)]
+        alerts.append(
+            Alert(
+                kind=AlertKind.LOW_ITEM,
+                client_ids=(entry.client_id,),
+                session_id=entry.session_id,
+                instrument_id=instrument.id,
+                rule=rule,
+                evidence=tuple(evidence),
+                suggested_next_step=suggest_next_step(
+                    AlertKind.LOW_ITEM, instrument, item.id, unanswered=True
+                ),
+                severity=AlertSeverity.MEDIUM,
+                item_id=item.id,
+            )
+        )
+    return alerts
+
+
+def _is_unanswered_item_alert(alert: Alert) -> bool:
+    """An alert about an item left blank: its evidence names the item and carries no score."""
+    return alert.kind is AlertKind.LOW_ITEM and all(
+        e.value is None and e.item_id is not None for e in alert.evidence
+    )
 
 
 def _cutoff_words(instrument: Instrument) -> str:
@@ -340,13 +390,7 @@ def client_alerts(
     if not entries:
         return ()
     scorable = [entry for entry in entries if entry.total is not None]
-    etr: ExpectedResponse | None = None
-    if scorable and instrument.kind is not InstrumentKind.ALLIANCE:
-        intake_total = scorable[0].total
-        assert intake_total is not None
-        etr = expected_response(
-            instrument, intake_total, reference, horizon=max(DEFAULT_HORIZON, len(scorable))
-        )
+    etr = client_expected_response(entries, instrument, reference)
     if new_after is not None:
         indices = [index for index, entry in enumerate(entries) if entry.id > new_after]
     else:
@@ -373,7 +417,13 @@ def client_alerts(
 
 def _kept_private(alert: Alert, instrument: Instrument) -> Alert:
     """The alert with the suggestion for a couple or family, which raises it with its client alone."""
-    suggestion = suggest_next_step(alert.kind, instrument, alert.item_id, shared_case=True)
+    suggestion = suggest_next_step(
+        alert.kind,
+        instrument,
+        alert.item_id,
+        shared_case=True,
+        unanswered=_is_unanswered_item_alert(alert),
+    )
     return replace(alert, suggested_next_step=suggestion)
 
 
@@ -404,7 +454,11 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
     threshold = instrument.split_threshold or (
         instrument.reliable_change.value if instrument.reliable_change else None
     )
-    if threshold is not None and high - low >= threshold - 1e-9:
+    if threshold is not None:
+        if high - low < threshold - 1e-9:
+            # A gap smaller than the split threshold is within measurement error, even where the cut-off
+            # happens to lie between the partners (45 and 46): the one beyond it has an alert of their own.
+            return None
         reasons.append(
             f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)}); "
             f"a difference of {_n(threshold)} or more is a split"

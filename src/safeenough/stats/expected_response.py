@@ -26,7 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from safeenough.domain.instrument import Instrument, format_number
+from safeenough.domain.checkin import ScoredCheckIn
+from safeenough.domain.instrument import Instrument, InstrumentKind, format_number
+from safeenough.stats.baseline import chronological
 
 PRACTICE_MIN_CLIENTS = 30
 """Fewer matched earlier clients than this: use the default curve."""
@@ -215,3 +217,20 @@ def expected_response(
 def trajectory(totals: Sequence[float | None]) -> tuple[float, ...]:
     """A client's scorable totals in check-in order, as the practice reference wants them."""
     return tuple(float(t) for t in totals if t is not None)
+
+
+def client_expected_response(
+    history: Sequence[ScoredCheckIn], instrument: Instrument, reference: PracticeReference | None = None
+) -> ExpectedResponse | None:
+    """The ETR curve for one client's history on one instrument, as the alert rules judge it and as the
+    case page draws it: the intake is the first scorable check-in in session order (not the first one
+    sent back), and the curve runs at least as far as the client's scorable check-ins, so a point past
+    check-in `DEFAULT_HORIZON` is on the curve itself, not its last drawn point. None for alliance
+    measures (ETR is for outcome and symptom measures), without a scorable check-in, or without a
+    reliable-change value."""
+    if instrument.kind is InstrumentKind.ALLIANCE:
+        return None
+    scorable = [entry.total for entry in chronological(history) if entry.total is not None]
+    if not scorable:
+        return None
+    return expected_response(instrument, scorable[0], reference, horizon=max(DEFAULT_HORIZON, len(scorable)))

@@ -59,6 +59,22 @@ _ITEM: dict[ItemTheme, str] = {
     ),
 }
 
+_UNANSWERED: dict[ItemTheme, str] = {
+    ItemTheme.SELF_HARM: (
+        "Follow your service's risk procedure for a risk question left unanswered. A blank answer may mean "
+        "nothing, or that the question was hard to answer, so ask directly and calmly, without reproach: "
+        '"The question about thoughts of being better off dead, or of hurting yourself, was left blank. '
+        "That's completely fine, and I'd like to ask you about it directly: have you had thoughts like "
+        "that lately?\" Asking does not put the idea in someone's mind."
+    ),
+}
+
+_UNANSWERED_GENERIC = (
+    "The question '{text}' was left unanswered. It is one whose answer you would want to know, so ask "
+    'about it gently and directly: "One question on the questionnaire was left blank, which is fine. '
+    "I'd like to ask you about it: '{text}' How has that been for you?\""
+)
+
 _ITEM_GENERIC = (
     "Ask about this question in their own words: \"On the question '{text}', your answer stood out to "
     'me. Would you tell me more about what was behind it?" Thank them for being honest.'
@@ -239,6 +255,23 @@ _SHARED_ITEM: dict[ItemTheme, _Private] = {
     ),
 }
 
+_SHARED_UNANSWERED: dict[ItemTheme, _Private] = {
+    ItemTheme.SELF_HARM: _Private(
+        'Speak with them alone, never in front of their partner or family: "The question about thoughts '
+        "of being better off dead, or of hurting yourself, was left blank. That's completely fine, and I'd "
+        'like to ask you about it directly: have you had thoughts like that lately?" Ask calmly and '
+        "without reproach; asking does not put the idea in someone's mind.",
+        together=None,
+        first="Follow your service's risk procedure for a risk question left unanswered.",
+        reach=None,
+    ),
+}
+
+_SHARED_UNANSWERED_GENERIC = _Private(
+    "\"One question on the questionnaire was left blank, which is fine. I'd like to ask you about it: "
+    "'{text}' How has that been for you?\""
+)
+
 _SHARED_ITEM_GENERIC = _Private(
     "\"On the question '{text}', your answer stood out to me. Would you tell me more about what was "
     'behind it?" Thank them for being honest.'
@@ -316,12 +349,18 @@ def suggest_next_step(
     item_id: str | None = None,
     *,
     shared_case: bool = False,
+    unanswered: bool = False,
 ) -> str:
     """The suggested opening for an alert of this kind (on this item of this instrument).
 
     `shared_case`: the case has more than one client (a couple or family), so an alert about one of
-    them gets a suggestion that keeps their answers from the others in the room.
+    them gets a suggestion that keeps their answers from the others in the room. `unanswered`: the
+    alert is about an item the client left blank (a risk question), not about their answer to it.
     """
+    if unanswered and kind is AlertKind.LOW_ITEM and instrument is not None and item_id is not None:
+        item = _item(instrument, item_id)
+        if item is not None:
+            return _unanswered(item, shared_case=shared_case)
     if shared_case and kind is not AlertKind.SPLIT_ALLIANCE:
         return _keeping_it_private(_shared_choice(kind, instrument, item_id))
     if kind is AlertKind.LOW_ITEM and instrument is not None and item_id is not None:
@@ -335,6 +374,18 @@ def suggest_next_step(
     if _is_outcome(instrument) and kind in _OUTCOME:
         return _OUTCOME[kind]
     return _ALLIANCE.get(kind, _FALLBACK)
+
+
+def _unanswered(item: Item, *, shared_case: bool) -> str:
+    if shared_case:
+        choice = _SHARED_UNANSWERED.get(item.theme) if item.theme is not None else None
+        if choice is None:
+            alone = _SHARED_UNANSWERED_GENERIC.alone.format(text=item.text)
+            choice = replace(_SHARED_UNANSWERED_GENERIC, alone=alone)
+        return _keeping_it_private(choice)
+    if item.theme is not None and item.theme in _UNANSWERED:
+        return _UNANSWERED[item.theme]
+    return _UNANSWERED_GENERIC.format(text=item.text)
 
 
 def _item(instrument: Instrument, item_id: str) -> Item | None:

@@ -310,10 +310,7 @@ def _read_answers(
             if not raw:
                 given[item.id] = None
                 continue
-            try:
-                given[item.id] = float(raw)
-            except ValueError:
-                given[item.id] = math.nan
+            given[item.id] = _number(raw)
         answers[instrument.id] = given
         raw_answers[instrument.id] = raw_given
         if instrument.free_text is not None:
@@ -322,6 +319,17 @@ def _read_answers(
             raw_text[instrument.id] = text
             free_text[instrument.id] = text.strip() or None
     return answers, free_text, raw_answers, raw_text
+
+
+def _number(raw: str) -> float:
+    """The number a client typed, NaN if it is none. A decimal comma is read as a point: on a line from
+    0 to 10, many clients write 7,5 (and a phone's decimal keypad may offer only a comma)."""
+    if raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
+    try:
+        return float(raw)
+    except ValueError:
+        return math.nan
 
 
 @router.get(THANKS_PATH)

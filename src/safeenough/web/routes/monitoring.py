@@ -29,7 +29,7 @@ from safeenough.domain.case import Case
 from safeenough.domain.checkin import ScoredCheckIn
 from safeenough.domain.checkin_link import CheckInLink, LinkState
 from safeenough.domain.client import Client
-from safeenough.domain.instrument import Instrument, InstrumentKind, format_number
+from safeenough.domain.instrument import Instrument, InstrumentKind, ScoringMethod, format_number
 from safeenough.domain.session import Session
 from safeenough.errors import InvalidInput, NotFound
 from safeenough.practice import CaseDetail, CaseMonitoring, ClientTrack, IssuedLink
@@ -89,6 +89,7 @@ class ItemDetail:
     scale: str
     threshold: str | None
     flagged: bool
+    answered: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ class ClientDetail:
     subscales: tuple[tuple[str, str, str], ...] = ()
     """(title, score or "not scorable", highest possible) of each subscale, for instruments that have
     them (the goal, task and bond of an alliance inventory say more than its total)."""
+    prorated: str | None = None
+    """How the total was made up for unanswered items ("prorated: 1 question not answered"), if it was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,21 @@ class Cell:
     check_in_id: int | None = None
     flagged: bool = False
     expected: str | None = None
+    prorated: bool = False
+    """The total was made up for unanswered items by the instrument's missing-item rule."""
+
+
+def prorated_note(missing: int) -> str:
+    """'prorated: 1 question not answered': a made-up total must not read as a full one."""
+    questions = "1 question" if missing == 1 else f"{missing} questions"
+    return f"prorated: {questions} not answered"
+
+
+def y_axis_title(instrument: Instrument) -> str:
+    """'Total (higher is better)', or 'Mean item score (lower is better)' for a mean-scored instrument:
+    the chart says which way is worse without the caption."""
+    what = "Mean item score" if instrument.scoring.method is ScoringMethod.MEAN else "Total"
+    return f"{what} ({'higher' if instrument.higher_is_better else 'lower'} is better)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +324,7 @@ def _chart_spec(
     }
     low, high = instrument.total_range
     y_scale = {"domain": [low, high], "nice": False, "zero": False}
+    y_title = y_axis_title(instrument)
     scores: list[dict[str, Any]] = []
     band: list[dict[str, Any]] = []
     for track in tracks:
@@ -334,7 +353,7 @@ def _chart_spec(
                 "mark": {"type": "area", "opacity": 0.16},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "lower", "type": "quantitative", "title": "Total", "scale": y_scale},
+                    "y": {"field": "lower", "type": "quantitative", "title": y_title, "scale": y_scale},
                     "y2": {"field": "upper"},
                     "color": {**colour, "legend": None},
                 },
@@ -357,7 +376,7 @@ def _chart_spec(
             "mark": {"type": "line", "point": {"filled": True, "size": 60}, "strokeWidth": 2.5},
             "encoding": {
                 "x": x,
-                "y": {"field": "total", "type": "quantitative", "title": "Total", "scale": y_scale},
+                "y": {"field": "total", "type": "quantitative", "title": y_title, "scale": y_scale},
                 "color": colour,
             },
         }
@@ -431,6 +450,7 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
                 scale=item.scale_label,
                 threshold=None if item.alert_threshold is None else format_number(item.alert_threshold),
                 flagged=score is not None and instrument.item_at_or_beyond_threshold(item, score),
+                answered=score is not None,
             )
         )
     comments = tuple(
@@ -447,6 +467,7 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
         total="not scorable" if total is None else format_number(total),
         band=latest.score.band,
         flagged_total=total is not None and instrument.beyond_cutoff(total),
+        prorated=prorated_note(len(latest.score.missing_items)) if latest.score.prorated else None,
         items=tuple(items),
         comments=comments,
         subscales=tuple(
@@ -492,6 +513,7 @@ def _table_rows(
                     check_in_id=entry.id,
                     flagged=total is not None and instrument.beyond_cutoff(total),
                     expected=expected,
+                    prorated=entry.score.prorated,
                 )
             )
         rows.append(
