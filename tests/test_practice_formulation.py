@@ -11,7 +11,13 @@ from safeenough.domain.case import Case
 from safeenough.domain.client import Client
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
-from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance, ProvenanceKind
+from safeenough.domain.formulation import (
+    ChangeAction,
+    EpistemicStatus,
+    FormulationDomain,
+    Provenance,
+    ProvenanceKind,
+)
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
 from safeenough.practice.formulation import (
@@ -611,3 +617,134 @@ def test_the_supervision_summary_replaces_a_clients_name_but_not_the_same_words_
     assert _pseudonymise(text, [will]) == (
         "C-AB12 said she will not hope for much; C-AB12 agreed, and C-AB12's sister too."
     )
+
+
+def test_an_entry_added_by_mistake_is_removed_from_the_map_but_kept_with_its_history_and_can_be_put_back(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    kept = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    mistake = clinic.add_entry(ada, client_id, domain="values", text="Meant for Mara.", status="client_said")
+
+    removed = clinic.remove_entry(ada, mistake.id, note="Added to the wrong client.")
+    cmap = clinic.client_map(ada, client_id)
+    assert removed.is_removed
+    assert removed.removed_by == ada.id
+    assert cmap.entries == (kept,)
+    assert FormulationDomain.VALUES not in cmap.coverage.explored
+    assert clinic.entry(ada, mistake.id).is_removed
+    steps = clinic.entry_history(ada, mistake.id)
+    assert [step.action for step in steps] == [ChangeAction.CREATED, ChangeAction.REMOVED]
+    assert steps[-1].note == "Added to the wrong client."
+    assert any(
+        (event.action, event.target_id) == (AuditAction.DELETE, mistake.id) for event in audit_events(clinic)
+    )
+    with pytest.raises(InvalidInput, match="removed from the map"):
+        clinic.update_entry(ada, mistake.id, text="Changed after removal.")
+
+    back = clinic.restore_entry(ada, mistake.id)
+    assert not back.is_removed
+    assert {entry.id for entry in clinic.client_map(ada, client_id).entries} == {kept.id, mistake.id}
+    assert clinic.entry_history(ada, mistake.id)[-1].action is ChangeAction.RESTORED
+
+
+def test_only_the_owner_removes_an_entry_a_supervisor_is_refused_and_another_clinician_finds_nothing(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician, ben: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    with pytest.raises(PermissionDenied):
+        clinic.remove_entry(sol, entry.id)
+    with pytest.raises(NotFound):
+        clinic.remove_entry(ben, entry.id)
+    clinic.remove_entry(ada, entry.id)
+    with pytest.raises(PermissionDenied):
+        clinic.restore_entry(sol, entry.id)
+    with pytest.raises(NotFound):
+        clinic.entry(ben, entry.id)
+
+
+def test_a_removed_suggestion_is_offered_again(clinic: FormulationPractice, ada: Clinician) -> None:
+    case, _client_id = theo(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    accepted = clinic.accept_suggestion(ada, session_id, 1, "family_history")
+    offered = clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier)
+    assert (1, FormulationDomain.FAMILY_HISTORY) not in {(s.turn_index, s.domain) for s in offered}
+    clinic.remove_entry(ada, accepted.id)
+    offered = clinic.transcript_suggestions(ada, session_id, classify=placeholder_classifier)
+    assert (1, FormulationDomain.FAMILY_HISTORY) in {(s.turn_index, s.domain) for s in offered}
+
+
+def test_a_client_said_entry_quotes_another_client_turn_with_the_old_and_new_quote_in_its_history(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, _client_id = theo(clinic, ada)
+    session = min(clinic.case_detail(ada, case.id).sessions, key=lambda s: s.number)
+    store_analysed_transcript(clinic, session.id)
+    entry = clinic.accept_suggestion(ada, session.id, 3, "relationships", "Expects to be judged.")
+    entry = clinic.update_entry(ada, entry.id, status="client_said", note="Her words, in turn 1.")
+    [quotable] = [group for group in clinic.quotable_turns(ada, entry.id) if group.session.id == session.id]
+    assert [turn.turn_index for turn in quotable.turns] == [1, 3, 5, 7]
+
+    changed = clinic.change_entry_source(
+        ada, entry.id, session_id=session.id, turn_index=1, note="Wrong turn."
+    )
+    assert changed.status is EpistemicStatus.CLIENT_SAID
+    assert (changed.provenance.turn_index, changed.provenance.quote) == (1, TURNS[1][2])
+    step = clinic.entry_history(ada, entry.id)[-1]
+    assert step.action is ChangeAction.SOURCE_CHANGED
+    assert step.old_source is not None
+    assert step.old_source.turn_index == 3
+    assert step.new_source is not None
+    assert step.new_source.quote == TURNS[1][2]
+    assert step.note == "Wrong turn."
+    with pytest.raises(InvalidInput, match="not a client turn"):
+        clinic.change_entry_source(ada, entry.id, session_id=session.id, turn_index=2)
+    with pytest.raises(InvalidInput, match="quotes already"):
+        clinic.change_entry_source(ada, entry.id, session_id=session.id, turn_index=1)
+
+
+def test_a_client_said_entry_no_turn_supports_becomes_the_therapists_hypothesis_without_a_quote(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case, client_id = theo(clinic, ada)
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_analysed_transcript(clinic, session_id)
+    entry = clinic.accept_suggestion(ada, session_id, 1, "family_history")
+    changed = clinic.change_entry_source(
+        ada, entry.id, session_id=None, turn_index=None, note="She never said this; I inferred it."
+    )
+    assert changed.status is EpistemicStatus.THERAPIST_HYPOTHESIS
+    assert changed.provenance == Provenance.therapist()
+    assert changed in clinic.client_map(ada, client_id).open_hypotheses
+    step = clinic.entry_history(ada, entry.id)[-1]
+    assert (step.old_status, step.new_status) == (
+        EpistemicStatus.CLIENT_SAID,
+        EpistemicStatus.THERAPIST_HYPOTHESIS,
+    )
+    with pytest.raises(InvalidInput, match="Only an entry marked as something the client said"):
+        clinic.change_entry_source(ada, entry.id, session_id=session_id, turn_index=1)
+
+
+def test_one_partners_turn_cannot_become_the_quote_of_the_other_partners_entry(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah = case.clients[0].id
+    session_id = clinic.case_detail(ada, case.id).sessions[0].id
+    store_couple_transcript(clinic, session_id)
+    entry = clinic.add_entry(ada, jonah, domain="goals", text="Fewer fights.", status="client_said")
+    quotable = {turn.speaker for group in clinic.quotable_turns(ada, entry.id) for turn in group.turns}
+    assert "Priya" not in quotable
+    with pytest.raises(InvalidInput, match="spoken by Priya"):
+        clinic.change_entry_source(ada, entry.id, session_id=session_id, turn_index=2)
+    assert clinic.client_map(ada, jonah).entries[0].provenance == Provenance.therapist()
+
+
+def test_the_audit_trail_does_not_name_the_domain_an_entry_is_about(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    clinic.add_entry(ada, client_id, domain="safety_meaning", text="Being asked first.", status="client_said")
+    assert not any("safety" in event.detail for event in audit_events(clinic))

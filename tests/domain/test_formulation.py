@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from safeenough.domain.formulation import (
+    ChangeAction,
     EntryChange,
     EpistemicStatus,
     FormulationDomain,
@@ -124,3 +125,43 @@ def test_coverage_counts_domains_with_at_least_one_entry() -> None:
     assert coverage.explored == (FormulationDomain.GOALS, FormulationDomain.VALUES)
     assert len(coverage.unexplored) == 7
     assert coverage.fraction == pytest.approx(2 / 9)
+
+
+def test_a_removed_entry_says_so_and_leaves_its_domain_unexplored() -> None:
+    removed = entry(removed_at=NOW + timedelta(days=1), removed_by=1)
+    assert removed.is_removed
+    assert MapCoverage.of([removed, entry(id=2, domain=FormulationDomain.GOALS)]).explored == (
+        FormulationDomain.GOALS,
+    )
+    with pytest.raises(DomainError, match="removed before it was created"):
+        entry(removed_at=NOW - timedelta(days=1))
+
+
+def test_a_history_step_says_what_it_did_and_a_change_of_source_keeps_both_sources() -> None:
+    edited = EntryChange(2, 1, NOW, 1, EpistemicStatus.CLIENT_SAID, EpistemicStatus.CLIENT_SAID, "t", "t")
+    assert edited.action is ChangeAction.EDITED
+    removal = EntryChange(
+        3,
+        1,
+        NOW,
+        1,
+        EpistemicStatus.CLIENT_SAID,
+        EpistemicStatus.CLIENT_SAID,
+        "t",
+        "t",
+        action=ChangeAction.REMOVED,
+    )
+    assert removal.is_removal
+    assert not removal.status_changed
+    with pytest.raises(DomainError, match="source before and after"):
+        EntryChange(
+            4,
+            1,
+            NOW,
+            1,
+            EpistemicStatus.CLIENT_SAID,
+            EpistemicStatus.CLIENT_SAID,
+            "t",
+            "t",
+            action=ChangeAction.SOURCE_CHANGED,
+        )

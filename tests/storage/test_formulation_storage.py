@@ -187,3 +187,69 @@ def test_a_dismissal_is_stored_once_and_kept_apart_by_kind(demo_practice: Practi
         candidates = work.dismissals.for_case(case_id, ENACTMENT_CANDIDATE)
     assert [(item.turn_index, item.domain) for item in suggestions] == [(3, "values")]
     assert [(item.client_id, item.turn_index) for item in candidates] == [(client_id, 5)]
+
+
+def test_an_entrys_domain_is_sealed_at_rest_and_its_map_is_grouped_after_opening(
+    demo_practice: Practice,
+) -> None:
+    case_id, client_id, _, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        for domain in (FormulationDomain.SAFETY_MEANING, FormulationDomain.FAMILY_HISTORY):
+            work.formulation.add(
+                case_id=case_id,
+                client_id=client_id,
+                domain=domain,
+                text=SECRET,
+                status=EpistemicStatus.CLIENT_SAID,
+                provenance=Provenance.therapist(),
+                actor_id=owner_id,
+            )
+        found = [entry.domain for entry in work.formulation.for_case(case_id)]
+    with demo_practice.store.engine.connect() as connection:
+        stored = connection.execute(select(formulation_entries.c.domain_sealed)).scalars().all()
+    assert found == [FormulationDomain.SAFETY_MEANING, FormulationDomain.FAMILY_HISTORY]
+    assert all(value.startswith("v1:") for value in stored)
+    assert not any(domain.value in value for value in stored for domain in FormulationDomain)
+
+
+def test_a_removed_entry_keeps_its_row_and_history_and_is_left_out_of_the_case_unless_asked_for(
+    demo_practice: Practice,
+) -> None:
+    case_id, client_id, session_id, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        entry = work.formulation.add(
+            case_id=case_id,
+            client_id=client_id,
+            domain=FormulationDomain.VALUES,
+            text=SECRET,
+            status=EpistemicStatus.CLIENT_SAID,
+            provenance=Provenance.session_turn(session_id, 3, "My gran raised me."),
+            actor_id=owner_id,
+        )
+        work.formulation.change_source(
+            entry.id,
+            provenance=Provenance.therapist(),
+            status=EpistemicStatus.THERAPIST_HYPOTHESIS,
+            note=None,
+            actor_id=owner_id,
+        )
+        removed = work.formulation.remove(entry.id, note="Wrong client.", actor_id=owner_id)
+        on_map = work.formulation.for_case(case_id)
+        everything = work.formulation.for_case(case_id, include_removed=True)
+        history = work.formulation.history(entry.id)
+    with demo_practice.store.engine.connect() as connection:
+        sources = (
+            connection.execute(
+                select(formulation_changes.c.old_source_sealed).where(
+                    formulation_changes.c.entry_id == entry.id
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert removed.is_removed
+    assert on_map == []
+    assert everything == [removed]
+    assert [step.action.value for step in history] == ["created", "source_changed", "removed"]
+    assert history[1].old_source == Provenance.session_turn(session_id, 3, "My gran raised me.")
+    assert next(value for value in sources if value is not None).startswith("v1:")

@@ -760,3 +760,77 @@ def test_a_dismissed_moment_can_be_undone_for_that_client(
     restored = client.post(f"/clients/{client_id}/enactments/restore", data=data)
     assert restored.status_code == 303
     assert demo_practice.enactment_candidates(ada, client_id) == candidates
+
+
+def test_a_removed_entry_is_named_beside_its_domain_with_an_undo_that_puts_it_back(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="values", text="Fairness above all.", status="therapist_hypothesis"
+    )
+    html = map_page(client, client_id).text
+    assert f'action="/entries/{entry.id}/remove"' in html
+    assert "Remove this entry from the map?" in html  # asked before anything goes
+
+    removed = client.post(
+        f"/entries/{entry.id}/remove",
+        data={"csrf_token": csrf, "client_id": str(client_id), "note": "Typed on the wrong map."},
+    )
+    assert removed.status_code == 303
+    assert "at=domain-values" in removed.headers["location"]
+    page = client.get(removed.headers["location"]).text
+    assert "Removed from the map (Values): “Fairness above all.”" in visible_text(page)
+    assert html.count("Not explored yet.") + 1 == page.count("Not explored yet.")
+    undo = re.search(r'<form method="post" action="(/entries/\d+/restore)"(.*?)</form>', page, re.S)
+    assert undo
+    assert "Undo" in undo.group(2)
+    assert "the removal" in undo.group(2)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', undo.group(2)))
+
+    restored = client.post(undo.group(1), data=fields)
+    assert restored.status_code == 303
+    back = client.get(restored.headers["location"]).text
+    assert "Entry back on the map" in back
+    assert "removed it from the map" in back
+    assert "put it back on the map" in back
+    assert "Typed on the wrong map." in back
+
+
+def test_the_quote_of_a_client_said_entry_is_replaced_by_another_turn_or_taken_away(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    session = first_session(demo_practice, ada, theo_case)
+    store_analysed_transcript(demo_practice, session.id)
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    entry = demo_practice.accept_suggestion(ada, session.id, 3, "relationships")
+    choices = client.get(f"/clients/{client_id}/map?quote={entry.id}").text
+    options = re.findall(r'<option value="(\d+:\d+)"', choices)
+    assert options == [f"{session.id}:{turn}" for turn in (1, 3, 5)]
+    assert "(quoted now)" in choices
+
+    changed = client.post(
+        f"/entries/{entry.id}/quote",
+        data={"csrf_token": csrf, "client_id": str(client_id), "turn": f"{session.id}:1", "choice": "turn"},
+    )
+    assert changed.status_code == 303
+    page = visible_text(client.get(changed.headers["location"]).text)
+    assert "The entry now quotes the turn you chose" in page
+    assert f"changed what it quotes from session {session.number}, turn 3" in page
+
+    taken = client.post(
+        f"/entries/{entry.id}/quote",
+        data={"csrf_token": csrf, "client_id": str(client_id), "turn": f"{session.id}:1", "choice": "none"},
+    )
+    page = visible_text(client.get(taken.headers["location"]).text)
+    assert "it is now your hypothesis" in page
+    assert demo_practice.entry(ada, entry.id).status is EpistemicStatus.THERAPIST_HYPOTHESIS
+
+    refused = client.post(
+        f"/entries/{entry.id}/quote",
+        data={"csrf_token": csrf, "client_id": str(client_id), "turn": f"{session.id}:1", "choice": "turn"},
+    )
+    assert refused.status_code == 422
+    assert "The entry was not changed: Only an entry marked as something the client said" in refused.text

@@ -4,7 +4,9 @@ A formulation entry sits in one domain (values, family and history, …) and car
 the client said it, the therapist hypothesises it, or the therapist checked it with the client and it
 was confirmed or disconfirmed. Its provenance says where it came from (a session turn with the quoted
 words, a check-in answer, or the therapist). Every change is kept as an `EntryChange`, so the history
-shows who changed what and when. Curiosity builds safety: a hypothesis is a question to ask, not a fact
+shows who changed what and when: its text, its status, the turn it quotes, its removal from the map. An
+entry removed (added by mistake) is kept with its history, marked removed (`removed_at`), and can be put
+back; the map does not show it. Curiosity builds safety: a hypothesis is a question to ask, not a fact
 (see DOMAIN.md §1 and §7).
 
 An entry belongs to one client (`client_id`), or to a couple's or family's shared map (`client_id` None,
@@ -163,12 +165,24 @@ class FormulationEntry:
     updated_at: datetime
     updated_by: int | None
     status_note: str | None = None
+    removed_at: datetime | None = None
+    """When it was taken off the map (None: it is on the map). Kept, with its history, so it can be put
+    back and the record of what was once noted stays whole."""
+    removed_by: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", require_text(self.text, "entry text", max_length=ENTRY_TEXT_MAX))
         object.__setattr__(self, "status_note", clean_note(self.status_note))
         if self.updated_at < self.created_at:
             raise DomainError("an entry cannot be updated before it was created")
+        if self.removed_at is not None and self.removed_at < self.created_at:
+            raise DomainError("an entry cannot be removed before it was created")
+        if self.removed_at is None and self.removed_by is not None:
+            raise DomainError("an entry on the map has no one who removed it")
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
     @property
     def is_shared(self) -> bool:
@@ -179,9 +193,25 @@ class FormulationEntry:
         return self.status.is_hypothesis
 
 
+class ChangeAction(StrEnum):
+    """What a step of an entry's history did."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    """Its text or status changed, or a note was added."""
+    SOURCE_CHANGED = "source_changed"
+    """It quotes another turn, or no longer quotes one (and may have become a hypothesis)."""
+    REMOVED = "removed"
+    RESTORED = "restored"
+
+
 @dataclass(frozen=True, slots=True)
 class EntryChange:
-    """One step of an entry's history. The first step is its creation (`old_status` and `old_text` None)."""
+    """One step of an entry's history. The first step is its creation (`old_status` and `old_text` None).
+
+    `action` says what the step did (told from the statuses when not given: a creation or an edit);
+    a change of source keeps the source before and after (`old_source`, `new_source`).
+    """
 
     id: int
     entry_id: int
@@ -192,15 +222,39 @@ class EntryChange:
     old_text: str | None
     new_text: str
     note: str | None = None
+    action: ChangeAction | None = None
+    old_source: Provenance | None = None
+    new_source: Provenance | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "note", clean_note(self.note))
+        if self.action is None:
+            derived = ChangeAction.CREATED if self.old_status is None else ChangeAction.EDITED
+            object.__setattr__(self, "action", derived)
         if self.old_status is None and self.old_text is not None:
             raise DomainError("a creation step has neither an old status nor an old text")
+        if (self.old_status is None) != (self.action is ChangeAction.CREATED):
+            raise DomainError("only the creation step has no old status")
+        if self.action is ChangeAction.SOURCE_CHANGED and (
+            self.old_source is None or self.new_source is None
+        ):
+            raise DomainError("a change of source keeps the source before and after")
 
     @property
     def is_creation(self) -> bool:
-        return self.old_status is None
+        return self.action is ChangeAction.CREATED
+
+    @property
+    def is_removal(self) -> bool:
+        return self.action is ChangeAction.REMOVED
+
+    @property
+    def is_restoration(self) -> bool:
+        return self.action is ChangeAction.RESTORED
+
+    @property
+    def source_changed(self) -> bool:
+        return self.action is ChangeAction.SOURCE_CHANGED
 
     @property
     def status_changed(self) -> bool:
@@ -231,5 +285,5 @@ class MapCoverage:
 
     @classmethod
     def of(cls, entries: "tuple[FormulationEntry, ...] | list[FormulationEntry]") -> "MapCoverage":
-        present = {entry.domain for entry in entries}
+        present = {entry.domain for entry in entries if not entry.is_removed}
         return cls(tuple(domain for domain in FormulationDomain if domain in present))

@@ -14,6 +14,11 @@ request names: one partner's words never become the other's.
 
 Whose words: a suggestion accepted in the client's own words (the turn, or a part of it) is stored as
 something the client said; reworded, it is the therapist's hypothesis, with the turn kept as its source.
+A "client said" entry can be pointed at another of the client's turns, or, when no turn says it, become
+the therapist's hypothesis without a quote; the change is in its history.
+
+Removing an entry (added by mistake) takes it off the map but keeps it, with its history: a clinical
+record keeps what was once written in it, and the removal can be undone (`restore_entry`).
 """
 
 import re
@@ -181,6 +186,23 @@ class TranscriptSuggestion:
     def chance_in_ten(self) -> int:
         """The confidence as a rough chance out of ten, 1 to `MAX_CHANCE_IN_TEN` (never "certain")."""
         return min(MAX_CHANCE_IN_TEN, max(1, round(self.confidence * 10)))
+
+
+@dataclass(frozen=True, slots=True)
+class QuotableTurn:
+    """A client's turn an entry may quote."""
+
+    turn_index: int
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuotableSession:
+    """A session with a transcript and the turns in it an entry about the client may quote."""
+
+    session: Session
+    turns: tuple[QuotableTurn, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,9 +522,8 @@ class FormulationMixin(CheckInsMixin):
             provenance=provenance,
             actor_id=actor.id,
         )
-        work.audit.record(
-            actor.id, AuditAction.CREATE, "formulation_entry", entry.id, f"{chosen_domain} {chosen_status}"
-        )
+        # Not the domain: it is sealed in the entry, and the audit trail is stored in the clear.
+        work.audit.record(actor.id, AuditAction.CREATE, "formulation_entry", entry.id, str(chosen_status))
         return entry
 
     @staticmethod
@@ -530,8 +551,7 @@ class FormulationMixin(CheckInsMixin):
         The change is kept in the entry's history: who changed what, when.
         """
         with self.store.transaction() as work:
-            entry = self._visible_entry(work, actor, entry_id)
-            self._writable_case(work, actor, entry.case_id)
+            entry = self._writable_entry(work, actor, entry_id)
             try:
                 new_text = (
                     entry.text
@@ -550,6 +570,132 @@ class FormulationMixin(CheckInsMixin):
             detail = f"{entry.status} -> {new_status}" if new_status is not entry.status else "edited"
             work.audit.record(actor.id, AuditAction.UPDATE, "formulation_entry", entry.id, detail)
             return updated
+
+    def _writable_entry(self, work: UnitOfWork, actor: Clinician, entry_id: int) -> FormulationEntry:
+        """An entry on the map the actor may change; a removed one is refused (put it back first)."""
+        entry = self._visible_entry(work, actor, entry_id)
+        self._writable_case(work, actor, entry.case_id)
+        if entry.is_removed:
+            raise InvalidInput("This entry was removed from the map. Undo the removal to change it.")
+        return entry
+
+    def entry(self, actor: Clinician, entry_id: int) -> FormulationEntry:
+        """One entry, on the map or removed from it (to say what was removed)."""
+        with self.store.transaction() as work:
+            entry = self._visible_entry(work, actor, entry_id)
+            work.audit.record(actor.id, AuditAction.READ, "formulation_entry", entry.id)
+            return entry
+
+    def remove_entry(self, actor: Clinician, entry_id: int, *, note: str | None = None) -> FormulationEntry:
+        """Take an entry off the map (added by mistake, say), with an optional note saying why.
+
+        The entry is kept, marked removed, with its history: what was once in a clinical record stays
+        readable in it, and `restore_entry` puts it back as it was.
+        """
+        with self.store.transaction() as work:
+            entry = self._writable_entry(work, actor, entry_id)
+            try:
+                cleaned_note = clean_note(note)
+            except DomainError as error:
+                raise _invalid(error) from None
+            removed = work.formulation.remove(entry.id, note=cleaned_note, actor_id=actor.id)
+            work.audit.record(
+                actor.id, AuditAction.DELETE, "formulation_entry", entry.id, "removed from the map (kept)"
+            )
+            return removed
+
+    def restore_entry(self, actor: Clinician, entry_id: int) -> FormulationEntry:
+        """Undo `remove_entry`: the entry is back on the map as it was (nothing happens if it is on it)."""
+        with self.store.transaction() as work:
+            entry = self._visible_entry(work, actor, entry_id)
+            self._writable_case(work, actor, entry.case_id)
+            if not entry.is_removed:
+                return entry
+            restored = work.formulation.restore(entry.id, actor_id=actor.id)
+            work.audit.record(
+                actor.id, AuditAction.UPDATE, "formulation_entry", entry.id, "put back on the map"
+            )
+            return restored
+
+    def quotable_turns(self, actor: Clinician, entry_id: int) -> tuple[QuotableSession, ...]:
+        """The turns a "client said" entry may quote: the client turns of the sessions with a transcript
+        (roles confirmed) that the entry's client attended, not spoken by another client of the case.
+        The session the entry quotes now comes first, then the latest first."""
+        with self.store.transaction() as work:
+            entry = self._visible_entry(work, actor, entry_id)
+            case = work.cases.get(entry.case_id)
+            sessions = work.sessions.for_cases([case.id])[case.id]
+            if entry.client_id is not None:
+                sessions = [s for s in sessions if entry.client_id in s.attendee_ids]
+            current = entry.provenance.session_id
+            ordered = sorted(sessions, key=lambda s: (s.id != current, -s.held_on.toordinal(), -s.number))
+            found = []
+            for session in ordered:
+                stored = work.transcripts.load(session.id)
+                if stored is None or not stored.roles_confirmed:
+                    continue
+                turns = tuple(
+                    QuotableTurn(turn.index, turn.speaker, turn.text)
+                    for turn in stored.conversation.turns
+                    if turn.role is SpeakerRole.CLIENT
+                    and (
+                        entry.client_id is None
+                        or _speaker_client(case, turn.speaker) in (None, entry.client_id)
+                    )
+                )
+                if turns:
+                    found.append(QuotableSession(session, turns))
+            work.audit.record(actor.id, AuditAction.READ, "formulation_entry", entry.id, "quotable turns")
+            return tuple(found)
+
+    def change_entry_source(
+        self,
+        actor: Clinician,
+        entry_id: int,
+        *,
+        session_id: int | None,
+        turn_index: int | None,
+        note: str | None = None,
+    ) -> FormulationEntry:
+        """Replace the turn a "client said" entry quotes: with another client turn of one of the case's
+        sessions (`session_id`, `turn_index`; it must not be another client's), or, both None, with no
+        turn at all: then the words are the therapist's, and the entry becomes their hypothesis, to check
+        with the client. The source before and after go into the entry's history, with the note."""
+        with self.store.transaction() as work:
+            entry = self._writable_entry(work, actor, entry_id)
+            if entry.status is not EpistemicStatus.CLIENT_SAID:
+                raise InvalidInput(
+                    "Only an entry marked as something the client said quotes the client; this one is "
+                    f"{entry.status.label.lower()}."
+                )
+            try:
+                cleaned_note = clean_note(note)
+            except DomainError as error:
+                raise _invalid(error) from None
+            if (session_id is None) != (turn_index is None):
+                raise InvalidInput("Choose a turn of a session, or no turn at all.")
+            if session_id is None or turn_index is None:
+                provenance = Provenance.therapist()
+                status = EpistemicStatus.THERAPIST_HYPOTHESIS
+                detail = "quote taken away: client_said -> therapist_hypothesis"
+            else:
+                session = work.sessions.find(session_id)
+                if session is None or session.case_id != entry.case_id:
+                    raise InvalidInput("That session is not a session of this case.")
+                turn = self._client_turn(work, session, turn_index)
+                case = work.cases.get(entry.case_id)
+                if entry.client_id is not None:
+                    _require_spoken_by(case, turn, entry.client_id, "map")
+                provenance = Provenance.session_turn(session.id, turn.index, _shorten(turn.text, QUOTE_MAX))
+                status = EpistemicStatus.CLIENT_SAID
+                detail = f"quote changed to session {session.id}, turn {turn.index}"
+            if provenance == entry.provenance:
+                raise InvalidInput("That is the turn the entry quotes already.")
+            changed = work.formulation.change_source(
+                entry.id, provenance=provenance, status=status, note=cleaned_note, actor_id=actor.id
+            )
+            work.audit.record(actor.id, AuditAction.UPDATE, "formulation_entry", entry.id, detail)
+            return changed
 
     def entry_history(self, actor: Clinician, entry_id: int) -> tuple[EntryChange, ...]:
         """The entry's changes, its creation first."""

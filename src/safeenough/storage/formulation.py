@@ -2,6 +2,11 @@
 
 Every piece of free text (entry text, quotes, notes, the parts of a pattern and its examples) is sealed
 with the field cipher; the column name is bound in, so a value copied into another column fails to open.
+An entry's domain is sealed too (which part of a client's life it is about says much on its own), so the
+map is grouped by domain in Python, after opening: no query filters or groups on it.
+
+Entries are never deleted by safeenough: one removed from the map keeps its row (`removed_at`) and its
+history, and can be put back.
 """
 
 import json
@@ -11,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Connection, Row, and_, delete, insert, select, update
 
 from safeenough.domain.formulation import (
+    ChangeAction,
     EntryChange,
     EpistemicStatus,
     FormulationDomain,
@@ -63,7 +69,7 @@ class FormulationRepository:
             .values(
                 case_id=case_id,
                 client_id=client_id,
-                domain=domain.value,
+                domain_sealed=self.cipher.seal(domain.value, field="formulation_entries.domain"),
                 text_sealed=self.cipher.seal(text, field="formulation_entries.text"),
                 status=status.value,
                 provenance_kind=provenance.kind.value,
@@ -78,7 +84,7 @@ class FormulationRepository:
             )
             .returning(formulation_entries.c.id)
         ).scalar_one()
-        self._add_change(entry_id, now, actor_id, None, status, None, text, None)
+        self._add_change(entry_id, now, actor_id, None, status, None, text, None, ChangeAction.CREATED)
         entry = self.get(entry_id)
         assert entry is not None
         return entry
@@ -91,17 +97,20 @@ class FormulationRepository:
         return None if found is None else int(found)
 
     def get(self, entry_id: int) -> FormulationEntry | None:
+        """The entry, on the map or removed from it (see `FormulationEntry.is_removed`)."""
         row = self.connection.execute(
             select(formulation_entries).where(formulation_entries.c.id == entry_id)
         ).one_or_none()
         return None if row is None else self._entry(row)
 
-    def for_case(self, case_id: int) -> list[FormulationEntry]:
-        """Every entry of the case (each client's and the shared ones), oldest first."""
+    def for_case(self, case_id: int, *, include_removed: bool = False) -> list[FormulationEntry]:
+        """Every entry on the case's maps (each client's and the shared ones), oldest first; with
+        `include_removed`, those taken off the maps too."""
+        query = select(formulation_entries).where(formulation_entries.c.case_id == case_id)
+        if not include_removed:
+            query = query.where(formulation_entries.c.removed_at.is_(None))
         rows = self.connection.execute(
-            select(formulation_entries)
-            .where(formulation_entries.c.case_id == case_id)
-            .order_by(formulation_entries.c.created_at, formulation_entries.c.id)
+            query.order_by(formulation_entries.c.created_at, formulation_entries.c.id)
         )
         return [self._entry(row) for row in rows]
 
@@ -136,10 +145,108 @@ class FormulationRepository:
         self.connection.execute(
             update(formulation_entries).where(formulation_entries.c.id == entry_id).values(**values)
         )
-        self._add_change(entry_id, now, actor_id, before.status, status, before.text, text, note)
-        after = self.get(entry_id)
-        assert after is not None
-        return after
+        self._add_change(
+            entry_id, now, actor_id, before.status, status, before.text, text, note, ChangeAction.EDITED
+        )
+        return self._required(entry_id)
+
+    def change_source(
+        self,
+        entry_id: int,
+        *,
+        provenance: Provenance,
+        status: EpistemicStatus,
+        note: str | None,
+        actor_id: int | None,
+        at: datetime | None = None,
+    ) -> FormulationEntry:
+        """Point the entry at another source (another turn, or none: the therapist's), with its status
+        (a "client said" entry left without a client's turn becomes a hypothesis); the step, with the
+        source before and after, goes into its history."""
+        before = self._required(entry_id)
+        now = at or datetime.now(UTC)
+        values: dict[str, object] = {
+            "provenance_kind": provenance.kind.value,
+            "source_session_id": provenance.session_id,
+            "source_turn_index": provenance.turn_index,
+            "source_check_in_id": provenance.check_in_id,
+            "quote_sealed": self.cipher.seal_optional(provenance.quote, field="formulation_entries.quote"),
+            "status": status.value,
+            "updated_at": now,
+            "updated_by": actor_id,
+        }
+        if status is not before.status:
+            values["status_note_sealed"] = self.cipher.seal_optional(
+                note, field="formulation_entries.status_note"
+            )
+        self.connection.execute(
+            update(formulation_entries).where(formulation_entries.c.id == entry_id).values(**values)
+        )
+        self._add_change(
+            entry_id,
+            now,
+            actor_id,
+            before.status,
+            status,
+            before.text,
+            before.text,
+            note,
+            ChangeAction.SOURCE_CHANGED,
+            sources=(before.provenance, provenance),
+        )
+        return self._required(entry_id)
+
+    def remove(
+        self, entry_id: int, *, note: str | None, actor_id: int | None, at: datetime | None = None
+    ) -> FormulationEntry:
+        """Take the entry off the map. The row and its history stay; `restore` puts it back."""
+        before = self._required(entry_id)
+        now = at or datetime.now(UTC)
+        self.connection.execute(
+            update(formulation_entries)
+            .where(formulation_entries.c.id == entry_id)
+            .values(removed_at=now, removed_by=actor_id)
+        )
+        self._add_change(
+            entry_id,
+            now,
+            actor_id,
+            before.status,
+            before.status,
+            before.text,
+            before.text,
+            note,
+            ChangeAction.REMOVED,
+        )
+        return self._required(entry_id)
+
+    def restore(self, entry_id: int, *, actor_id: int | None, at: datetime | None = None) -> FormulationEntry:
+        """Put a removed entry back on the map, as it was; the step goes into its history."""
+        before = self._required(entry_id)
+        now = at or datetime.now(UTC)
+        self.connection.execute(
+            update(formulation_entries)
+            .where(formulation_entries.c.id == entry_id)
+            .values(removed_at=None, removed_by=None)
+        )
+        self._add_change(
+            entry_id,
+            now,
+            actor_id,
+            before.status,
+            before.status,
+            before.text,
+            before.text,
+            None,
+            ChangeAction.RESTORED,
+        )
+        return self._required(entry_id)
+
+    def _required(self, entry_id: int) -> FormulationEntry:
+        entry = self.get(entry_id)
+        if entry is None:
+            raise LookupError(f"formulation entry {entry_id} does not exist")
+        return entry
 
     def history(self, entry_id: int) -> list[EntryChange]:
         """The entry's changes, oldest (its creation) first."""
@@ -159,9 +266,35 @@ class FormulationRepository:
                 old_text=self.cipher.open_optional(row.old_text_sealed, field="formulation_changes.old_text"),
                 new_text=self.cipher.open(row.new_text_sealed, field="formulation_changes.new_text"),
                 note=self.cipher.open_optional(row.note_sealed, field="formulation_changes.note"),
+                action=ChangeAction(row.action),
+                old_source=self._source(row.old_source_sealed, "formulation_changes.old_source"),
+                new_source=self._source(row.new_source_sealed, "formulation_changes.new_source"),
             )
             for row in rows
         ]
+
+    def _source(self, sealed: str | None, field: str) -> Provenance | None:
+        opened = self.cipher.open_optional(sealed, field=field)
+        if opened is None:
+            return None
+        found = json.loads(opened)
+        return Provenance(
+            kind=ProvenanceKind(found["kind"]),
+            session_id=found["session_id"],
+            turn_index=found["turn_index"],
+            quote=found["quote"],
+            check_in_id=found["check_in_id"],
+        )
+
+    def _sealed_source(self, provenance: Provenance, field: str) -> str:
+        value = {
+            "kind": provenance.kind.value,
+            "session_id": provenance.session_id,
+            "turn_index": provenance.turn_index,
+            "quote": provenance.quote,
+            "check_in_id": provenance.check_in_id,
+        }
+        return self.cipher.seal(json.dumps(value), field=field)
 
     def _add_change(
         self,
@@ -173,9 +306,19 @@ class FormulationRepository:
         old_text: str | None,
         new_text: str,
         note: str | None,
+        action: ChangeAction,
+        *,
+        sources: tuple[Provenance, Provenance] | None = None,
     ) -> None:
         self.connection.execute(
             insert(formulation_changes).values(
+                action=action.value,
+                old_source_sealed=None
+                if sources is None
+                else self._sealed_source(sources[0], "formulation_changes.old_source"),
+                new_source_sealed=None
+                if sources is None
+                else self._sealed_source(sources[1], "formulation_changes.new_source"),
                 entry_id=entry_id,
                 changed_at=at,
                 changed_by=actor_id,
@@ -199,7 +342,7 @@ class FormulationRepository:
             id=row.id,
             case_id=row.case_id,
             client_id=row.client_id,
-            domain=FormulationDomain(row.domain),
+            domain=FormulationDomain(self.cipher.open(row.domain_sealed, field="formulation_entries.domain")),
             text=self.cipher.open(row.text_sealed, field="formulation_entries.text"),
             status=EpistemicStatus(row.status),
             provenance=provenance,
@@ -210,6 +353,8 @@ class FormulationRepository:
             status_note=self.cipher.open_optional(
                 row.status_note_sealed, field="formulation_entries.status_note"
             ),
+            removed_at=None if row.removed_at is None else as_utc(row.removed_at),
+            removed_by=row.removed_by,
         )
 
 

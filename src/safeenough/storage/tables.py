@@ -238,7 +238,8 @@ formulation_entries = Table(
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     # Null for an entry of a couple's or family's shared map.
     Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
-    Column("domain", String(32), nullable=False),
+    # Sealed like the text: which part of a client's life an entry is about says much on its own.
+    Column("domain_sealed", Text, nullable=False),
     Column("text_sealed", Text, nullable=False),
     Column("status", String(32), nullable=False),
     Column("status_note_sealed", Text, nullable=True),
@@ -251,11 +252,9 @@ formulation_entries = Table(
     Column("created_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
-    CheckConstraint(
-        "domain IN ('presenting_concerns', 'goals', 'values', 'relationships', 'family_history', "
-        "'culture_identity', 'strengths_resources', 'safety_meaning', 'past_help')",
-        name="domain",
-    ),
+    # Set when the entry was taken off the map; it is kept, with its history, and can be put back.
+    Column("removed_at", DateTime(timezone=True), nullable=True),
+    Column("removed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
     CheckConstraint(
         "status IN ('client_said', 'therapist_hypothesis', 'checked_confirmed', 'checked_disconfirmed')",
         name="status",
@@ -284,6 +283,13 @@ formulation_changes = Table(
     Column("new_status", String(32), nullable=False),
     Column("new_text_sealed", Text, nullable=False),
     Column("note_sealed", Text, nullable=True),
+    Column("action", String(16), nullable=False),
+    # A change of source: the provenance before and after, each one sealed JSON value.
+    Column("old_source_sealed", Text, nullable=True),
+    Column("new_source_sealed", Text, nullable=True),
+    CheckConstraint(
+        "action IN ('created', 'edited', 'source_changed', 'removed', 'restored')", name="action"
+    ),
 )
 
 relational_patterns = Table(

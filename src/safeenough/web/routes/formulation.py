@@ -10,7 +10,9 @@ Pages:
   partner's check-in trend beside the other's.
 
 Every change is a plain form POST with the CSRF token, answered by a 303 redirect back to the page (so
-the pages work without JavaScript); htmx only loads an entry's history when its disclosure is opened.
+the pages work without JavaScript); htmx only loads an entry's history, or the turns it may quote, when
+its disclosure is opened. Removing an entry asks first (a disclosure with the button), says on the page
+what was removed and offers Undo, as a dismissal does.
 Supervisors read everything without forms (a POST from them is refused by the facade: 403); other
 clinicians and admins get 404. Each read is audited by the facade.
 """
@@ -35,10 +37,10 @@ from safeenough.domain.formulation import (
 from safeenough.domain.instrument import format_number
 from safeenough.domain.relational_pattern import EXAMPLE_MAX, EXAMPLES_MAX, PART_MAX, EnactmentCandidate
 from safeenough.domain.session import Session
-from safeenough.errors import InvalidInput
+from safeenough.errors import InvalidInput, NotFound
 from safeenough.practice import Practice
 from safeenough.practice.checkins import ClientTrack
-from safeenough.practice.formulation import ClientMap, SharedMap, TranscriptSuggestion
+from safeenough.practice.formulation import ClientMap, QuotableSession, SharedMap, TranscriptSuggestion
 from safeenough.stats.curiosity import EXPLORE_QUESTIONS, UNTESTED_AFTER_SESSIONS, PromptKind
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
@@ -90,7 +92,15 @@ DONE_MESSAGES: Final = {
     "linked": "Moment linked to the pattern as an enactment.",
     "candidate-dismissed": "Moment dismissed; it will not be offered again unless you undo it.",
     "unlinked": "Enactment taken off the pattern.",
+    "entry-restored": "Entry back on the map; its removal and the undo are in its history.",
+    "quote-changed": "The entry now quotes the turn you chose; the change is in its history.",
+    "quote-taken-away": (
+        "The entry no longer quotes a turn: it is now your hypothesis, to check with the client. The change "
+        "is in its history."
+    ),
 }
+QUOTE_CHOICE_CHARS: Final = 140
+"""A turn offered as a quote is shown this long at most in the list (its whole text is quoted)."""
 
 
 # --- form helpers ---------------------------------------------------------------------------------------
@@ -149,10 +159,44 @@ def _done(request: Request, status_code: int) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Undo:
-    """A way back from a dismissal just made: the form that offers the dismissed thing again."""
+    """A way back from a dismissal or removal just made: the form that offers the thing again."""
 
     action: str
     fields: tuple[tuple[str, str], ...]
+    what: str = "the dismissal"
+    """What Undo undoes, for a screen reader ("Undo the removal")."""
+
+
+def _removal_undo(removed: FormulationEntry | None, status_code: int) -> Undo | None:
+    """After an entry was removed (`?done=removed&removed=id`), the Undo that puts it back."""
+    if removed is None or status_code != 200:
+        return None
+    back = (
+        ("case_id", str(removed.case_id))
+        if removed.client_id is None
+        else ("client_id", str(removed.client_id))
+    )
+    return Undo(f"/entries/{removed.id}/restore", (back,), what="the removal")
+
+
+def _removed_entry(
+    request: Request, practice: Practice, visitor: Visitor, status_code: int, *, client_id: int | None
+) -> FormulationEntry | None:
+    """The entry just removed from this page's map (`?done=removed&removed=id`), to say what went."""
+    entry_id = _query_int(request, "removed")
+    if status_code != 200 or request.query_params.get("done") != "removed" or entry_id is None:
+        return None
+    try:
+        entry = practice.entry(visitor.clinician, entry_id)
+    except NotFound:  # a number typed into the address: nothing to say
+        return None
+    return entry if entry.is_removed and entry.client_id == client_id else None
+
+
+def _removed_message(entry: FormulationEntry) -> str:
+    words = entry.text if len(entry.text) <= 120 else entry.text[:119].rsplit(" ", 1)[0] + "…"
+    where = "about the couple" if entry.is_shared else entry.domain.label
+    return f"Removed from the map ({where}): “{words}” It stays in the entry's history; Undo puts it back."
 
 
 def _undo(request: Request, client_id: int, status_code: int, pattern_id: int | None = None) -> Undo | None:
@@ -251,6 +295,17 @@ def _histories(
     return histories
 
 
+def _quote_choices(
+    request: Request, practice: Practice, visitor: Visitor, entries: tuple[FormulationEntry, ...]
+) -> dict[int, tuple[QuotableSession, ...]]:
+    """The turns the entry asked for (`?quote=`) may quote, when it is a "client said" entry on the page."""
+    entry_id = _query_int(request, "quote")
+    found = next((entry for entry in entries if entry.id == entry_id), None)
+    if found is None or found.status is not EpistemicStatus.CLIENT_SAID:
+        return {}
+    return {found.id: practice.quotable_turns(visitor.clinician, found.id)}
+
+
 def _suggestion_groups(
     practice: Practice, visitor: Visitor, cmap: ClientMap, sessions: tuple[Session, ...], focus: int | None
 ) -> tuple[tuple[SuggestionGroup, ...], tuple[Session, ...]]:
@@ -292,6 +347,7 @@ def _map_page(
     )
     candidates: tuple[EnactmentCandidate, ...] = practice.enactment_candidates(visitor.clinician, client_id)
     histories = _histories(request, practice, visitor, cmap.entries)
+    removed = _removed_entry(request, practice, visitor, status_code, client_id=cmap.client.id)
     preselect = request.query_params.get("domain", "")
     form = entry_form or EntryForm(domain=preselect if preselect in set(FormulationDomain) else "")
     context = {
@@ -307,15 +363,18 @@ def _map_page(
         "candidates": candidates,
         "patterns": tuple(view.pattern for view in cmap.patterns),
         "histories": histories,
+        "quote_choices": _quote_choices(request, practice, visitor, cmap.entries),
+        "quote_chars": QUOTE_CHOICE_CHARS,
         "names": _names(visitor, detail.owner.id, detail.owner.display_name),
         "entry_form": form,
         "pattern_form": pattern_form or PatternForm(),
         "problem": problem,
-        "done": _done(request, status_code),
-        "undo": _undo(request, client_id, status_code),
+        "done": _removed_message(removed) if removed is not None else _done(request, status_code),
+        "undo": _removal_undo(removed, status_code) or _undo(request, client_id, status_code),
         "done_at": _done_at(
             request,
             {"suggestions", "patterns", "enactment-candidates"}
+            | {f"domain-{domain.value}" for domain in FormulationDomain}
             | {f"entry-{entry.id}" for entry in cmap.entries}
             | {f"pattern-{view.pattern.id}" for view in cmap.patterns},
         ),
@@ -422,14 +481,78 @@ def update_entry(
     return _redirect(_entry_return_path(updated), "updated", f"entry-{updated.id}", history=updated.id)
 
 
+@router.post("/entries/{entry_id:id}/remove")
+def remove_entry(
+    request: Request,
+    entry_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Take an entry off the map (it is kept, with its history); the page says what went, with Undo."""
+    check_csrf(visitor, form)
+    try:
+        removed = _practice(request).remove_entry(
+            visitor.clinician, entry_id, note=_bounded(_text(form, "note"), "The note", NOTE_MAX)
+        )
+    except InvalidInput as error:
+        return _entry_problem(request, visitor, form, str(error), entry_id, verb="removed")
+    anchor = "shared-entries" if removed.is_shared else f"domain-{removed.domain.value}"
+    return _redirect(_entry_return_path(removed), "removed", anchor, removed=removed.id)
+
+
+@router.post("/entries/{entry_id:id}/restore")
+def restore_entry(
+    request: Request,
+    entry_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Undo a removal: the entry is back on the map as it was."""
+    check_csrf(visitor, form)
+    restored = _practice(request).restore_entry(visitor.clinician, entry_id)
+    return _redirect(
+        _entry_return_path(restored), "entry-restored", f"entry-{restored.id}", history=restored.id
+    )
+
+
+@router.post("/entries/{entry_id:id}/quote")
+def change_entry_quote(
+    request: Request,
+    entry_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Quote another client turn (`turn` is "session id:turn index"), or, with `choice=none`, no turn:
+    the entry becomes the therapist's hypothesis."""
+    check_csrf(visitor, form)
+    session_id = turn_index = None
+    try:
+        if _text(form, "choice") != "none":
+            session_text, _, turn_text = _text(form, "turn").partition(":")
+            session_id, turn_index = parse_record_id(session_text), parse_record_id(turn_text)
+            if session_id is None or turn_index is None:
+                raise InvalidInput("Choose the turn where the client said it.")
+        changed = _practice(request).change_entry_source(
+            visitor.clinician,
+            entry_id,
+            session_id=session_id,
+            turn_index=turn_index,
+            note=_bounded(_text(form, "note"), "The note", NOTE_MAX),
+        )
+    except InvalidInput as error:
+        return _entry_problem(request, visitor, form, str(error), entry_id)
+    done = "quote-changed" if session_id is not None else "quote-taken-away"
+    return _redirect(_entry_return_path(changed), done, f"entry-{changed.id}", history=changed.id)
+
+
 def _entry_problem(
-    request: Request, visitor: Visitor, form: FormData, message: str, entry_id: int
+    request: Request, visitor: Visitor, form: FormData, message: str, entry_id: int, verb: str = "changed"
 ) -> Response:
     """Show the page the form came from again (its hidden `client_id` or `case_id`), with the problem.
 
     The facade checks access to that page as to any other, so a tampered field shows nothing new.
     """
-    problem = PageProblem(f"The entry was not changed: {message}", anchor=f"entry-{entry_id}")
+    problem = PageProblem(f"The entry was not {verb}: {message}", anchor=f"entry-{entry_id}")
     client_id, case_id = _int(form, "client_id"), _int(form, "case_id")
     if client_id is not None:
         return _map_page(request, visitor, client_id, problem=problem, status_code=422)
@@ -820,6 +943,9 @@ def _shared_page(
         return render_error(request, 404, "No shared map", str(error), visitor=visitor)
     detail = practice.case_detail(visitor.clinician, case_id)
     histories = _histories(request, practice, visitor, shared.shared_entries)
+    removed = _removed_entry(request, practice, visitor, status_code, client_id=None)
+    if removed is not None and removed.case_id != case_id:
+        removed = None
     context = {
         **_common(),
         "shared": shared,
@@ -829,11 +955,16 @@ def _shared_page(
         "sessions": {session.id: session for session in detail.sessions},
         "trends": _trend_tables(shared, detail.sessions),
         "histories": histories,
+        "quote_choices": _quote_choices(request, practice, visitor, shared.shared_entries),
+        "quote_chars": QUOTE_CHOICE_CHARS,
         "names": _names(visitor, detail.owner.id, detail.owner.display_name),
         "entry_form": entry_form or EntryForm(),
         "problem": problem,
-        "done": _done(request, status_code),
-        "done_at": _done_at(request, {f"entry-{entry.id}" for entry in shared.shared_entries}),
+        "done": _removed_message(removed) if removed is not None else _done(request, status_code),
+        "undo": _removal_undo(removed, status_code),
+        "done_at": _done_at(
+            request, {"shared-entries"} | {f"entry-{entry.id}" for entry in shared.shared_entries}
+        ),
         "map_path": f"/cases/{case_id}/shared-map",
     }
     return render(request, "shared_map.html", context, visitor=visitor, status_code=status_code)

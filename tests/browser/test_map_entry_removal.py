@@ -1,0 +1,55 @@
+"""Removing a map entry added by mistake, with the keyboard: the page asks first, says what was removed
+beside its domain with the focus on that message, and Undo puts the entry back with both steps in its
+history. On a phone-sized screen too."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_entry_added_by_mistake_is_removed_after_asking_and_put_back_with_undo(
+    page: Page, live_server: str, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server, "ada")
+    page.get_by_role("link", name=re.compile("^Theo")).click()
+    page.get_by_role("link", name=re.compile("^Client map for Theo")).click()
+    text = f"Loves sailing ({width} px)."
+    page.get_by_label("Domain").select_option(label="Strengths and resources")
+    page.get_by_label("What you learned or wonder").fill(text)
+    page.get_by_role("button", name="Add entry").click()
+    entry = page.locator(".entry", has_text=text)
+    expect(entry).to_be_visible()
+
+    ask = entry.locator("summary", has_text="Remove")
+    ask.focus()
+    page.keyboard.press("Enter")  # opens the question; nothing is removed yet
+    expect(entry.get_by_text("Remove this entry from the map?")).to_be_visible()
+    entry.get_by_label("Why remove it").fill("Meant for another client.")
+    entry.get_by_role("button", name="Remove from the map").focus()
+    page.keyboard.press("Enter")
+
+    message = page.locator("#done-status")
+    expect(message).to_contain_text(f"Removed from the map (Strengths and resources): “{text}”")
+    expect(message).to_be_focused()
+    expect(message).to_be_in_viewport()
+    expect(page.locator(".entry", has_text=text)).to_have_count(0)
+
+    page.keyboard.press("Tab")  # from the message, the next stop is its Undo
+    undo = page.get_by_role("button", name="Undo the removal")
+    expect(undo).to_be_focused()
+    page.keyboard.press("Enter")
+
+    back = page.locator(".entry", has_text=text)
+    expect(back).to_be_visible()
+    expect(page.locator("#done-status")).to_contain_text("Entry back on the map")
+    history = back.locator(".entry__history")
+    expect(history).to_contain_text("removed it from the map")
+    expect(history).to_contain_text("Meant for another client.")
+    expect(history).to_contain_text("put it back on the map")
