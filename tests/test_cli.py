@@ -40,7 +40,7 @@ def test_user_passwd_for_an_unknown_user_says_so(cli_runner: CliRunner, env: Pat
     cli_runner.invoke(app, ["migrate"])
     result = cli_runner.invoke(app, ["user", "passwd", "ghost"], input="a-long-password\n")
     assert result.exit_code == 2
-    assert "no account with the username 'ghost'" in result.output
+    assert "no account with the username “ghost”" in result.output
 
 
 def test_commands_on_an_unmigrated_database_say_how_to_fix_it(cli_runner: CliRunner, env: Path) -> None:
