@@ -42,7 +42,7 @@ def test_user_passwd_for_an_unknown_user_says_so(cli_runner: CliRunner, env: Pat
     cli_runner.invoke(app, ["migrate"])
     result = cli_runner.invoke(app, ["user", "passwd", "ghost"], input="a-long-password\n")
     assert result.exit_code == 2
-    assert "no account with the username 'ghost'" in result.output
+    assert "no account with the username “ghost”" in result.output
 
 
 def test_commands_on_an_unmigrated_database_say_how_to_fix_it(cli_runner: CliRunner, env: Path) -> None:
@@ -258,17 +258,37 @@ def test_analyze_refuses_a_report_that_exists_in_the_folder_before_writing_any(
     assert (tmp_path / "out" / "s.html").read_text() == "keep me"
 
 
-def test_analyze_says_what_to_do_when_out_is_a_folder_or_its_folder_is_missing(
+def test_analyze_says_what_to_do_when_out_is_a_folder_or_a_file_stands_where_a_folder_should(
     cli_runner: CliRunner, tmp_path: Path
 ) -> None:
     source = str(_transcript(tmp_path / "s.txt"))
     into_folder = cli_runner.invoke(app, ["analyze", source, "--out", str(tmp_path)])
     assert into_folder.exit_code == 2
     assert "is a folder; give --out a file name for the JSONL export" in into_folder.stderr
-    into_nowhere = cli_runner.invoke(app, ["analyze", source, "--out", str(tmp_path / "nope" / "s.jsonl")])
-    assert into_nowhere.exit_code == 2
-    assert f"the folder {tmp_path / 'nope'} does not exist; create it first" in into_nowhere.stderr
-    assert "Traceback" not in into_folder.output + into_nowhere.output
+    (tmp_path / "notes.txt").write_text("keep me")
+    under_a_file = cli_runner.invoke(
+        app, ["analyze", source, "--out", str(tmp_path / "notes.txt" / "s.jsonl")]
+    )
+    assert under_a_file.exit_code == 2
+    assert f"{tmp_path / 'notes.txt'} is not a folder; choose another --out" in under_a_file.stderr
+    assert "Traceback" not in into_folder.output + under_a_file.output
+
+
+def test_analyze_creates_the_missing_folders_of_out_readable_by_you_only_and_says_so(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    source = str(_transcript(tmp_path / "s.txt"))
+    out = tmp_path / "results" / "2025" / "s.jsonl"
+    result = cli_runner.invoke(app, ["analyze", source, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().strip()
+    for folder in (tmp_path / "results", tmp_path / "results" / "2025"):
+        assert f"Created the folder {folder}." in result.stderr
+        assert folder.stat().st_mode & 0o777 == 0o700
+    reports = tmp_path / "more" / "reports"
+    html = cli_runner.invoke(app, ["analyze", source, "--format", "html", "--out", str(reports)])
+    assert html.exit_code == 0, html.output
+    assert [path.suffix for path in reports.iterdir()] == [".html"]
 
 
 def test_analyze_takes_an_upper_case_html_suffix_as_one_report_file(

@@ -385,3 +385,30 @@ def test_a_long_caseload_read_lists_the_cases_that_fit_and_says_how_many_more() 
     assert len(detail) <= AUDIT_DETAIL_ROOM
     shown = detail.split(": ", 1)[1].split(" … ")[0].split(", ")
     assert detail.endswith(f" … and {300 - len(shown)} more")
+
+
+def test_a_case_cannot_open_after_today_on_the_practices_calendar(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    today = demo_practice.today()
+    with pytest.raises(InvalidInput, match=r"is in the future: a case opens on the day of the first contact"):
+        demo_practice.open_case(
+            ada, title="Early", kind=CaseKind.INDIVIDUAL, client_names=["Kim"], opened_on=today + timedelta(1)
+        )
+    case = demo_practice.open_case(
+        ada, title="Today", kind=CaseKind.INDIVIDUAL, client_names=["Kim"], opened_on=today
+    )
+    assert case.opened_on == today
+
+
+def test_account_messages_name_the_username_as_it_was_typed(demo_practice: Practice) -> None:
+    with pytest.raises(InvalidInput, match="The username “ADA” is taken"):
+        demo_practice.add_clinician(
+            None, username="ADA", display_name="Ada", role=Role.CLINICIAN, password="long-enough-pass"
+        )
+    with pytest.raises(NotFound, match="no account with the username “Ghost”"):
+        demo_practice.set_password(None, "Ghost", "long-enough-pass")
+    added = demo_practice.add_clinician(
+        None, username=" Kim.Lee ", display_name="Kim", role=Role.CLINICIAN, password="long-enough-pass"
+    )
+    assert added.username == "kim.lee"

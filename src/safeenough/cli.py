@@ -326,6 +326,7 @@ def _write(text: str, out: Path | None) -> None:
         return
     if out.exists():
         _fail(SafeEnoughError(f"{out} already exists; choose a new file name so nothing is overwritten"))
+    _make_folders(out.parent)
     out.write_text(text, encoding="utf-8")
     out.chmod(0o600)
     typer.echo(f"Written to {out}.", err=True)
@@ -406,13 +407,40 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders from the nearest one that exists down to `folder` that are still to be created
+    (outermost first); refuses when something on the way exists and is not a folder."""
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir():
+        if _exists(current):
+            _refuse(f"{current} is not a folder; choose another --out")
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    return list(reversed(missing))
+
+
 def _check_parent_folder(path: Path) -> None:
-    parent = path.parent
-    if parent.is_dir():
-        return
-    if parent.exists():
-        _refuse(f"{parent} is not a folder; choose another --out")
-    _refuse(f"the folder {parent} does not exist; create it first or choose another --out")
+    """The folder `path` goes in exists, or can be made (it is made only when writing, see
+    `_make_folders`); something in the way that is not a folder is refused."""
+    _missing_folders(path.parent)
+
+
+def _make_folders(folder: Path) -> None:
+    """Create `folder` and any folder above it that is missing, readable by you only (0700), as
+    `mkdir -p` would; say which were made, so a mistyped --out is seen at once."""
+    for missing in _missing_folders(folder):
+        try:
+            missing.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            _refuse(
+                f"could not create the folder {missing} ({error.strerror or error}); choose another --out"
+            )
+        typer.echo(f"Created the folder {missing}.", err=True)
 
 
 def _check_new_file(path: Path) -> None:
@@ -467,8 +495,9 @@ def _write_problem(path: Path, error: OSError) -> str:
 def _write_private(path: Path, write: Callable[[TextIO], T]) -> T:
     """Write a new file only its owner may read (0600): never over a file, or a link, that exists.
 
-    A file left half written (a full disk, say) is removed again.
+    A file left half written (a full disk, say) is removed again. Missing folders on the way are made.
     """
+    _make_folders(path.parent)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
@@ -532,7 +561,7 @@ def analyze(
         typer.Option(
             help="A new file (jsonl, or .html for one session) or a folder for html reports, one file per "
             "session. Default: standard output, but several html reports go to the folder ./reports/. "
-            "Existing files are never overwritten."
+            "Existing files are never overwritten; missing folders are created."
         ),
     ] = None,
     processes: Annotated[
@@ -629,10 +658,7 @@ def analyze(
         _write_private_text(file, pages[0])
         typer.echo(f"Wrote {file}.", err=True)
     elif folder is not None:
-        try:
-            folder.mkdir(mode=0o700, exist_ok=True)
-        except OSError as error:
-            _refuse(f"could not create the folder {folder} ({error.strerror or error}); choose another --out")
+        _make_folders(folder)
         for name, page in zip(names, pages, strict=True):
             _write_private_text(folder / name, page)
         typer.echo(f"Wrote {_plural(len(pages), 'report')} to {folder}/.", err=True)

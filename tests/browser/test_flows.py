@@ -25,9 +25,10 @@ def test_clinician_logs_in_and_sees_the_demo_caseload(page: Page, live_server: s
 def test_wrong_password_shows_a_clear_message(page: Page, live_server: str, console: ConsoleWatch) -> None:
     console.allow_status(401)
     log_in(page, live_server, "sol", "not-the-password")
-    expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
     expect(page.get_by_label("Username")).to_have_value("sol")
+    # The message describes the field focused, the password to type again, so it is read out with it.
     expect(page.get_by_label("Password")).to_be_focused()
+    expect(page.get_by_label("Password")).to_have_accessible_description("Error: Wrong username or password.")
 
 
 def test_clinician_opens_a_case_and_adds_a_session(page: Page, live_server: str) -> None:
@@ -121,7 +122,10 @@ def test_a_session_without_attendees_is_refused_and_the_note_is_kept(
     page.get_by_role("checkbox", name=re.compile("Theo Lindqvist")).uncheck()
     page.get_by_label(re.compile("^Note")).fill("Draft note that must not be lost.")
     page.get_by_role("button", name="Add session").click()
-    expect(page.get_by_role("alert")).to_have_text("Tick at least one client who attended the session.")
+    # Said beside the clients to tick, the first of which is focused and described by it.
+    theo = page.get_by_role("checkbox", name=re.compile("Theo Lindqvist"))
+    expect(theo).to_be_focused()
+    expect(theo).to_have_accessible_description("Error: Tick at least one client who attended the session.")
     expect(page.get_by_label(re.compile("^Note"))).to_have_value("Draft note that must not be lost.")
     page.reload()
     expect(page.locator(".timeline__item")).to_have_count(count_before)

@@ -1,5 +1,7 @@
 """One's own account page: changing one's own password."""
 
+import re
+
 import httpx
 from fastapi.testclient import TestClient
 
@@ -72,3 +74,29 @@ def test_a_password_of_only_spaces_is_refused(client: TestClient) -> None:
     csrf = log_in(client, "ada")
     assert change(client, csrf, "demo-password-1", " " * 12).status_code == 422
     assert client.get("/").status_code == 200
+
+
+def test_a_refused_password_change_says_why_beside_the_field_concerned(client: TestClient) -> None:
+    csrf = log_in(client, "ada")
+    differ = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf,
+            "current_password": "demo-password-1",
+            "new_password": "a-long-new-password",
+            "new_password_again": "another-long-one",
+        },
+    )
+    assert differ.status_code == 422
+    assert re.search(
+        r'<label for="new-password-again">New password again</label>\s*<p class="field-error" '
+        r'id="password-error">.*The two new passwords differ',
+        differ.text,
+    )
+    assert re.search(
+        r'<input id="new-password-again"[^>]* aria-invalid="true" '
+        r'aria-describedby="password-error" autofocus',
+        differ.text,
+    )
+    assert '<a href="#new-password-again">New password again</a>' in differ.text
+    assert '<meta name="safeenough-form-page" content="/account">' in differ.text

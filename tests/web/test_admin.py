@@ -136,9 +136,81 @@ def test_a_too_short_password_from_the_admin_is_refused_with_the_reason(client: 
     csrf = log_in(client, "admin")
     response = client.post("/admin/users/ben/password", data={"csrf_token": csrf, "password": "short"})
     assert response.status_code == 422
-    assert "ben: Choose a password of at least 10 characters." in response.text
+    assert "Choose a password of at least 10 characters." in response.text
     client.cookies.clear()
     assert log_in(client, "ben")
+
+
+def test_a_refused_row_action_is_said_beside_its_field_in_that_row_not_at_the_top(
+    client: TestClient, ben: Clinician
+) -> None:
+    csrf = log_in(client, "admin")
+    response = client.post("/admin/users/ben/password", data={"csrf_token": csrf, "password": "short"})
+    assert response.status_code == 422
+    form_id = f"row-{ben.id}-password"
+    # The row's "Set a password…" is folded open, the message stands between the label and the field.
+    assert re.search(
+        rf'<details class="confirm" open>\s*<summary [^>]*>Set a password….*?'
+        rf'<label for="password-{ben.id}">New password for ben</label>\s*'
+        rf'<p class="field-error" id="{form_id}-error"><span class="visually-hidden">Error: </span>'
+        r"Choose a password of at least 10 characters\.</p>\s*"
+        rf'<input id="password-{ben.id}"[^>]* aria-invalid="true" '
+        rf'aria-describedby="{form_id}-error password-hint-{ben.id}" autofocus>',
+        response.text,
+        re.DOTALL,
+    )
+    # One summary line above the table links to it; nothing is said in a banner.
+    assert re.search(
+        rf'<p class="form-summary" id="row-problem-summary">.*<a href="#password-{ben.id}">New password for '
+        r"ben</a>",
+        response.text,
+    )
+    assert 'class="alert"' not in response.text
+    assert '<meta name="safeenough-form-page" content="/admin/users">' in response.text
+
+
+def test_a_username_typed_with_capitals_is_named_as_typed_and_stored_in_lower_case(
+    client: TestClient, demo_practice: Practice
+) -> None:
+    csrf = log_in(client, "admin")
+    taken = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "username": "Ada",
+            "display_name": "Ada Again",
+            "role": "clinician",
+            "password": "long-enough-pass",
+        },
+    )
+    assert taken.status_code == 422
+    assert "The username “Ada” is taken; choose another." in taken.text
+    assert 'value="Ada"' in taken.text
+    odd = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "username": "Kim Lee",
+            "display_name": "Kim",
+            "role": "clinician",
+            "password": "long-enough-pass",
+        },
+    )
+    assert "The username “Kim Lee” has a space in it" in odd.text
+    added = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "username": "KimLee",
+            "display_name": "Kim",
+            "role": "clinician",
+            "password": "long-enough-pass",
+        },
+    )
+    assert added.status_code == 303
+    assert "kimlee" in {person.username for person in demo_practice.list_clinicians(None)}
+    # The form lets capitals through to the server, which lowers them.
+    assert 'pattern="[A-Za-z0-9._\\-]+"' in client.get("/admin/users").text
 
 
 def test_deactivating_asks_for_confirmation_first(client: TestClient) -> None:

@@ -1,6 +1,7 @@
 """The case page: clients with their codes, the sessions timeline, adding a session; and who may do what."""
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -200,7 +201,7 @@ def test_clinician_opens_a_couple_case(client: TestClient) -> None:
             "title": "Kim & Lee — a fictional couple",
             "kind": "couple",
             "client_names": "Kim Fictional\nLee Fictional\n",
-            "opened_on": "2030-01-01",
+            "opened_on": "2024-01-01",
         },
     )
     assert response.status_code == 303
@@ -226,3 +227,96 @@ def test_a_couple_case_with_one_client_is_refused_with_the_input_kept(client: Te
         response.text,
     )
     assert "Half a couple" not in client.get("/").text
+
+
+def test_a_case_opening_tomorrow_is_refused_beside_the_date_with_the_input_kept(
+    client: TestClient, demo_practice: Practice, ben: Clinician
+) -> None:
+    csrf = log_in(client, "ben")
+    tomorrow = demo_practice.today() + timedelta(days=1)
+    before = len(demo_practice.caseload(ben))
+    response = client.post(
+        "/cases",
+        data={
+            "csrf_token": csrf,
+            "title": "Too early",
+            "kind": "individual",
+            "client_names": "Kim Fictional",
+            "opened_on": tomorrow.isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    assert re.search(r'<p class="field-error" id="new-case-error">.*is in the future', response.text)
+    assert f"today ({demo_practice.today().day} " in response.text
+    assert re.search(
+        r'<input id="opened_on"[^>]* aria-invalid="true" aria-describedby="new-case-error opened-on-hint" '
+        r"autofocus",
+        response.text,
+    )
+    assert 'value="Too early"' in response.text
+    assert len(demo_practice.caseload(ben)) == before
+
+
+def test_a_case_opening_today_on_the_practices_calendar_is_accepted(
+    client: TestClient, demo_practice: Practice
+) -> None:
+    csrf = log_in(client, "ben")
+    today = demo_practice.today().isoformat()
+    response = client.post(
+        "/cases",
+        data={
+            "csrf_token": csrf,
+            "title": "Opened today",
+            "kind": "individual",
+            "client_names": "Kim Fictional",
+            "opened_on": today,
+        },
+    )
+    assert response.status_code == 303
+
+
+def test_the_new_case_form_offers_no_date_after_today(client: TestClient, demo_practice: Practice) -> None:
+    log_in(client, "ben")
+    page = client.get("/cases/new")
+    assert f'max="{demo_practice.today().isoformat()}"' in page.text
+
+
+def test_a_refused_form_names_its_own_page_so_back_and_reload_never_resubmit_it(
+    client: TestClient, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    refused = client.post("/cases", data={"csrf_token": csrf, "title": "", "kind": "individual"})
+    assert '<meta name="safeenough-form-page" content="/cases/new">' in refused.text
+    session = client.post(f"/cases/{ada_case.id}/sessions", data={"csrf_token": csrf, "held_on": "soon"})
+    assert f'<meta name="safeenough-form-page" content="/cases/{ada_case.id}">' in session.text
+    # A page that answers no form (and an htmx swap) names none.
+    assert "safeenough-form-page" not in client.get(f"/cases/{ada_case.id}").text
+    swapped = client.post(
+        f"/cases/{ada_case.id}/sessions",
+        data={"csrf_token": csrf, "held_on": "soon"},
+        headers={"HX-Request": "true"},
+    )
+    assert "safeenough-form-page" not in swapped.text
+
+
+def test_a_session_problem_is_said_beside_its_field_with_one_summary_line(
+    client: TestClient, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    response = client.post(
+        f"/cases/{couple_case.id}/sessions", data={"csrf_token": csrf, "held_on": "2025-03-04"}
+    )
+    assert response.status_code == 422
+    first = couple_case.clients[0].id
+    assert re.search(r'<p class="form-summary" id="add-session-summary">.*Who attended', response.text)
+    assert re.search(
+        r'<legend>Who attended</legend>\s*<p class="field-error" id="add-session-error">'
+        r"<span class=\"visually-hidden\">Error: </span>Tick at least one client",
+        response.text,
+    )
+    assert re.search(
+        rf'<input type="checkbox" id="attendee-{first}"[^>]* aria-invalid="true" '
+        r'aria-describedby="add-session-error" autofocus',
+        response.text,
+    )
+    assert 'class="alert"' not in response.text.split('id="add-session-title"')[1]

@@ -91,8 +91,14 @@ def stored_transcript(practice: Practice, owner: Clinician, session: Session) ->
 
 
 def alert_text(html: str) -> str:
-    match = re.search(r'role="alert"[^>]*>(.*?)</p>', html, re.DOTALL)
-    assert match, "the page shows no alert"
+    """The message a refused form shows beside its field (the same way on every form)."""
+    match = re.search(
+        r'<p class="field-error" id="[a-z-]+-error"><span class="visually-hidden">Error: </span>'
+        r"(.*?)</p>",
+        html,
+        re.DOTALL,
+    )
+    assert match, "the page shows no message beside a field"
     return match.group(1)
 
 
@@ -239,7 +245,10 @@ def test_a_broken_file_is_refused_naming_the_file_and_line_and_nothing_is_stored
     assert message.startswith("week 3.vtt, line 3: expected")
     assert "Nothing was stored." in message
     assert 'value="Dana"' in response.text  # what was typed is kept
-    assert 'aria-describedby="upload-error"' in response.text
+    # What the file holds is a problem with the file: said beside it, which is marked and focused.
+    assert (
+        'aria-invalid="true" aria-describedby="upload-error transcript-file-hint" autofocus' in response.text
+    )
     assert stored_transcript(demo_practice, ada, mara_session) is None
 
 
@@ -504,7 +513,7 @@ def test_a_speaker_marked_no_client_is_analysed_as_other_and_the_roles_can_be_ch
     report = client.get(f"/sessions/{mara_session.id}").text
     assert "Therapist: Dana · Client: Sam · Not a client: Lena" in report
     assert "Change who is who" in report
-    assert 'value="Lena" aria-describedby="not-client-hint" checked' in report
+    assert 'name="not_client" value="Lena" checked aria-describedby="not-client-hint"' in report
     changed = client.post(
         f"/sessions/{mara_session.id}/transcript/roles",
         data={"csrf_token": csrf, "therapist_speaker": "Dana"},
@@ -516,6 +525,41 @@ def test_a_speaker_marked_no_client_is_analysed_as_other_and_the_roles_can_be_ch
         in client.get(changed.headers["location"]).text
     )
     assert roles() == {"Dana": "therapist", "Lena": "client", "Sam": "client"}
+
+
+def test_the_not_a_client_choices_leave_out_the_speaker_chosen_as_therapist(
+    client: TestClient, mara_session: Session
+) -> None:
+    csrf = log_in(client, "ada")
+    upload(client, mara_session, csrf, data=INTERPRETED)
+    page = client.get(f"/sessions/{mara_session.id}").text
+    chosen = re.search(r'name="therapist_speaker" value="([^"]+)" required checked', page)
+    assert chosen, "a speaker is preselected as the therapist"
+    offered = re.findall(
+        r'<div class="check">\s*<input type="checkbox" id="not-client-\d" name="not_client" '
+        r'value="([^"]+)"',
+        page,
+    )
+    assert chosen.group(1) not in offered
+    assert len(offered) == 2
+    assert re.search(
+        rf'<div class="check" hidden>\s*<input type="checkbox" id="not-client-\d" name="not_client" '
+        rf'value="{chosen.group(1)}" disabled',
+        page,
+    )
+    # After a refusal, the speaker chosen then is the one left out, and the problem is said beside it.
+    refused = client.post(
+        f"/sessions/{mara_session.id}/transcript/roles",
+        data={"csrf_token": csrf, "therapist_speaker": "Sam", "not_client": ["Dana", "Lena"]},
+    )
+    assert refused.status_code == 422
+    assert "At least one speaker must be a client" in alert_text(refused.text)
+    assert re.search(r'<div class="check" hidden>\s*<input [^>]*value="Sam" disabled', refused.text)
+    assert re.search(
+        r'value="Dana" checked aria-invalid="true" aria-describedby="roles-error not-client-hint" '
+        r"autofocus",
+        refused.text,
+    )
 
 
 def test_a_supervisor_is_not_offered_to_change_who_is_who(

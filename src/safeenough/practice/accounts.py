@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from safeenough.domain.audit import AuditAction, AuditEvent
-from safeenough.domain.clinician import Clinician, Role
+from safeenough.domain.clinician import USERNAME_ALLOWED, USERNAME_MAX, Clinician, Role
 from safeenough.domain.login_session import LoginSession
 from safeenough.domain.validation import DomainError
 from safeenough.errors import (
@@ -127,7 +127,10 @@ class AccountsMixin(PracticeBase):
     ) -> Clinician:
         """Create an account. `actor` None means the command line, run by whoever holds the machine."""
         self._require_admin(actor)
-        username = username.strip().lower()
+        # Stored lower-case; messages name the username as it was typed, capitals and all.
+        typed = username.strip()
+        username = typed.lower()
+        _check_username(typed)
         password_hash = self.hash_password(password)
         try:
             Clinician(id=0, username=username, display_name=display_name, role=role)
@@ -135,7 +138,7 @@ class AccountsMixin(PracticeBase):
             raise InvalidInput(str(error).capitalize() + ".") from None
         with self.store.transaction() as work:
             if work.clinicians.find(username) is not None:
-                raise InvalidInput(f"The username {username!r} is taken; choose another.")
+                raise InvalidInput(f"The username {_quoted(typed)} is taken; choose another.")
             supervisor_id = None
             if supervisor_username and not role.holds_caseload:
                 raise InvalidInput(
@@ -144,7 +147,9 @@ class AccountsMixin(PracticeBase):
             if supervisor_username:
                 supervisor = work.clinicians.find(supervisor_username.strip().lower())
                 if supervisor is None or supervisor.role is not Role.SUPERVISOR:
-                    raise InvalidInput(f"{supervisor_username!r} is not a supervisor's username.")
+                    raise InvalidInput(
+                        f"{_quoted(supervisor_username.strip())} is not a supervisor's username."
+                    )
                 supervisor_id = supervisor.id
             clinician = work.clinicians.add(
                 practice_id=fixtures.ensure_practice(work),
@@ -183,7 +188,9 @@ class AccountsMixin(PracticeBase):
                     )
                 supervisor = work.clinicians.find(supervisor_username.strip().lower())
                 if supervisor is None or supervisor.role is not Role.SUPERVISOR or not supervisor.active:
-                    raise InvalidInput(f"{supervisor_username!r} is not an active supervisor's username.")
+                    raise InvalidInput(
+                        f"{_quoted(supervisor_username.strip())} is not an active supervisor's username."
+                    )
                 if supervisor.id == clinician.id:
                     raise InvalidInput("Nobody supervises themselves; choose another supervisor.")
                 supervisor_id = supervisor.id
@@ -252,10 +259,32 @@ class AccountsMixin(PracticeBase):
     def _find_account(work: UnitOfWork, username: str) -> Clinician:
         clinician = work.clinicians.find(username.strip().lower())
         if clinician is None:
-            raise NotFound(f"There is no account with the username {username!r}.")
+            raise NotFound(f"There is no account with the username {_quoted(username.strip())}.")
         return clinician
 
     @staticmethod
     def _require_admin(actor: Clinician | None) -> None:
         if actor is not None and actor.role is not Role.ADMIN:
             raise PermissionDenied("Only an admin can manage accounts.")
+
+
+def _quoted(typed: str) -> str:
+    """A username as the person typed it, in the quotation marks the app's messages use."""
+    return f"“{typed}”"
+
+
+def _check_username(typed: str) -> None:
+    """Refuse a username that cannot be stored, naming it as typed (capitals are fine: they are lowered)."""
+    if not typed:
+        raise InvalidInput("Give the account a username.")
+    wrong = sorted(set(typed.lower()) - USERNAME_ALLOWED)
+    if wrong:
+        shown = " ".join("a space" if char == " " else f"“{char}”" for char in wrong)
+        raise InvalidInput(
+            f"The username {_quoted(typed)} has {shown} in it; a username uses letters, digits, “.”, “_” "
+            "or “-” only."
+        )
+    if len(typed) > USERNAME_MAX:
+        raise InvalidInput(
+            f"A username has at most {USERNAME_MAX} characters; {_quoted(typed)} has {len(typed)}."
+        )

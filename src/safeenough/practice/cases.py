@@ -165,13 +165,16 @@ class CasesMixin(CheckInsMixin):
                 require_text(name, "client name", max_length=120)
         except DomainError as error:
             raise InvalidInput(str(error).capitalize() + ".") from None
+        today = self.today()
+        if opened_on is not None and opened_on > today:
+            raise InvalidInput(future_opening_message(opened_on, today))
         with self.store.transaction() as work:
             case = work.cases.add(
                 practice_id=fixtures.ensure_practice(work),
                 clinician_id=actor.id,
                 title=title.strip(),
                 kind=kind,
-                opened_on=opened_on or self.today(),
+                opened_on=opened_on or today,
                 client_names=names,
             )
             work.audit.record(actor.id, AuditAction.CREATE, "case", case.id)
@@ -203,3 +206,11 @@ class CasesMixin(CheckInsMixin):
             )
             work.audit.record(actor.id, AuditAction.CREATE, "session", session.id, f"case {case.id}")
             return session
+
+
+def future_opening_message(opened_on: date, today: date) -> str:
+    """Why a case cannot open on `opened_on`: the day has not come yet on the practice's calendar."""
+    return (
+        f"The opening date, {opened_on.day} {opened_on:%b %Y}, is in the future: a case opens on the day "
+        f"of the first contact, today ({today.day} {today:%b %Y}) at the latest."
+    )

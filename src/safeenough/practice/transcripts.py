@@ -196,7 +196,7 @@ class TranscriptsMixin(PracticeBase):
             raise InvalidInput(f"Choose one of the speakers: {', '.join(speakers)}.")
         unknown = sorted(set(not_clients) - set(speakers))
         if unknown:
-            raise InvalidInput(f"There is no speaker {unknown[0]!r} in this transcript.")
+            raise InvalidInput(f"There is no speaker “{unknown[0]}” in this transcript.")
         others = set(not_clients) - {therapist_speaker}
         if not set(speakers) - others - {therapist_speaker}:
             raise InvalidInput("At least one speaker must be a client: leave the client unticked.")

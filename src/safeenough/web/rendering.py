@@ -81,8 +81,15 @@ def render(
     visitor: Visitor | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    form_page: str | None = None,
 ) -> Response:
+    """Render `template`. A page that answers a form's POST (e.g. the form again, with what was typed and
+    the problem beside its field) names in `form_page` the address of the form's own page: static/forms.js
+    puts that address in the browser's history in place of the POST, so that Back and reload never ask
+    to resubmit the form, and nothing typed is kept anywhere but in the page itself."""
     values: dict[str, Any] = {"visitor": visitor, "csrf_token": visitor.csrf_token if visitor else None}
+    if form_page is not None and request.method == "POST" and not is_htmx(request):
+        values["form_page"] = form_page
     values.update(context or {})
     return web_context(request).templates.TemplateResponse(
         request, template, values, status_code=status_code, headers=headers

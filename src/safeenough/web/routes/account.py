@@ -7,6 +7,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from safeenough.errors import InvalidInput
+from safeenough.practice.accounts import MIN_PASSWORD_LENGTH
 from safeenough.web.auth import Visitor, check_csrf, clear_session_cookie, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render
@@ -15,9 +16,29 @@ router = APIRouter()
 
 
 def _account_page(
-    request: Request, visitor: Visitor, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    visitor: Visitor,
+    *,
+    error: str | None = None,
+    field: str = "current_password",
+    status_code: int = 200,
 ) -> Response:
-    return render(request, "account.html", {"error": error}, visitor=visitor, status_code=status_code)
+    """The account page; after a refused change, `error` beside `field` (a form field's name)."""
+    return render(
+        request,
+        "account.html",
+        {"error": error, "wrong": field if error else None, "min_password_length": MIN_PASSWORD_LENGTH},
+        visitor=visitor,
+        status_code=status_code,
+        form_page="/account",
+    )
+
+
+def _field_of(message: str) -> str:
+    """Which field a message from the facade is about: the new password, or else the current one."""
+    lowered = message.lower()
+    about_new = "new password" in lowered or "choose a password" in lowered
+    return "new_password" if about_new else "current_password"
 
 
 @router.get("/account")
@@ -36,7 +57,11 @@ def change_password(
     new = str(form.get("new_password") or "")
     if new != str(form.get("new_password_again") or ""):
         return _account_page(
-            request, visitor, error="The two new passwords differ; type the same one twice.", status_code=422
+            request,
+            visitor,
+            error="The two new passwords differ; type the same one twice.",
+            field="new_password_again",
+            status_code=422,
         )
     client_address = request.client.host if request.client else "unknown"
     try:
@@ -44,7 +69,7 @@ def change_password(
             visitor.clinician, current, new, client_address=client_address
         )
     except InvalidInput as exc:
-        return _account_page(request, visitor, error=str(exc), status_code=422)
+        return _account_page(request, visitor, error=str(exc), field=_field_of(str(exc)), status_code=422)
     # Every login of the account has ended, this one too: log in again with the new password.
     response = RedirectResponse("/login?reason=password_changed", status_code=303)
     clear_session_cookie(request, response)

@@ -36,13 +36,23 @@ class NewUserForm:
     """The field the error is about (the form field's name), to mark and focus it."""
 
 
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why an action on one account's row was refused; shown beside that row's field, folded open."""
+
+    username: str
+    action: str
+    """"active", "password" or "supervisor": which of the row's forms."""
+    message: str
+
+
 def _users_page(
     request: Request,
     visitor: Visitor,
     *,
     form: NewUserForm | None = None,
     done: str | None = None,
-    action_error: str | None = None,
+    row_problem: RowProblem | None = None,
     status_code: int = 200,
 ) -> Response:
     clinicians = web_context(request).practice.list_clinicians(visitor.clinician)
@@ -60,10 +70,11 @@ def _users_page(
             "form": form or NewUserForm(),
             "min_password_length": MIN_PASSWORD_LENGTH,
             "done": done,
-            "action_error": action_error,
+            "row_problem": row_problem,
         },
         visitor=visitor,
         status_code=status_code,
+        form_page="/admin/users",
     )
 
 
@@ -141,17 +152,14 @@ def set_active(
 ) -> Response:
     check_csrf(visitor, form)
     if form.get("active") not in ("true", "false"):
-        return _users_page(
-            request,
-            visitor,
-            action_error="Choose whether to activate or deactivate the account.",
-            status_code=422,
-        )
+        problem = RowProblem(username, "active", "Choose whether to activate or deactivate the account.")
+        return _users_page(request, visitor, row_problem=problem, status_code=422)
     active = form.get("active") == "true"
     try:
         web_context(request).practice.set_active(visitor.clinician, username, active)
     except InvalidInput as exc:
-        return _users_page(request, visitor, action_error=str(exc), status_code=422)
+        problem = RowProblem(username, "active", str(exc))
+        return _users_page(request, visitor, row_problem=problem, status_code=422)
     return RedirectResponse(f"/admin/users?done={'activated' if active else 'deactivated'}", status_code=303)
 
 
@@ -168,7 +176,8 @@ def set_supervisor(
             visitor.clinician, username, str(form.get("supervisor") or "") or None
         )
     except InvalidInput as exc:
-        return _users_page(request, visitor, action_error=f"{username}: {exc}", status_code=422)
+        problem = RowProblem(username, "supervisor", str(exc))
+        return _users_page(request, visitor, row_problem=problem, status_code=422)
     return RedirectResponse("/admin/users?done=supervisor", status_code=303)
 
 
@@ -193,5 +202,6 @@ def set_password(
             visitor.clinician, username, str(form.get("password") or "")
         )
     except InvalidInput as exc:
-        return _users_page(request, visitor, action_error=f"{username}: {exc}", status_code=422)
+        problem = RowProblem(username, "password", str(exc))
+        return _users_page(request, visitor, row_problem=problem, status_code=422)
     return RedirectResponse("/admin/users?done=password", status_code=303)

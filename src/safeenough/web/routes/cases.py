@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from safeenough.domain.case import CaseKind
 from safeenough.domain.validation import DomainError
 from safeenough.errors import InvalidInput
+from safeenough.practice.cases import future_opening_message
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import is_htmx, render
@@ -29,6 +30,40 @@ class SessionForm:
     attendee_ids: set[int]
     note: str = ""
     error: str | None = None
+    field: str | None = None
+    """The field the error is about ("held_on", "attendee", "note"), to mark and focus."""
+
+    def refuse(self, message: str, field_name: str) -> None:
+        self.error, self.field = message, field_name
+
+
+SESSION_FIELD_LABELS = {"held_on": "Date", "attendee": "Who attended", "note": "Note"}
+CASE_FIELD_LABELS = {
+    "title": "Case title",
+    "kind": "Kind of case",
+    "client_names": "Clients' names",
+    "opened_on": "Opened on",
+}
+
+
+def _session_field_of(message: str) -> str:
+    """Which add-session field a message from the facade is about."""
+    lowered = message.lower()
+    if "note" in lowered:
+        return "note"
+    if "date" in lowered:
+        return "held_on"
+    return "attendee"
+
+
+def _case_field_of(message: str) -> str:
+    """Which new-case field a message from the facade is about."""
+    lowered = message.lower()
+    if "opening date" in lowered:
+        return "opened_on"
+    if "title" in lowered:
+        return "title"
+    return "client_names"
 
 
 @dataclass(slots=True)
@@ -75,7 +110,9 @@ def case_page_response(
         **shown,
     }
     template = "_sessions.html" if partial else "case.html"
-    return render(request, template, context, visitor=visitor, status_code=status_code)
+    return render(
+        request, template, context, visitor=visitor, status_code=status_code, form_page=f"/cases/{case_id}"
+    )
 
 
 @router.get("/cases/{case_id:id}")
@@ -94,15 +131,25 @@ def _parse_session_form(form: FormData) -> tuple[SessionForm, date | None, list[
     ids = [found for value in raw_ids if (found := parse_record_id(value)) is not None]
     entered = SessionForm(held_on=held_on_text, attendee_ids=set(ids), note=note)
     if len(ids) != len(raw_ids):
-        entered.error = "The list of attending clients was not understood; tick the clients again."
+        entered.refuse(
+            "The list of attending clients was not understood; tick the clients again.", "attendee"
+        )
+        return entered, None, ids
+    if not held_on_text:
+        entered.refuse("Enter the date of the session.", "held_on")
         return entered, None, ids
     try:
         held_on = date.fromisoformat(held_on_text)
     except ValueError:
-        entered.error = "Enter the date of the session as a date, for example 2025-03-04."
+        entered.refuse("Enter the date of the session as a date, for example 2025-03-04.", "held_on")
+        return entered, None, ids
+    if not ids:
+        entered.refuse("Tick at least one client who attended the session.", "attendee")
         return entered, None, ids
     if len(note) > MAX_NOTE_LENGTH:
-        entered.error = f"The note is too long: at most {MAX_NOTE_LENGTH:,} characters (it has {len(note):,})"
+        entered.refuse(
+            f"The note is too long: at most {MAX_NOTE_LENGTH:,} characters (it has {len(note):,}).", "note"
+        )
         return entered, None, ids
     return entered, held_on, ids
 
@@ -127,7 +174,7 @@ def add_session(
                 note=entered.note.strip() or None,
             )
         except InvalidInput as exc:
-            entered.error = str(exc)
+            entered.refuse(str(exc), _session_field_of(str(exc)))
         else:
             if htmx:
                 return case_page_response(request, visitor, case_id, added=session.number, partial=True)
@@ -139,8 +186,13 @@ def add_session(
 def new_case_form(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
     if visitor.is_admin:
         return RedirectResponse("/admin/users", status_code=303)
-    form = CaseForm(opened_on=web_context(request).practice.today().isoformat())
-    return render(request, "new_case.html", {"form": form}, visitor=visitor)
+    today = web_context(request).practice.today()
+    form = CaseForm(opened_on=today.isoformat())
+    return render(request, "new_case.html", _new_case_context(form, today), visitor=visitor)
+
+
+def _new_case_context(form: CaseForm, today: date) -> dict[str, object]:
+    return {"form": form, "today": today.isoformat(), "labels": CASE_FIELD_LABELS}
 
 
 @router.post("/cases")
@@ -168,11 +220,15 @@ def open_case(
             kind.check_client_count(len(names))
         except DomainError as error:
             entered.refuse(str(error).capitalize() + ".", "client_names")
+    today = web_context(request).practice.today()
     if entered.error is None and entered.opened_on:
         try:
             opened_on = date.fromisoformat(entered.opened_on)
         except ValueError:
             entered.refuse("Give the opening date as a date, for example 2025-03-04.", "opened_on")
+        else:
+            if opened_on > today:
+                entered.refuse(future_opening_message(opened_on, today), "opened_on")
     if entered.error is None and kind is not None:
         try:
             case = web_context(request).practice.open_case(
@@ -183,8 +239,14 @@ def open_case(
                 opened_on=opened_on,
             )
         except InvalidInput as exc:
-            message = str(exc)
-            entered.refuse(message, "title" if "title" in message else "client_names")
+            entered.refuse(str(exc), _case_field_of(str(exc)))
         else:
             return RedirectResponse(f"/cases/{case.id}", status_code=303)
-    return render(request, "new_case.html", {"form": entered}, visitor=visitor, status_code=422)
+    return render(
+        request,
+        "new_case.html",
+        _new_case_context(entered, today),
+        visitor=visitor,
+        status_code=422,
+        form_page="/cases/new",
+    )

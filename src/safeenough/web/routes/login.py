@@ -3,6 +3,7 @@
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
@@ -70,9 +71,15 @@ def _login_page(
         },
         status_code=status_code,
         headers=headers,
+        form_page=_login_address(next_path),
     )
     set_login_form_cookie(request, response, token)
     return response
+
+
+def _login_address(next_path: str | None) -> str:
+    safe = safe_next_path(next_path)
+    return f"/login?{urlencode({'next': safe})}" if safe and safe != "/" else "/login"
 
 
 @router.get("/login")

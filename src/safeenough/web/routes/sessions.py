@@ -78,7 +78,8 @@ class UploadForm:
     therapist: str = ""
     error: str | None = None
     field: str | None = None
-    """The field the error is about ("transcript" or "therapist"), to mark and focus it."""
+    """The field the error is about ("transcript", "therapist" or "replace"), to mark and focus it; a
+    problem with what the file holds is about the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,18 @@ class RolesForm:
     """Speakers marked as no client (an interpreter, a co-therapist)."""
     changing: bool = False
     """The roles were confirmed and the transcript analysed; the therapist is changing them."""
+
+    @property
+    def error_field(self) -> str | None:
+        """Which part of the form the error is about: "not_client" (the "not a client" ticks) or
+        "therapist_speaker" (the choice of who is the therapist)."""
+        if self.error is None:
+            return None
+        return (
+            "not_client"
+            if "must be a client" in self.error or "no speaker" in self.error
+            else ("therapist_speaker")
+        )
 
     @property
     def confidence_percent(self) -> int:
@@ -189,7 +202,14 @@ def _session_page(
         "accept": ",".join(ACCEPTED_EXTENSIONS),
         "max_upload_mb": MAX_UPLOAD_BYTES / 1024 / 1024,
     }
-    return render(request, "session.html", context, visitor=visitor, status_code=status_code)
+    return render(
+        request,
+        "session.html",
+        context,
+        visitor=visitor,
+        status_code=status_code,
+        form_page=f"/sessions/{session_id}",
+    )
 
 
 @router.get("/sessions/{session_id:id}")
@@ -302,7 +322,11 @@ def upload_transcript(
         # Over the limit before the form could even be read: nothing was parsed or stored. The CSRF token
         # is in the unread body; answering with a message changes nothing, so that is safe.
         return _session_page(
-            request, visitor, session_id, upload=UploadForm(error=_too_large_message()), status_code=413
+            request,
+            visitor,
+            session_id,
+            upload=UploadForm(error=_too_large_message(), field="transcript"),
+            status_code=413,
         )
     check_csrf(visitor, form)
     entered = UploadForm(therapist=upload.therapist.strip())
@@ -330,6 +354,7 @@ def upload_transcript(
             if not said.endswith("Nothing was stored."):
                 said = f"{said}{'' if said.endswith(('.', '?', '!')) else '.'} Nothing was stored."
             entered.error = said
+            entered.field = "replace" if "tick “replace" in said.lower() else "transcript"
         else:
             status = "analysed" if preview.analysed else "confirm"
             return RedirectResponse(f"/sessions/{session_id}?status={status}", status_code=303)

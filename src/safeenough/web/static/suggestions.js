@@ -1,15 +1,49 @@
 /* Suggested check-ins on the session report: copy, edit or dismiss each one.
  *
  * The report's HTML carries each suggestion's buttons hidden (they do nothing without this script);
- * here they are shown and wired up. An edit lasts for this page only. A dismissal is stored with the
- * session in the app (the report then leaves it out, downloads too); in a downloaded report it lasts for
- * the page. Nothing is ever sent to the client. No inline script or style is used, so the app's
+ * here they are shown and wired up. An edit is NOT saved anywhere: not on the server (there is no place
+ * for it yet), and never in the browser's storage (it is health data). So the page says so, beside the
+ * editor and under the edited words for as long as they are shown, and points to Copy as the way to keep
+ * them; leaving or reloading the page with an edit not yet copied asks first. A dismissal is stored with
+ * the session in the app (the report then leaves it out, downloads too); in a downloaded report it lasts
+ * for the page. Nothing is ever sent to the client. No inline script or style is used, so the app's
  * Content-Security-Policy holds.
  */
 (function () {
   "use strict";
 
   var STATUS_CLEAR_MS = 4000;
+  var EDITING_NOTE = "Not saved: your edit is lost when you leave or reload this page. " +
+    "To keep it, copy it (Copy) into your notes.";
+  var EDITED_NOTE = "Edited on this page only, not saved: reloading brings back the suggestion as " +
+    "written. Copy it to keep your words.";
+  var COPIED_NOTE = "Edited on this page only, not saved; your words were copied.";
+
+  function noteOf(card) {
+    // The standing note about an unsaved edit: it stays until the page goes (unlike the status line).
+    var note = card.querySelector(".suggestion-unsaved");
+    if (!note) {
+      var text = card.querySelector(".sr-suggestion__text");
+      note = document.createElement("p");
+      note.className = "suggestion-unsaved";
+      note.id = text.id + "-unsaved";
+      card.querySelector(".sr-suggestion__actions").parentNode.insertBefore(
+        note, card.querySelector(".sr-suggestion__actions"));
+    }
+    return note;
+  }
+
+  function hasUncopiedEdit() {
+    return document.querySelector('.sr-suggestion[data-edited="1"]:not([data-copied="1"])') !== null;
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (hasUncopiedEdit()) {
+      // Browsers show their own words ("Changes you made may not be saved"); the page already says why.
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 
   function textOf(card) {
     var editor = card.querySelector(".suggestion-editor");
@@ -63,18 +97,25 @@
     var failed = function () {
       say(card, "Could not copy: select the text and press Ctrl+C (⌘C on a Mac).");
     };
+    var copied = function () {
+      say(card, "Copied");
+      if (card.dataset.edited === "1") {
+        card.dataset.copied = "1";
+        if (!card.querySelector(".suggestion-editor")) {
+          noteOf(card).textContent = COPIED_NOTE;
+        }
+      }
+    };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () {
-        say(card, "Copied");
-      }, function () {
+      navigator.clipboard.writeText(text).then(copied, function () {
         if (copyWithSelection(text)) {
-          say(card, "Copied");
+          copied();
         } else {
           failed();
         }
       });
     } else if (copyWithSelection(text)) {
-      say(card, "Copied");
+      copied();
     } else {
       failed();
     }
@@ -85,14 +126,33 @@
     var editor = card.querySelector(".suggestion-editor");
     if (editor) {
       // Done: keep the edited words in the card (for this page only), and go back to reading.
+      var changed = editor.value.trim() !== (card.dataset.original || "").trim();
       text.textContent = editor.value;
       editor.parentNode.removeChild(editor);
       text.hidden = false;
       button.querySelector(".sr-button__label").textContent = "Edit";
       button.setAttribute("aria-expanded", "false");
-      say(card, "Edited for this page; it is not saved.");
+      if (changed) {
+        card.dataset.edited = "1";
+        text.classList.add("suggestion-edited");
+        var note = noteOf(card);
+        note.textContent = card.dataset.copied === "1" ? COPIED_NOTE : EDITED_NOTE;
+        text.setAttribute("aria-describedby", note.id);
+        say(card, "Not saved: copy it to keep it.");
+      } else {
+        delete card.dataset.edited;
+        text.classList.remove("suggestion-edited");
+        text.removeAttribute("aria-describedby");
+        var old = card.querySelector(".suggestion-unsaved");
+        if (old) {
+          old.parentNode.removeChild(old);
+        }
+      }
       button.focus();
       return;
+    }
+    if (card.dataset.original === undefined) {
+      card.dataset.original = text.textContent.trim();
     }
     editor = document.createElement("textarea");
     editor.className = "suggestion-editor";
@@ -100,6 +160,14 @@
     editor.rows = 5;
     editor.value = text.textContent.trim();
     editor.setAttribute("aria-label", "Edit the suggested check-in");
+    var editingNote = noteOf(card);
+    editingNote.textContent = EDITING_NOTE;
+    editor.setAttribute("aria-describedby", editingNote.id);
+    editor.addEventListener("input", function () {
+      // Words changed since they were copied: they are not kept anywhere any more.
+      card.dataset.edited = "1";
+      delete card.dataset.copied;
+    });
     text.hidden = true;
     text.parentNode.insertBefore(editor, text.nextSibling);
     button.querySelector(".sr-button__label").textContent = "Done";
