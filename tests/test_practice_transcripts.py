@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import SpeakerRole
-from safeenough.domain.formulation import EpistemicStatus
+from safeenough.domain.formulation import ChangeAction, EpistemicStatus, ProvenanceKind
 from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
 from safeenough.practice import transcripts as transcripts_facade
@@ -311,3 +311,46 @@ def test_changing_who_is_who_makes_a_quoted_turn_no_longer_client_said(
     (after,) = [e for e in demo_practice.client_map(ada, client_id).entries if e.id == entry.id]
     assert after.status is EpistemicStatus.THERAPIST_HYPOTHESIS
     assert "no longer a client's" in (after.status_note or "")
+
+
+def test_changing_who_is_who_makes_a_removed_entry_quoting_that_turn_no_longer_client_said_when_put_back(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Sam")
+    client_id = demo_practice.session_analysis(ada, session_id).case.clients[0].id
+    entry = demo_practice.accept_suggestion(ada, session_id, 0, "presenting_concerns", client_id=client_id)
+    demo_practice.remove_entry(ada, entry.id, note="Not now.")
+
+    demo_practice.confirm_transcript_roles(ada, session_id, "Dana")
+    restored = demo_practice.restore_entry(ada, entry.id)
+
+    assert restored.status is EpistemicStatus.THERAPIST_HYPOTHESIS
+    assert "no longer a client's" in (restored.status_note or "")
+    assert "while it was off the map" in (demo_practice.entry_history(ada, entry.id)[-2].note or "")
+
+
+def test_replacing_a_transcript_only_removed_entries_quote_turns_their_quotes_into_hypotheses_with_a_note(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Sam")
+    client_id = demo_practice.session_analysis(ada, session_id).case.clients[0].id
+    entry = demo_practice.accept_suggestion(ada, session_id, 0, "presenting_concerns", client_id=client_id)
+    quoted = entry.provenance
+    demo_practice.remove_entry(ada, entry.id)
+
+    demo_practice.import_transcript(
+        ada, session_id, filename="s2.txt", data=INTERPRETED, therapist="Dana", replace=True
+    )
+    restored = demo_practice.restore_entry(ada, entry.id)
+
+    assert restored.status is EpistemicStatus.THERAPIST_HYPOTHESIS
+    assert restored.provenance.kind is ProvenanceKind.THERAPIST
+    (let_go,) = [
+        step
+        for step in demo_practice.entry_history(ada, entry.id)
+        if step.action is ChangeAction.SOURCE_CHANGED
+    ]
+    assert let_go.old_source == quoted
+    assert "was replaced while the entry was off the map" in (let_go.note or "")

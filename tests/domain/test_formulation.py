@@ -87,10 +87,10 @@ def test_a_session_turn_provenance_needs_the_turn_and_keeps_the_quote() -> None:
         Provenance(ProvenanceKind.SESSION_TURN, session_id=4)
 
 
-def test_a_check_in_provenance_needs_its_check_in_and_nothing_else() -> None:
+def test_a_check_in_provenance_points_at_no_session_and_keeps_its_quote_when_the_check_in_is_lost() -> None:
     assert Provenance.checkin_answer(9, "It felt rushed").check_in_id == 9
-    with pytest.raises(DomainError, match="needs the check-in"):
-        Provenance(ProvenanceKind.CHECKIN_ANSWER)
+    lost = Provenance(ProvenanceKind.CHECKIN_ANSWER, quote="It felt rushed")
+    assert (lost.check_in_id, lost.quote) == (None, "It felt rushed")
     with pytest.raises(DomainError, match="cannot also point"):
         Provenance(ProvenanceKind.CHECKIN_ANSWER, check_in_id=9, session_id=3)
 

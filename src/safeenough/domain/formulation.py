@@ -96,7 +96,10 @@ class Provenance:
 
     - session_turn: a turn of a session's transcript (`turn_index`, with the quoted words). `session_id`
       is None only when that session has since been removed;
-    - checkin_answer: a check-in's free-text answer (`check_in_id`, optionally the quote);
+    - checkin_answer: a check-in's free-text answer (`check_in_id`, optionally the quote). `check_in_id` is
+      None only when the link was lost (a SQLite database upgraded through migration 0007 before it was
+      fixed, where 0012 could not tell which check-in was meant): the entry keeps its quote. A new entry
+      must name a check-in of its case (the facade checks);
     - therapist: written by the therapist (no source to point to).
     """
 
@@ -118,8 +121,6 @@ class Provenance:
             if self.check_in_id is not None:
                 raise DomainError("a session-turn provenance cannot also point to a check-in")
         elif self.kind is ProvenanceKind.CHECKIN_ANSWER:
-            if self.check_in_id is None:
-                raise DomainError("a check-in provenance needs the check-in it came from")
             if self.session_id is not None or self.turn_index is not None:
                 raise DomainError("a check-in provenance cannot also point to a session turn")
         elif any(

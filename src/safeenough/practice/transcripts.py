@@ -12,7 +12,7 @@ from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import Conversation, SpeakerRole
-from safeenough.domain.formulation import EpistemicStatus
+from safeenough.domain.formulation import EpistemicStatus, Provenance
 from safeenough.domain.instrument import InstrumentKind
 from safeenough.domain.session import Session
 from safeenough.errors import (
@@ -112,6 +112,7 @@ class TranscriptsMixin(PracticeBase):
             session, replacing = self._check_transcript_welcome(work, actor, session_id, replace)
             if replacing:
                 work.transcripts.forget_dismissed_suggestions(session.id)
+                self._let_go_of_removed_quotes(work, actor, session)
             work.transcripts.save(
                 session.id,
                 StoredTranscript(conversation, filename, read[0].format.value, confirmed, roles.confidence),
@@ -154,7 +155,9 @@ class TranscriptsMixin(PracticeBase):
                 f"Session {session.number} already has a transcript. To replace it and its analysis, "
                 "tick “Replace the current transcript” and upload again."
             )
-        entries, linked = work.transcripts.turn_references(session.id)
+        # An entry taken off the map does not keep the transcript: replacing it lets go of the entry's
+        # quote (`_let_go_of_removed_quotes`), since nobody could reach the removed entry to do so.
+        entries, _removed, linked = work.transcripts.turn_references(session.id)
         if entries or linked:
             parts = []
             if entries:
@@ -174,6 +177,34 @@ class TranscriptsMixin(PracticeBase):
                     else ""
                 )
             )
+
+    @staticmethod
+    def _let_go_of_removed_quotes(work: UnitOfWork, actor: Clinician, session: Session) -> None:
+        """The transcript is replaced: an entry taken off the map that quoted one of its turns would, put
+        back, quote a turn that no longer exists. It keeps its removal but no longer quotes the session (the
+        therapist's words); a "client said" entry becomes the therapist's hypothesis. Its history keeps the
+        quote it had, with a note saying why it went."""
+        for entry in work.formulation.for_case(session.case_id, include_removed=True):
+            quoted = entry.provenance
+            if not entry.is_removed or quoted.session_id != session.id or quoted.turn_index is None:
+                continue
+            status = (
+                EpistemicStatus.THERAPIST_HYPOTHESIS
+                if entry.status is EpistemicStatus.CLIENT_SAID
+                else entry.status
+            )
+            work.formulation.change_source(
+                entry.id,
+                provenance=Provenance.therapist(),
+                status=status,
+                note=(
+                    f"The transcript of session {session.number} it quoted was replaced while the entry "
+                    "was off the map; the quote is kept in this history."
+                ),
+                actor_id=actor.id,
+            )
+            detail = f"{entry.status} -> {status} (quoted transcript replaced)"
+            work.audit.record(actor.id, AuditAction.UPDATE, "formulation_entry", entry.id, detail)
 
     def confirm_transcript_roles(
         self,
@@ -234,7 +265,8 @@ class TranscriptsMixin(PracticeBase):
         """Roles changed under what points at clients' turns. A pattern moment must be a client's: while
         one points at a turn that is no longer a client's, the change is refused (InvalidInput says
         which). A map entry that quoted such a turn as "client said" becomes the therapist's hypothesis,
-        with a note in its history: the words are no longer known to be the client's."""
+        with a note in its history: the words are no longer known to be the client's. So does an entry taken
+        off the map, which keeps its removal: put back, it must not claim the client said it."""
         no_longer_clients = {
             turn.index
             for turn, now in zip(before.turns, after.turns, strict=True)
@@ -249,7 +281,8 @@ class TranscriptsMixin(PracticeBase):
                 "their pattern first, then change who is who. Nothing was changed."
             )
         case_id = work.sessions.case_of(session_id)
-        for entry in work.formulation.for_case(case_id) if case_id is not None else []:
+        entries = [] if case_id is None else work.formulation.for_case(case_id, include_removed=True)
+        for entry in entries:
             quoted = entry.provenance
             if (
                 entry.status is EpistemicStatus.CLIENT_SAID
@@ -260,7 +293,8 @@ class TranscriptsMixin(PracticeBase):
                     entry.id,
                     text=entry.text,
                     status=EpistemicStatus.THERAPIST_HYPOTHESIS,
-                    note="The turn it quoted is no longer a client's: the speakers were changed.",
+                    note="The turn it quoted is no longer a client's: the speakers were changed"
+                    + (" while it was off the map." if entry.is_removed else "."),
                     actor_id=actor.id,
                 )
                 detail = "client_said -> therapist_hypothesis (speakers changed)"

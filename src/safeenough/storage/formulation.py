@@ -544,6 +544,9 @@ class PatternRepository:
         )
 
 
+_DISMISSAL_DOMAIN = "dismissed_suggestions.domain"
+
+
 @dataclass(frozen=True, slots=True)
 class Dismissal:
     kind: str
@@ -553,9 +556,10 @@ class Dismissal:
     domain: str | None
 
 
-def _the_dismissal(
-    kind: str, case_id: int, client_id: int | None, session_id: int, turn_index: int, domain: str | None
+def _the_dismissals(
+    kind: str, case_id: int, client_id: int | None, session_id: int, turn_index: int
 ) -> ColumnElement[bool]:
+    """The dismissals of one suggestion of a turn, whatever their (sealed) domain."""
     return and_(
         dismissed_suggestions.c.kind == kind,
         dismissed_suggestions.c.case_id == case_id,
@@ -564,17 +568,35 @@ def _the_dismissal(
         dismissed_suggestions.c.client_id.is_(None)
         if client_id is None
         else dismissed_suggestions.c.client_id == client_id,
-        dismissed_suggestions.c.domain.is_(None)
-        if domain is None
-        else dismissed_suggestions.c.domain == domain,
     )
 
 
 class DismissalRepository:
     """Suggestions and candidates the therapist dismissed, so they are not offered again."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cipher: FieldCipher) -> None:
         self.connection = connection
+        self.cipher = cipher
+
+    def _domain(self, sealed: str | None) -> str | None:
+        return self.cipher.open_optional(sealed, field=_DISMISSAL_DOMAIN)
+
+    def _same(
+        self,
+        kind: str,
+        case_id: int,
+        client_id: int | None,
+        session_id: int,
+        turn_index: int,
+        domain: str | None,
+    ) -> list[int]:
+        """The ids of the dismissals of exactly this suggestion (the domain is sealed: compared opened)."""
+        rows = self.connection.execute(
+            select(dismissed_suggestions.c.id, dismissed_suggestions.c.domain_sealed).where(
+                _the_dismissals(kind, case_id, client_id, session_id, turn_index)
+            )
+        )
+        return [row.id for row in rows if self._domain(row.domain_sealed) == domain]
 
     def dismiss(
         self,
@@ -590,8 +612,7 @@ class DismissalRepository:
         """Record a dismissal (dismissing the same thing twice stores it once)."""
         if kind not in (FORMULATION_SUGGESTION, ENACTMENT_CANDIDATE, REPORT_SUGGESTION):
             raise ValueError(f"unknown kind of dismissal {kind!r}")
-        same = _the_dismissal(kind, case_id, client_id, session_id, turn_index, domain)
-        if self.connection.execute(select(dismissed_suggestions.c.id).where(same)).first() is not None:
+        if self._same(kind, case_id, client_id, session_id, turn_index, domain):
             return
         self.connection.execute(
             insert(dismissed_suggestions).values(
@@ -600,7 +621,7 @@ class DismissalRepository:
                 client_id=client_id,
                 session_id=session_id,
                 turn_index=turn_index,
-                domain=domain,
+                domain_sealed=self.cipher.seal_optional(domain, field=_DISMISSAL_DOMAIN),
                 dismissed_at=datetime.now(UTC),
                 dismissed_by=actor_id,
             )
@@ -619,7 +640,10 @@ class DismissalRepository:
             .order_by(dismissed_suggestions.c.id)
         )
         return [
-            Dismissal(row.kind, row.client_id, row.session_id, row.turn_index, row.domain) for row in rows
+            Dismissal(
+                row.kind, row.client_id, row.session_id, row.turn_index, self._domain(row.domain_sealed)
+            )
+            for row in rows
         ]
 
     def restore(
@@ -633,8 +657,14 @@ class DismissalRepository:
         domain: str | None,
     ) -> int:
         """Offer again the one thing dismissed (an undo); returns how many dismissals went (0 or 1)."""
-        same = _the_dismissal(kind, case_id, client_id, session_id, turn_index, domain)
-        return int(self.connection.execute(delete(dismissed_suggestions).where(same)).rowcount)
+        same = self._same(kind, case_id, client_id, session_id, turn_index, domain)
+        if not same:
+            return 0
+        return int(
+            self.connection.execute(
+                delete(dismissed_suggestions).where(dismissed_suggestions.c.id.in_(same))
+            ).rowcount
+        )
 
     def undismiss(self, session_id: int, kind: str, turn_index: int | None = None) -> int:
         """Offer again what was dismissed in a session (one turn's, or all of that kind); returns how many."""

@@ -159,7 +159,7 @@ class Store:
             transcripts=TranscriptRepository(connection, cipher),
             formulation=FormulationRepository(connection, cipher),
             patterns=PatternRepository(connection, cipher),
-            dismissals=DismissalRepository(connection),
+            dismissals=DismissalRepository(connection, cipher),
             instruments=InstrumentRepository(connection),
         )
 

@@ -339,15 +339,17 @@ dismissed_suggestions = Table(
     metadata,
     # A transcript suggestion ("formulation"), an enactment candidate ("enactment") or a session report's
     # suggested check-in ("report"; turn -1 for the opening) the therapist dismissed, so it is not
-    # offered again. No text: the session and turn point to it.
+    # offered again. No text: the session and turn point to it (dismissals are matched by opening the
+    # domain, never in SQL).
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("kind", String(16), nullable=False),
     Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
     Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     Column("turn_index", Integer, nullable=False),
-    # Null: every domain of that turn.
-    Column("domain", String(32), nullable=True),
+    # Null: every domain of that turn. Sealed like an entry's domain: which part of a client's life a
+    # dismissed suggestion was about says much on its own.
+    Column("domain_sealed", Text, nullable=True),
     Column("dismissed_at", DateTime(timezone=True), nullable=False),
     Column("dismissed_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
     CheckConstraint("kind IN ('formulation', 'enactment', 'report')", name="kind"),

@@ -117,19 +117,22 @@ class TranscriptRepository:
         )
         return {int(turn) for turn in self.connection.execute(linked).scalars()}
 
-    def turn_references(self, session_id: int) -> tuple[int, int]:
-        """How many map entries and linked pattern moments point at turns of the session's transcript
-        (a moment taken off its pattern is history, with its own quote, and does not count)."""
-        entries = self.connection.execute(
-            select(func.count())
-            .select_from(formulation_entries)
+    def turn_references(self, session_id: int) -> tuple[int, int, int]:
+        """How many map entries on the map, map entries taken off it, and linked pattern moments point at
+        turns of the session's transcript. Removed entries count apart: they do not keep the transcript
+        (nobody can reach them to change their quote), and replacing it lets go of their quotes (a moment
+        taken off its pattern is history, with its own quote, and does not count)."""
+        quoting = self.connection.execute(
+            select(formulation_entries.c.removed_at.is_(None), func.count())
             .where(
                 and_(
                     formulation_entries.c.source_session_id == session_id,
                     formulation_entries.c.source_turn_index.is_not(None),
                 )
             )
-        ).scalar_one()
+            .group_by(formulation_entries.c.removed_at.is_(None))
+        ).all()
+        counts = {bool(on_map): int(count) for on_map, count in quoting}
         linked = self.connection.execute(
             select(func.count())
             .select_from(enactments)
@@ -139,7 +142,7 @@ class TranscriptRepository:
                 )
             )
         ).scalar_one()
-        return int(entries), int(linked)
+        return counts.get(True, 0), counts.get(False, 0), int(linked)
 
     def forget_dismissed_suggestions(self, session_id: int) -> None:
         """Dismissed suggestions point at turns by number; a new transcript's turns are other turns."""

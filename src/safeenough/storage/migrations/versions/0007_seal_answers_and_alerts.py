@@ -5,6 +5,12 @@ alert ("item 9 scored 2 ≥ item threshold 1") and its evidence were stored in t
 sealed with the practice's key like the clinical free text. Totals, instrument ids and alert kinds stay
 readable because the caseload queries them.
 
+SQLite rebuilds a table to drop a column (copy, drop, rename), and with foreign keys on, dropping the old
+copy runs the ON DELETE action of every row that points at it: map entries quoting a check-in answer
+(`formulation_entries.source_check_in_id`, ON DELETE SET NULL) lost their check-in. The references to a
+rebuilt table are now kept aside and put back after the rebuild. (Until this was fixed, a SQLite database
+upgraded through this step lost those links; PostgreSQL alters the table in place and lost nothing.)
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29 11:50:00
@@ -14,6 +20,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import context, op
+from sqlalchemy.engine import Connection
 
 from safeenough.errors import KeyMissing
 from safeenough.storage.encryption import FieldCipher
@@ -65,21 +72,68 @@ def _convert(table: str, source: str, target: str, *, field: str, seal: bool) ->
         connection.execute(sa.update(columns).where(columns.c.id == row_id).values({target: change(value)}))
 
 
+# (table, column, primary key) of what is kept aside while the table it points at is rebuilt.
+_Reference = tuple[str, str, str]
+
+
+def _keep_references(connection: Connection, rebuilt: str) -> dict[_Reference, list[tuple[int, int]]]:
+    """On SQLite, the rows that point at `rebuilt` and the ids they point at (the rebuild's drop would
+    null them); refuses a table whose rows would be deleted. Elsewhere the table is altered in place."""
+    if connection.dialect.name != "sqlite":
+        return {}
+    inspector = sa.inspect(connection)
+    kept: dict[_Reference, list[tuple[int, int]]] = {}
+    for name in inspector.get_table_names():
+        for key in inspector.get_foreign_keys(name):
+            if key["referred_table"] != rebuilt:
+                continue
+            action = (key.get("options") or {}).get("ondelete", "")
+            if action and action.upper() != "SET NULL":
+                raise RuntimeError(f"rebuilding {rebuilt} would {action} the rows of {name} that point at it")
+            (column,) = key["constrained_columns"]
+            (primary,) = inspector.get_pk_constraint(name)["constrained_columns"]
+            pointing = sa.table(name, sa.column(primary, sa.Integer), sa.column(column, sa.Integer))
+            rows = connection.execute(
+                sa.select(pointing.c[primary], pointing.c[column]).where(pointing.c[column].is_not(None))
+            ).all()
+            kept[(name, column, primary)] = [(row[0], row[1]) for row in rows]
+    return kept
+
+
+def _put_references_back(connection: Connection, kept: dict[_Reference, list[tuple[int, int]]]) -> None:
+    for (name, column, primary), rows in kept.items():
+        if not rows:
+            continue
+        pointing = sa.table(name, sa.column(primary, sa.Integer), sa.column(column, sa.Integer))
+        connection.execute(
+            sa.update(pointing)
+            .where(pointing.c[primary] == sa.bindparam("row_id"))
+            .values({column: sa.bindparam("target")}),
+            [{"row_id": row_id, "target": target} for row_id, target in rows],
+        )
+
+
 def upgrade() -> None:
+    connection = op.get_bind()
     for table, plain, sealed, field in _SEALED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column(sealed, sa.Text(), nullable=True))
         _convert(table, plain, sealed, field=field, seal=True)
+        kept = _keep_references(connection, table)
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column(plain)
             batch_op.alter_column(sealed, existing_type=sa.Text(), nullable=False)
+        _put_references_back(connection, kept)
 
 
 def downgrade() -> None:
+    connection = op.get_bind()
     for table, plain, sealed, field in reversed(_SEALED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column(plain, _PLAIN_TYPES[plain], nullable=True))
         _convert(table, sealed, plain, field=field, seal=False)
+        kept = _keep_references(connection, table)
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column(sealed)
             batch_op.alter_column(plain, existing_type=_PLAIN_TYPES[plain], nullable=False)
+        _put_references_back(connection, kept)
