@@ -111,13 +111,12 @@ class PracticeTrajectories:
             return PracticeReference()  # the expected response is drawn for outcome measures only
         by_client = self._by_instrument.get(instrument.id)
         if by_client is None:
-            points: dict[int, list[tuple[int, float]]] = {}
-            for client_id, session_id, total in self._work.checkins.totals_by_instrument(instrument.id):
-                points.setdefault(client_id, []).append((session_id, total))
-            by_client = {
-                client_id: tuple(total for _, total in sorted(client_points))
-                for client_id, client_points in points.items()
-            }
+            # In session order (date, then number) as the repository gives them: a session id says only
+            # when the session was entered, and one entered late would put its check-in out of place.
+            points: dict[int, list[float]] = {}
+            for client_id, _session_id, total in self._work.checkins.totals_by_instrument(instrument.id):
+                points.setdefault(client_id, []).append(total)
+            by_client = {client_id: tuple(totals) for client_id, totals in points.items()}
             self._by_instrument[instrument.id] = by_client
         return PracticeReference(
             trajectories=tuple(
