@@ -665,3 +665,19 @@ def test_a_prorated_total_is_marked_as_made_up_for_the_unanswered_question(
     )
     assert 'Total <strong>45</strong> <span class="muted">(prorated: 1 question not answered)</span>' in html
     assert '<td class="number"><span class="muted">not answered</span>' in html
+
+
+def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    sessions = demo_practice.case_detail(ada, mara.id).sessions
+    assert any(s.is_upcoming(demo_practice.today()) for s in sessions)  # the demo books one ahead
+    log_in(client, "ada")
+    html = client.get(f"/cases/{mara.id}").text
+    domains = {
+        tuple(layer["encoding"]["x"]["scale"]["domain"])
+        for layer in chart_spec(html, SAFETY)["layer"]
+        if "x" in layer["encoding"]
+    }
+    assert domains == {(1, latest_session(demo_practice, ada, mara).number)}

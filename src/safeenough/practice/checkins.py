@@ -92,6 +92,15 @@ class CaseMonitoring:
     alerts: tuple[AlertRecord, ...]
     links: tuple[CheckInLink, ...]
     instruments: tuple[Instrument, ...]
+    today: date | None = None
+    """The practice's calendar day when this was read: sessions after it are booked, not held."""
+
+    @property
+    def last_held_session(self) -> int | None:
+        """The number of the last session held by `today` (every session when `today` is not known);
+        None before the first one."""
+        held = [s.number for s in self.sessions if self.today is None or not s.is_upcoming(self.today)]
+        return max(held, default=None)
 
 
 class PracticeTrajectories:
@@ -487,6 +496,7 @@ class CheckInsMixin(PracticeBase):
             alerts=tuple(work.alerts.for_cases([case.id])),
             links=tuple(links),
             instruments=tuple(catalogue),
+            today=self.today(),
         )
 
     def set_alert_status(

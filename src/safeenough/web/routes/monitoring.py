@@ -528,7 +528,10 @@ def _table_rows(
 
 def _panels(monitoring: CaseMonitoring) -> tuple[InstrumentPanel, ...]:
     sessions = {session.number: session for session in monitoring.sessions}
-    last_session = max(sessions, default=1)
+    # The axis ends at the last session held (on the practice's calendar), not at sessions booked ahead:
+    # they have no check-in yet, and an axis running on to them reads as weeks without an answer.
+    returned = [entry.session_number for track in monitoring.tracks for entry in track.history]
+    last_session = max([monitoring.last_held_session or 1, *returned])
     colours = {
         client.id: CLIENT_COLOURS[index % len(CLIENT_COLOURS)]
         for index, client in enumerate(monitoring.case.clients)
