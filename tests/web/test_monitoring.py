@@ -681,3 +681,20 @@ def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
         if "x" in layer["encoding"]
     }
     assert domains == {(1, latest_session(demo_practice, ada, mara).number)}
+
+
+def test_a_prorated_total_reads_the_same_whole_point_in_the_table_the_detail_and_the_chart_tooltip(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    given: dict[str, float | None] = {**dict.fromkeys(ITEMS, 8.0), "goals": 7.0, "overall": None}
+    demo_practice.submit_checkin(link.token, {SAFETY: given}, {SAFETY: None})  # 31 over 4: 38.75
+    log_in(client, "ada")
+    html = client.get(f"/cases/{case.id}").text
+    assert re.search(r'id="checkin-\d+">\s*39\s*<span class="flag">', html)
+    assert "Total <strong>39</strong>" in html
+    assert "38.8" not in html and "38.75" not in html
+    points = next(layer for layer in chart_spec(html, SAFETY)["layer"] if "tooltip" in layer["encoding"])
+    assert [(p["total"], p["shown"]) for p in points["data"]["values"]] == [(39, "39 (prorated)")]
+    assert {t["field"] for t in points["encoding"]["tooltip"]} == {"client", "session", "shown"}

@@ -331,8 +331,15 @@ def _chart_spec(
         scorable = [entry for entry in track.history if entry.total is not None]
         for number, entry in enumerate(scorable, start=1):
             assert entry.total is not None
+            # The tooltip shows the total as the table does: a prorated one is marked as made up.
+            shown = format_number(entry.total) + (" (prorated)" if entry.score.prorated else "")
             scores.append(
-                {"client": track.client.display_name, "session": entry.session_number, "total": entry.total}
+                {
+                    "client": track.client.display_name,
+                    "session": entry.session_number,
+                    "total": entry.total,
+                    "shown": shown,
+                }
             )
             if track.expected is not None:
                 point = track.expected.point(number)
@@ -378,6 +385,11 @@ def _chart_spec(
                 "x": x,
                 "y": {"field": "total", "type": "quantitative", "title": y_title, "scale": y_scale},
                 "color": colour,
+                "tooltip": [
+                    {"field": "client", "type": "nominal", "title": "Client"},
+                    {"field": "session", "type": "quantitative", "title": "Session"},
+                    {"field": "shown", "type": "nominal", "title": y_title.split(" (")[0]},
+                ],
             },
         }
     )
