@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from safeenough.domain.alert import Alert, AlertKind, AlertSeverity
+from safeenough.domain.checkin import ScoredCheckIn
 from safeenough.domain.instrument import Instrument
 from safeenough.errors import InvalidInput
 from safeenough.stats.alerts import (
@@ -590,3 +591,30 @@ def test_an_answered_item_9_raises_its_own_alert_and_no_blank_question_alert() -
 def test_a_blank_ordinary_item_raises_no_alert() -> None:
     entry = check_in(SAFETY, {"heard": 10, "safe_to_speak": 10, "goals": 10, "approach": 10, "overall": None})
     assert client_alerts([entry], SAFETY) == ()
+
+
+def family(*totals: int) -> list[ScoredCheckIn]:
+    return [
+        check_in(SAFETY, even_answers(SAFETY, total), session=3, client_id=n)
+        for n, total in enumerate(totals, start=1)
+    ]
+
+
+def test_a_split_in_a_family_names_how_many_clients_are_beyond_the_cutoff_not_one_partner() -> None:
+    alert = split_alliance_alert(family(40, 41, 48), SAFETY)
+    assert alert is not None
+    assert alert.rule == (
+        "the 3 clients' totals differ by up to 8 (40, 41 and 48); a difference of 5 or more is a split; "
+        "2 of the 3 clients' totals (40 and 41) are ≤ cut-off 45 (possible alliance concern; "
+        "provisional) and the other's (48) is not"
+    )
+    assert {item.label for item in alert.evidence} == {"client's check-in"}
+
+
+def test_a_split_in_a_family_with_one_client_beyond_the_cutoff_reads_in_the_singular() -> None:
+    alert = split_alliance_alert(family(40, 47, 48), SAFETY)
+    assert alert is not None
+    assert alert.rule.endswith(
+        "1 of the 3 clients' totals (40) is ≤ cut-off 45 (possible alliance concern; provisional) "
+        "and the others' (47 and 48) are not"
+    )

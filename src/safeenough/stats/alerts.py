@@ -16,8 +16,8 @@ Rules, in the instrument's own direction ("worse" is lower for alliance, higher 
   (checked from the fourth check-in on);
 - not_on_track: red against the expected treatment response (outcome and symptom measures only, as
   ETR is used for outcome measures; `stats.expected_response`);
-- split_alliance (couples, alliance measures): partners' totals for the same session differ by at
-  least the instrument's split threshold (or its reliable-change value); high severity when the
+- split_alliance (couples and families, alliance measures): the highest and lowest of the clients'
+  totals for the same session differ by at least the instrument's split threshold (or its reliable-change value); high severity when the
   cut-off also lies between them. A smaller gap is no split, even across the cut-off: it is within
   measurement error, and the partner beyond the cut-off has their own alert. Only an instrument with
   neither a split threshold nor a reliable-change value splits on the cut-off alone. Split alliance
@@ -459,18 +459,17 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
             # A gap smaller than the split threshold is within measurement error, even where the cut-off
             # happens to lie between the partners (45 and 46): the one beyond it has an alert of their own.
             return None
-        reasons.append(
-            f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)}); "
-            f"a difference of {_n(threshold)} or more is a split"
+        gap = (
+            f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)})"
+            if len(totals) == 2
+            else f"the {len(totals)} clients' totals differ by up to {_n(high - low)} ({_list(totals)})"
         )
+        reasons.append(f"{gap}; a difference of {_n(threshold)} or more is a split")
     beyond = [instrument.beyond_cutoff(total) for total in totals]
     if instrument.cutoff is not None and any(beyond) and not all(beyond):
         worse = [t for t, b in zip(totals, beyond, strict=True) if b]
         better = [t for t, b in zip(totals, beyond, strict=True) if not b]
-        reasons.append(
-            f"one partner's total ({', '.join(_n(t) for t in worse)}) is {_cutoff_words(instrument)} "
-            f"and the other's ({', '.join(_n(t) for t in better)}) is not"
-        )
+        reasons.append(_cutoff_between(worse, better, instrument))
         severity = AlertSeverity.HIGH
     if not reasons:
         return None
@@ -480,10 +479,36 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
         session_id=partners[0].session_id,
         instrument_id=instrument.id,
         rule="; ".join(reasons),
-        evidence=tuple(_evidence(entry, "partner's check-in") for entry in partners),
+        evidence=tuple(
+            _evidence(entry, "partner's check-in" if len(partners) == 2 else "client's check-in")
+            for entry in partners
+        ),
         suggested_next_step=suggest_next_step(AlertKind.SPLIT_ALLIANCE, instrument),
         severity=severity,
     )
+
+
+def _list(values: Sequence[float]) -> str:
+    """'40', '40 and 41', '40, 41 and 47'."""
+    words = [_n(value) for value in values]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _cutoff_between(worse: Sequence[float], better: Sequence[float], instrument: Instrument) -> str:
+    """Which totals lie beyond the cut-off and which do not, in words that fit two partners ("one
+    partner's total (40) is ≤ cut-off 45 and the other's (47) is not") and a family ("2 of the 3 clients'
+    totals (40 and 41) are ≤ cut-off 45 and the other's (47) is not")."""
+    cutoff = _cutoff_words(instrument)
+    if len(worse) + len(better) == 2:
+        return f"one partner's total ({_n(worse[0])}) is {cutoff} and the other's ({_n(better[0])}) is not"
+    count = len(worse) + len(better)
+    if len(worse) == 1:
+        beyond = f"1 of the {count} clients' totals ({_n(worse[0])}) is {cutoff}"
+    else:
+        beyond = f"{len(worse)} of the {count} clients' totals ({_list(worse)}) are {cutoff}"
+    if len(better) == 1:
+        return f"{beyond} and the other's ({_n(better[0])}) is not"
+    return f"{beyond} and the others' ({_list(better)}) are not"
 
 
 def couple_alerts(
