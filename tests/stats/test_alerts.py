@@ -618,3 +618,23 @@ def test_a_split_in_a_family_with_one_client_beyond_the_cutoff_reads_in_the_sing
         "1 of the 3 clients' totals (40) is ≤ cut-off 45 (possible alliance concern; provisional) "
         "and the others' (47 and 48) are not"
     )
+
+
+def test_two_missed_check_ins_then_an_answer_before_the_therapist_looks_still_raise_the_alert() -> None:
+    missed_then_answered = sessions([True, False, False, True])
+    answered = history(SAFETY, [48, 48], client_id=1)
+    found = case_alerts(
+        {1: answered}, SAFETY, sessions={1: missed_then_answered}, new_after=0, latest_only=True
+    )
+    (alert,) = [a for a in found if a.kind is AlertKind.MISSING_CHECKINS]
+    assert alert.rule == (
+        "2 check-ins in a row not returned (sessions of 12 Jan 2026 and 19 Jan 2026); "
+        "then the check-in of 26 Jan 2026 came back"
+    )
+    assert [e.label for e in alert.evidence] == ["check-in not returned"] * 2 + ["then returned"]
+
+
+def test_a_run_that_ended_keeps_the_key_it_had_while_it_was_going_so_it_is_stored_once() -> None:
+    (going,) = missing_checkin_alerts(1, sessions([True, False, False]))
+    (ended,) = missing_checkin_alerts(1, sessions([True, False, False, True]), latest_only=False)
+    assert going.key == ended.key

@@ -22,7 +22,8 @@ Rules, in the instrument's own direction ("worse" is lower for alliance, higher 
   measurement error, and the partner beyond the cut-off has their own alert. Only an instrument with
   neither a split threshold nor a reliable-change value splits on the cut-off alone. Split alliance
   predicts poorer outcome (Friedlander et al. 2018);
-- missing_checkins: two (or more) check-ins in a row not returned;
+- missing_checkins: two (or more) check-ins in a row not returned, still going or ended by a later
+  answer;
 - client_comment: the free-text answer is not empty.
 
 `latest_only=True` (the default) evaluates the newest check-in (or session), as when an answer has
@@ -555,48 +556,65 @@ def missing_checkin_alerts(
 ) -> tuple[Alert, ...]:
     """An alert for each run of `MISSING_IN_A_ROW` or more sessions whose check-in did not come back.
 
-    The alert is keyed at the second missed session of the run, so a run that grows keeps one key.
+    The alert is keyed at the second missed session of the run, so a run that grows keeps one key, and
+    a run that ended (a later check-in came back) keeps the key it had while it was going: stored once,
+    it is never stored again. A run that ended says so ("…; then the check-in of 3 Mar 2026 came back").
     `latest_only` reports only a run that is still going at the last session. `shared_case`: the
     client is one of a couple or family (see `client_alerts`).
     """
     ordered = sorted(sessions, key=lambda s: (s.session_number, s.held_on, s.session_id))
-    runs: list[list[SessionReturn]] = []
+    # Each run with the session whose check-in came back after it (None while it is still going).
+    runs: list[tuple[list[SessionReturn], SessionReturn | None]] = []
     current: list[SessionReturn] = []
     for session in ordered:
         if session.returned:
             if len(current) >= MISSING_IN_A_ROW:
-                runs.append(current)
+                runs.append((current, session))
             current = []
         else:
             current.append(session)
     ongoing = current if len(current) >= MISSING_IN_A_ROW else None
     if ongoing is not None:
-        runs.append(ongoing)
+        runs.append((ongoing, None))
     if latest_only:
-        runs = [ongoing] if ongoing is not None else []
+        runs = [(ongoing, None)] if ongoing is not None else []
     alerts: list[Alert] = []
-    for run in runs:
+    for run, answered in runs:
         # Dates, not session numbers: the rule is stored, and a session entered late renumbers the rest.
         days = [_day(s.held_on) for s in run]
         joined = f"{days[0]} and {days[1]}" if len(run) == 2 else f"{days[0]}–{days[-1]}"
-        where = f"sessions of {joined}"
+        rule = f"{len(run)} check-ins in a row not returned (sessions of {joined})"
+        evidence = [
+            Evidence(
+                label="check-in not returned",
+                client_id=client_id,
+                session_id=s.session_id,
+                session_number=s.session_number,
+                held_on=s.held_on,
+            )
+            for s in run
+        ]
+        if answered is not None:
+            # The run ended before anyone looked: it is still worth a question, and the therapist should
+            # not think the client has stopped answering.
+            rule += f"; then the check-in of {_day(answered.held_on)} came back"
+            evidence.append(
+                Evidence(
+                    label="then returned",
+                    client_id=client_id,
+                    session_id=answered.session_id,
+                    session_number=answered.session_number,
+                    held_on=answered.held_on,
+                )
+            )
         alerts.append(
             Alert(
                 kind=AlertKind.MISSING_CHECKINS,
                 client_ids=(client_id,),
                 session_id=run[MISSING_IN_A_ROW - 1].session_id,
                 instrument_id=instrument_id,
-                rule=f"{len(run)} check-ins in a row not returned ({where})",
-                evidence=tuple(
-                    Evidence(
-                        label="check-in not returned",
-                        client_id=client_id,
-                        session_id=s.session_id,
-                        session_number=s.session_number,
-                        held_on=s.held_on,
-                    )
-                    for s in run
-                ),
+                rule=rule,
+                evidence=tuple(evidence),
                 suggested_next_step=suggest_next_step(AlertKind.MISSING_CHECKINS, shared_case=shared_case),
                 severity=AlertSeverity.LOW,
             )
@@ -622,7 +640,8 @@ def case_alerts(
     (two or more clients), and missing check-ins (`sessions`: client id → sessions they attended).
 
     `new_after` (a check-in id) evaluates every check-in that arrived after it; missing check-ins are
-    then judged as `latest_only` does (a run still going).
+    then judged over the whole history, ended runs included: two missed check-ins followed by an answer,
+    all before the therapist looked, must still raise their alert (storage keeps one per run by its key).
 
     `shared_case`: the case has more than one client even if only one of them appears here (the other
     has returned nothing yet). Alerts about one client of such a case suggest raising it with them
@@ -648,7 +667,7 @@ def case_alerts(
         alerts.extend(
             couple_alerts(histories.values(), instrument, latest_only=latest_only, new_after=new_after)
         )
-    only_ongoing = latest_only or new_after is not None
+    only_ongoing = latest_only and new_after is None
     for client_id, attended in sorted((sessions or {}).items()):
         alerts.extend(
             missing_checkin_alerts(
