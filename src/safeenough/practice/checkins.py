@@ -135,6 +135,17 @@ class PracticeTrajectories:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckInAnswers:
+    """One check-in's answers, item by item, as the answers behind an alert on it."""
+
+    case: Case
+    client: Client
+    instrument: Instrument
+    entry: ScoredCheckIn
+    held_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class SubmittedCheckIn:
     link: CheckInLink
     """The link as it was opened (it is used up now)."""
@@ -455,6 +466,26 @@ class CheckInsMixin(PracticeBase):
             return self._monitoring(
                 work, case, read_only=owner.id != actor.id, catalogue=catalogue, trajectories=trajectories
             )
+
+    def checkin_answers(self, actor: Clinician, case_id: int, check_in_id: int) -> CheckInAnswers:
+        """One check-in of the case, answers and all: what an alert on it links to. The sealed answers
+        of this one check-in are opened, and the read is audited like the case's check-ins."""
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            case, _owner = self._visible_case(work, actor, case_id)
+            check_in = work.checkins.get(check_in_id)
+            client = next(
+                (c for c in case.clients if check_in is not None and c.id == check_in.client_id), None
+            )
+            session = None if check_in is None else work.sessions.find(check_in.session_id)
+            if check_in is None or client is None or session is None or session.case_id != case.id:
+                raise NotFound("There is no such check-in in this case.")
+            if check_in.instrument_id not in catalogue:
+                raise NotFound("This check-in's questionnaire is no longer installed.")
+            instrument = catalogue.get(check_in.instrument_id)
+            work.audit.record(actor.id, AuditAction.READ, "checkin", check_in.id, f"case {case.id}")
+            entry = ScoredCheckIn(check_in, score_checkin(check_in, instrument), session.number)
+            return CheckInAnswers(case, client, instrument, entry, session.held_on)
 
     def _monitoring(
         self,

@@ -80,6 +80,11 @@ class CheckInRepository:
             .order_by(checkins.c.submitted_at, checkins.c.id)
         )
 
+    def get(self, check_in_id: int) -> CheckIn | None:
+        """One check-in, its sealed answers opened: for showing the answers behind one alert."""
+        found = self._many(select(checkins).where(checkins.c.id == check_in_id))
+        return found[0] if found else None
+
     def totals_by_instrument(self, instrument_id: str) -> list[tuple[int, int, float]]:
         """(client id, session id, total) for every scorable check-in of the practice on one instrument,
         each client's in session order: by the day the session was held, then its number (then when the

@@ -446,7 +446,14 @@ def _chart_spec(
 def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail | None:
     if not track.history:
         return None
-    latest = track.history[-1]
+    return checkin_detail(instrument, track.client, track.history[-1], track.history)
+
+
+def checkin_detail(
+    instrument: Instrument, client: Client, latest: ScoredCheckIn, history: Sequence[ScoredCheckIn] = ()
+) -> ClientDetail:
+    """One check-in item by item (`latest`: the latest on the case page, or the one an alert is about),
+    with the comments of `history` (the latest first)."""
     items = []
     for item in instrument.items:
         score = latest.score.item_scores.get(item.id)
@@ -467,12 +474,12 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
         )
     comments = tuple(
         (entry.session_number, entry.check_in.free_text or "")
-        for entry in reversed(track.history)
+        for entry in reversed(history or (latest,))
         if entry.check_in.has_comment
     )
     total = latest.total
     return ClientDetail(
-        client=track.client,
+        client=client,
         check_in_id=latest.id,
         session_number=latest.session_number,
         submitted_at=latest.submitted_at,
@@ -893,6 +900,27 @@ def monitoring_panel(
 ) -> Response:
     mon = build_monitoring_view(request, visitor, case_id)
     return render(request, "_monitoring.html", {"mon": mon, "case": mon.case}, visitor=visitor)
+
+
+@router.get("/cases/{case_id:id}/checkins/{check_in_id:id}")
+def checkin_answers(
+    request: Request,
+    case_id: int,
+    check_in_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+) -> Response:
+    """One check-in's answers, item by item: where an alert's evidence leads, for any check-in, not only
+    the latest. Opened on request only (the sealed answers of this check-in, audited); with htmx, the
+    answers alone, shown under the alert."""
+    found = web_context(request).practice.checkin_answers(visitor.clinician, case_id, check_in_id)
+    context = {
+        "case": found.case,
+        "answers": found,
+        "detail": checkin_detail(found.instrument, found.client, found.entry),
+        "instrument": found.instrument,
+    }
+    template = "_checkin_answers.html" if is_htmx(request) else "checkin_answers.html"
+    return render(request, template, context, visitor=visitor)
 
 
 STATUS_DONE = {
