@@ -18,8 +18,9 @@ Rules, in the instrument's own direction ("worse" is lower for alliance, higher 
   ETR is used for outcome measures; `stats.expected_response`);
 - split_alliance (couples and families, alliance measures): the highest and lowest of the clients'
   totals for the same session differ by at least the instrument's split threshold (or its
-  reliable-change value); high severity when the cut-off also lies between them. A smaller gap is no split, even across the cut-off: it is within
-  measurement error, and the partner beyond the cut-off has their own alert. Only an instrument with
+  reliable-change value); high severity when the cut-off also lies between them. A smaller gap is no
+  split, even across the cut-off: it is within measurement error, and the partner beyond the cut-off
+  has their own alert. Only an instrument with
   neither a split threshold nor a reliable-change value splits on the cut-off alone. Split alliance
   predicts poorer outcome (Friedlander et al. 2018);
 - missing_checkins: two (or more) check-ins in a row not returned, still going or ended by a later
