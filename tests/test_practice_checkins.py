@@ -718,3 +718,56 @@ def test_the_case_page_reads_check_ins_in_session_order_when_one_came_back_late(
     assert [entry.session_number for entry in track.history] == [1, 2]
     assert track.expected is not None
     assert track.expected.intake == 18
+
+
+def test_the_practice_curve_reads_each_earlier_clients_check_ins_by_session_date_not_by_entry_order(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    from safeenough.practice.checkins import PracticeTrajectories
+
+    today = date.today()
+    case = demo_practice.open_case(
+        ada,
+        title="Entered late",
+        kind=CaseKind.INDIVIDUAL,
+        client_names=["Eli Early"],
+        opened_on=today - timedelta(days=30),
+    )
+    client_id = case.clients[0].id
+    later = demo_practice.add_session(
+        ada, case.id, held_on=today - timedelta(days=1), attendee_ids=[client_id]
+    )
+    # The first session is entered after the second: its id is higher, its date earlier.
+    earlier = demo_practice.add_session(
+        ada, case.id, held_on=today - timedelta(days=8), attendee_ids=[client_id]
+    )
+    assert earlier.id > later.id
+    for session, value in ((later, 0), (earlier, 2)):
+        link = demo_practice.issue_checkin_link(ada, session.id, client_id, instrument_ids=("phq-9",))
+        answer_all(demo_practice, link, value)
+    phq = demo_practice.instruments().get("phq-9")
+    with demo_practice.store.transaction() as work:
+        reference = PracticeTrajectories(work).reference(phq, exclude=set())
+    assert (18.0, 0.0) in reference.trajectories
+    assert (0.0, 18.0) not in reference.trajectories
+
+
+def test_two_missed_check_ins_answered_again_before_the_therapist_looks_raise_one_alert_saying_so(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = demo_practice.open_case(ada, title="Back again", kind=CaseKind.INDIVIDUAL, client_names=["R"])
+    lapsed = [first_session_link(demo_practice, ada, case) for _ in range(2)]
+    with demo_practice.store.engine.begin() as connection:
+        past = datetime.now(UTC) - timedelta(days=5)
+        connection.execute(
+            update(checkin_links)
+            .where(checkin_links.c.id.in_([issued.link.id for issued in lapsed]))
+            .values(created_at=past, expires_at=past + timedelta(days=4))
+        )
+    answer_all(demo_practice, first_session_link(demo_practice, ada, case), 10)
+    for _ in range(2):  # looking twice stores it once
+        records = demo_practice.case_monitoring(ada, case.id).alerts
+        missing = [r for r in records if r.alert.kind is AlertKind.MISSING_CHECKINS]
+        assert len(missing) == 1
+    assert missing[0].alert.rule.startswith("2 check-ins in a row not returned")
+    assert "came back" in missing[0].alert.rule

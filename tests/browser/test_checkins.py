@@ -206,3 +206,18 @@ def test_the_client_form_works_without_javascript_and_keeps_answers_after_a_prob
         form.get_by_role("heading", name="Thank you — your answers went to your therapist.")
     ).to_be_visible()
     context.close()
+
+
+def test_a_resolved_alert_on_an_older_check_in_opens_the_answers_that_raised_it_under_it(
+    page: Page, live_server: str, console: ConsoleWatch
+) -> None:
+    log_in(page, live_server, "ada")
+    page.get_by_role("link", name=re.compile("^Mara")).first.click()
+    resolved = page.locator("details.resolved-alerts")
+    resolved.locator("summary").click()
+    card = resolved.locator(".alert-card").filter(has=page.locator("a.evidence__answers")).first
+    card.locator("a.evidence__answers").first.click()
+    answers = card.locator(".checkin-answers")
+    expect(answers).to_be_visible()
+    expect(answers.get_by_role("heading")).to_contain_text(re.compile(r"answers, session \d+"))
+    expect(answers.locator("table.items tbody tr").first).to_be_visible()

@@ -139,12 +139,32 @@ def test_an_unscorable_checkin_has_empty_values_for_missing_items_and_its_total(
     assert (rows[-1]["item_id"], rows[-1]["value"], rows[-1]["band"]) == ("total", "", "")
 
 
-def test_a_prorated_fractional_total_keeps_four_decimals() -> None:
+def test_a_fractional_total_keeps_four_decimals() -> None:
+    # A prorated PHQ-9 total is a whole point (scoring rounds it); a mean score or a total on a
+    # visual-analogue line stays fractional.
+    row = ScoreRow(
+        case_id=1,
+        client_code="C-7K2Q",
+        session_number=1,
+        session_date=date(2026, 1, 5),
+        instrument_id="x",
+        instrument_version="1",
+        submitted_at=datetime(2026, 1, 5, 19, 30, tzinfo=UTC),
+        item_id="total",
+        value=10.125,
+        scorable=True,
+        band=None,
+    )
+    (read_back,) = read(scores_csv([row]))
+    assert read_back["value"] == "10.125"
+
+
+def test_a_prorated_phq9_total_is_written_as_the_whole_point_the_case_page_shows() -> None:
     answers: dict[str, float | None] = dict.fromkeys(PHQ.item_ids, 1.0)
     answers["1"] = 2.0
     answers["9"] = None
     rows = read(case_scores_csv(CASE, SESSIONS, [(ALEX, PHQ, [scored(PHQ, answers, check_in_id=105)])]))
-    assert rows[-1]["value"] == "10.125"
+    assert rows[-1]["value"] == "10"  # 9 over 8 items: 10.125, to the nearest whole point
 
 
 def test_a_band_label_that_looks_like_a_formula_is_defused() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from safeenough.domain.alert import Alert, AlertKind, AlertSeverity
+from safeenough.domain.checkin import ScoredCheckIn
 from safeenough.domain.instrument import Instrument
 from safeenough.errors import InvalidInput
 from safeenough.stats.alerts import (
@@ -590,3 +591,50 @@ def test_an_answered_item_9_raises_its_own_alert_and_no_blank_question_alert() -
 def test_a_blank_ordinary_item_raises_no_alert() -> None:
     entry = check_in(SAFETY, {"heard": 10, "safe_to_speak": 10, "goals": 10, "approach": 10, "overall": None})
     assert client_alerts([entry], SAFETY) == ()
+
+
+def family(*totals: int) -> list[ScoredCheckIn]:
+    return [
+        check_in(SAFETY, even_answers(SAFETY, total), session=3, client_id=n)
+        for n, total in enumerate(totals, start=1)
+    ]
+
+
+def test_a_split_in_a_family_names_how_many_clients_are_beyond_the_cutoff_not_one_partner() -> None:
+    alert = split_alliance_alert(family(40, 41, 48), SAFETY)
+    assert alert is not None
+    assert alert.rule == (
+        "the 3 clients' totals differ by up to 8 (40, 41 and 48); a difference of 5 or more is a split; "
+        "2 of the 3 clients' totals (40 and 41) are ≤ cut-off 45 (possible alliance concern; "
+        "provisional) and the other's (48) is not"
+    )
+    assert {item.label for item in alert.evidence} == {"client's check-in"}
+
+
+def test_a_split_in_a_family_with_one_client_beyond_the_cutoff_reads_in_the_singular() -> None:
+    alert = split_alliance_alert(family(40, 47, 48), SAFETY)
+    assert alert is not None
+    assert alert.rule.endswith(
+        "1 of the 3 clients' totals (40) is ≤ cut-off 45 (possible alliance concern; provisional) "
+        "and the others' (47 and 48) are not"
+    )
+
+
+def test_two_missed_check_ins_then_an_answer_before_the_therapist_looks_still_raise_the_alert() -> None:
+    missed_then_answered = sessions([True, False, False, True])
+    answered = history(SAFETY, [48, 48], client_id=1)
+    found = case_alerts(
+        {1: answered}, SAFETY, sessions={1: missed_then_answered}, new_after=0, latest_only=True
+    )
+    (alert,) = [a for a in found if a.kind is AlertKind.MISSING_CHECKINS]
+    assert alert.rule == (
+        "2 check-ins in a row not returned (sessions of 12 Jan 2026 and 19 Jan 2026); "
+        "then the check-in of 26 Jan 2026 came back"
+    )
+    assert [e.label for e in alert.evidence] == ["check-in not returned"] * 2 + ["then returned"]
+
+
+def test_a_run_that_ended_keeps_the_key_it_had_while_it_was_going_so_it_is_stored_once() -> None:
+    (going,) = missing_checkin_alerts(1, sessions([True, False, False]))
+    (ended,) = missing_checkin_alerts(1, sessions([True, False, False, True]), latest_only=False)
+    assert going.key == ended.key

@@ -1,3 +1,4 @@
+import math
 from datetime import UTC, datetime
 
 import pytest
@@ -26,10 +27,11 @@ def custom(
     reverse: tuple[bool, ...] = (False, False, False, False),
     method: ScoringMethod = ScoringMethod.SUM,
     max_missing: int = 1,
+    step: float | None = 1.0,
 ) -> Instrument:
     """Four 1–5 items (some reverse-scored) with two subscales."""
     items = tuple(
-        Item(id=f"i{n}", text=f"Question {n}", minimum=1, maximum=5, reverse_scored=r)
+        Item(id=f"i{n}", text=f"Question {n}", minimum=1, maximum=5, reverse_scored=r, step=step)
         for n, r in enumerate(reverse, start=1)
     )
     return Instrument(
@@ -70,7 +72,7 @@ def test_one_missing_safety_item_is_prorated_and_two_make_it_unscorable() -> Non
     prorated = score_answers(
         safety(), {"heard": 8, "safe_to_speak": 6, "goals": 8, "approach": None, "overall": 8}
     )
-    assert prorated.total == pytest.approx(37.5)
+    assert prorated.total == 38  # 37.5, to the nearest whole point, halves up
     assert prorated.prorated
     assert prorated.missing_items == ("approach",)
     unscorable = score_answers(safety(), {"heard": 8, "safe_to_speak": 6, "goals": 8})
@@ -135,7 +137,9 @@ def test_prorating_scales_the_mean_of_answered_items_and_gives_up_past_the_rule(
     if missing > instrument.scoring.max_missing:
         assert score.total is None
     else:
-        assert score.total == pytest.approx(sum(answered) / len(answered) * len(instrument.items))
+        exact = sum(answered) / len(answered) * len(instrument.items)
+        # The shipped instruments score whole points: a prorated total is the nearest one, halves up.
+        assert score.total == math.floor(exact + 0.5 + 1e-9)
         assert score.prorated == (missing > 0)
 
 
@@ -180,3 +184,18 @@ def test_reversing_every_item_mirrors_the_total(answers: tuple[int, int, int, in
     assert reversed_total is not None
     low, high = custom().total_range
     assert reversed_total == pytest.approx(low + high - plain)
+
+
+def test_a_prorated_phq9_total_is_rounded_to_a_whole_point_so_it_falls_in_one_severity_band() -> None:
+    answers: dict[str, float | None] = dict.fromkeys(phq9().item_ids, 1.0)
+    answers.update({"1": 3.0, "2": 3.0, "3": 2.0, "9": None})  # 13 over 8 items: 14.625 prorated
+    score = score_answers(phq9(), answers)
+    assert score.total == 15
+    assert score.band == "moderately severe"
+    assert score.prorated
+
+
+def test_a_prorated_total_on_a_visual_analogue_line_keeps_its_fraction() -> None:
+    line = custom(step=None)
+    score = score_answers(line, {"i1": 4.5, "i2": 4, "i3": None, "i4": 3})
+    assert score.total == pytest.approx(11.5 / 3 * 4)

@@ -127,3 +127,22 @@ def test_individual_suggestions_are_unchanged_and_say_nothing_of_partners() -> N
             if kind is not AlertKind.SPLIT_ALLIANCE:
                 assert "partner" not in text
                 assert "one-to-one" not in text
+
+
+def test_an_outcome_measure_that_alerts_on_crossing_says_the_score_moved_into_the_range() -> None:
+    assert "has moved into the range" in suggest_next_step(AlertKind.BELOW_CUTOFF, phq9())
+
+
+@pytest.mark.parametrize("shared_case", [False, True])
+def test_an_outcome_measure_set_to_alert_every_time_does_not_claim_the_score_moved(
+    shared_case: bool,
+) -> None:
+    from safeenough.domain.instrument import CutoffAlert
+
+    phq = phq9()
+    assert phq.cutoff is not None
+    every_time = dataclasses.replace(phq, cutoff=dataclasses.replace(phq.cutoff, alert=CutoffAlert.ALWAYS))
+    text = suggest_next_step(AlertKind.BELOW_CUTOFF, every_time, shared_case=shared_case)
+    assert "moved into" not in text
+    assert "is in the range" in text
+    assert "every check-in in that range" in text

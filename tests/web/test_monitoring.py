@@ -665,3 +665,89 @@ def test_a_prorated_total_is_marked_as_made_up_for_the_unanswered_question(
     )
     assert 'Total <strong>45</strong> <span class="muted">(prorated: 1 question not answered)</span>' in html
     assert '<td class="number"><span class="muted">not answered</span>' in html
+
+
+def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
+    sessions = demo_practice.case_detail(ada, mara.id).sessions
+    assert any(s.is_upcoming(demo_practice.today()) for s in sessions)  # the demo books one ahead
+    log_in(client, "ada")
+    html = client.get(f"/cases/{mara.id}").text
+    domains = {
+        tuple(layer["encoding"]["x"]["scale"]["domain"])
+        for layer in chart_spec(html, SAFETY)["layer"]
+        if "x" in layer["encoding"]
+    }
+    assert domains == {(1, latest_session(demo_practice, ada, mara).number)}
+
+
+def test_a_prorated_total_reads_the_same_whole_point_in_the_table_the_detail_and_the_chart_tooltip(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    given: dict[str, float | None] = {**dict.fromkeys(ITEMS, 8.0), "goals": 7.0, "overall": None}
+    demo_practice.submit_checkin(link.token, {SAFETY: given}, {SAFETY: None})  # 31 over 4: 38.75
+    log_in(client, "ada")
+    html = client.get(f"/cases/{case.id}").text
+    assert re.search(r'id="checkin-\d+">\s*39\s*<span class="flag">', html)
+    assert "Total <strong>39</strong>" in html
+    assert "38.8" not in html
+    assert "38.75" not in html
+    points = next(layer for layer in chart_spec(html, SAFETY)["layer"] if "tooltip" in layer["encoding"])
+    assert [(p["total"], p["shown"]) for p in points["data"]["values"]] == [(39, "39 (prorated)")]
+    assert {t["field"] for t in points["encoding"]["tooltip"]} == {"client", "session", "shown"}
+
+
+def test_an_alert_on_an_older_check_in_links_to_the_answers_that_raised_it(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    from safeenough.domain.audit import AuditAction
+
+    case, first = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, first.id, case.clients[0].id)
+    low = {**dict.fromkeys(ITEMS, 9.0), "safe_to_speak": 3.0}
+    demo_practice.submit_checkin(link.token, {SAFETY: low}, {SAFETY: None})
+    second = demo_practice.add_session(
+        ada, case.id, held_on=date(2025, 1, 13), attendee_ids=[c.id for c in case.clients]
+    )
+    link = demo_practice.issue_checkin_link(ada, second.id, case.clients[0].id)
+    demo_practice.submit_checkin(link.token, {SAFETY: dict.fromkeys(ITEMS, 10.0)}, {SAFETY: None})
+    older = next(
+        r for r in demo_practice.case_monitoring(ada, case.id).alerts if r.alert.session_id == first.id
+    )
+    (check_in_id,) = older.alert.check_in_ids
+    log_in(client, "ada")
+    page = client.get(f"/cases/{case.id}").text
+    assert f'href="/cases/{case.id}/checkins/{check_in_id}"' in page
+    fragment = client.get(f"/cases/{case.id}/checkins/{check_in_id}", headers=HTMX).text
+    assert "answers, session 1" in fragment
+    assert re.search(
+        r'<tr class="item--flagged">\s*<td>[^<]*safe[^<]*</td>\s*<td class="number">3 ', fragment
+    )
+    full = client.get(f"/cases/{case.id}/checkins/{check_in_id}")
+    assert full.status_code == 200
+    assert "Back to the case" in full.text
+    with demo_practice.store.transaction() as work:
+        reads = [
+            e for e in work.audit.recent(50) if e.action is AuditAction.READ and e.target_kind == "checkin"
+        ]
+    assert any(e.target_id == check_in_id for e in reads)
+
+
+def test_another_clinician_cannot_open_a_check_ins_answers(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    demo_practice.submit_checkin(link.token, {SAFETY: dict.fromkeys(ITEMS, 9.0)}, {SAFETY: None})
+    (check_in_id,) = link_check_ins(demo_practice, case)
+    log_in(client, "ben")
+    assert client.get(f"/cases/{case.id}/checkins/{check_in_id}").status_code == 404
+
+
+def link_check_ins(practice: Practice, case: Case) -> list[int]:
+    with practice.store.transaction() as work:
+        return [c.id for c in work.checkins.for_clients([client.id for client in case.clients])]

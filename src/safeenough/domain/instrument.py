@@ -155,6 +155,21 @@ class Item:
     def scale_label(self) -> str:
         return f"{format_number(self.minimum)}–{format_number(self.maximum)}"
 
+    @property
+    def scores_whole_points(self) -> bool:
+        """Every answer, and so every item score, is a whole number: a whole-number scale in whole steps
+        (PHQ-9's 0–3, our 0–10), not a visual-analogue line or half-point steps."""
+        return (
+            self.step is not None
+            and _is_whole(self.step)
+            and _is_whole(self.minimum)
+            and _is_whole(self.maximum)
+        )
+
+
+def _is_whole(value: float) -> bool:
+    return abs(value - round(value)) < _EPSILON
+
 
 @dataclass(frozen=True, slots=True)
 class FreeTextItem:
@@ -198,8 +213,9 @@ class Scoring:
     """How the total is made.
 
     Missing-item rule: with at most `max_missing` items unanswered the total is prorated (a sum becomes
-    the mean of the answered items × the number of items; a mean is the mean of the answered items);
-    with more missing, the check-in is unscorable.
+    the mean of the answered items × the number of items, to the nearest whole point when every item
+    scores whole points; a mean is the mean of the answered items); with more missing, the check-in is
+    unscorable.
     """
 
     method: ScoringMethod = ScoringMethod.SUM

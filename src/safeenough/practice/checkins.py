@@ -92,6 +92,15 @@ class CaseMonitoring:
     alerts: tuple[AlertRecord, ...]
     links: tuple[CheckInLink, ...]
     instruments: tuple[Instrument, ...]
+    today: date | None = None
+    """The practice's calendar day when this was read: sessions after it are booked, not held."""
+
+    @property
+    def last_held_session(self) -> int | None:
+        """The number of the last session held by `today` (every session when `today` is not known);
+        None before the first one."""
+        held = [s.number for s in self.sessions if self.today is None or not s.is_upcoming(self.today)]
+        return max(held, default=None)
 
 
 class PracticeTrajectories:
@@ -111,19 +120,29 @@ class PracticeTrajectories:
             return PracticeReference()  # the expected response is drawn for outcome measures only
         by_client = self._by_instrument.get(instrument.id)
         if by_client is None:
-            points: dict[int, list[tuple[int, float]]] = {}
-            for client_id, session_id, total in self._work.checkins.totals_by_instrument(instrument.id):
-                points.setdefault(client_id, []).append((session_id, total))
-            by_client = {
-                client_id: tuple(total for _, total in sorted(client_points))
-                for client_id, client_points in points.items()
-            }
+            # In session order (date, then number) as the repository gives them: a session id says only
+            # when the session was entered, and one entered late would put its check-in out of place.
+            points: dict[int, list[float]] = {}
+            for client_id, _session_id, total in self._work.checkins.totals_by_instrument(instrument.id):
+                points.setdefault(client_id, []).append(total)
+            by_client = {client_id: tuple(totals) for client_id, totals in points.items()}
             self._by_instrument[instrument.id] = by_client
         return PracticeReference(
             trajectories=tuple(
                 trajectory for client_id, trajectory in by_client.items() if client_id not in exclude
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInAnswers:
+    """One check-in's answers, item by item, as the answers behind an alert on it."""
+
+    case: Case
+    client: Client
+    instrument: Instrument
+    entry: ScoredCheckIn
+    held_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +467,26 @@ class CheckInsMixin(PracticeBase):
                 work, case, read_only=owner.id != actor.id, catalogue=catalogue, trajectories=trajectories
             )
 
+    def checkin_answers(self, actor: Clinician, case_id: int, check_in_id: int) -> CheckInAnswers:
+        """One check-in of the case, answers and all: what an alert on it links to. The sealed answers
+        of this one check-in are opened, and the read is audited like the case's check-ins."""
+        catalogue = self.instruments()
+        with self.store.transaction() as work:
+            case, _owner = self._visible_case(work, actor, case_id)
+            check_in = work.checkins.get(check_in_id)
+            client = next(
+                (c for c in case.clients if check_in is not None and c.id == check_in.client_id), None
+            )
+            session = None if check_in is None else work.sessions.find(check_in.session_id)
+            if check_in is None or client is None or session is None or session.case_id != case.id:
+                raise NotFound("There is no such check-in in this case.")
+            if check_in.instrument_id not in catalogue:
+                raise NotFound("This check-in's questionnaire is no longer installed.")
+            instrument = catalogue.get(check_in.instrument_id)
+            work.audit.record(actor.id, AuditAction.READ, "checkin", check_in.id, f"case {case.id}")
+            entry = ScoredCheckIn(check_in, score_checkin(check_in, instrument), session.number)
+            return CheckInAnswers(case, client, instrument, entry, session.held_on)
+
     def _monitoring(
         self,
         work: UnitOfWork,
@@ -488,6 +527,7 @@ class CheckInsMixin(PracticeBase):
             alerts=tuple(work.alerts.for_cases([case.id])),
             links=tuple(links),
             instruments=tuple(catalogue),
+            today=self.today(),
         )
 
     def set_alert_status(

@@ -16,13 +16,15 @@ Rules, in the instrument's own direction ("worse" is lower for alliance, higher 
   (checked from the fourth check-in on);
 - not_on_track: red against the expected treatment response (outcome and symptom measures only, as
   ETR is used for outcome measures; `stats.expected_response`);
-- split_alliance (couples, alliance measures): partners' totals for the same session differ by at
-  least the instrument's split threshold (or its reliable-change value); high severity when the
-  cut-off also lies between them. A smaller gap is no split, even across the cut-off: it is within
-  measurement error, and the partner beyond the cut-off has their own alert. Only an instrument with
+- split_alliance (couples and families, alliance measures): the highest and lowest of the clients'
+  totals for the same session differ by at least the instrument's split threshold (or its
+  reliable-change value); high severity when the cut-off also lies between them. A smaller gap is no
+  split, even across the cut-off: it is within measurement error, and the partner beyond the cut-off
+  has their own alert. Only an instrument with
   neither a split threshold nor a reliable-change value splits on the cut-off alone. Split alliance
   predicts poorer outcome (Friedlander et al. 2018);
-- missing_checkins: two (or more) check-ins in a row not returned;
+- missing_checkins: two (or more) check-ins in a row not returned, still going or ended by a later
+  answer;
 - client_comment: the free-text answer is not empty.
 
 `latest_only=True` (the default) evaluates the newest check-in (or session), as when an answer has
@@ -459,18 +461,17 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
             # A gap smaller than the split threshold is within measurement error, even where the cut-off
             # happens to lie between the partners (45 and 46): the one beyond it has an alert of their own.
             return None
-        reasons.append(
-            f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)}); "
-            f"a difference of {_n(threshold)} or more is a split"
+        gap = (
+            f"partners' totals differ by {_n(high - low)} ({_n(low)} and {_n(high)})"
+            if len(totals) == 2
+            else f"the {len(totals)} clients' totals differ by up to {_n(high - low)} ({_list(totals)})"
         )
+        reasons.append(f"{gap}; a difference of {_n(threshold)} or more is a split")
     beyond = [instrument.beyond_cutoff(total) for total in totals]
     if instrument.cutoff is not None and any(beyond) and not all(beyond):
         worse = [t for t, b in zip(totals, beyond, strict=True) if b]
         better = [t for t, b in zip(totals, beyond, strict=True) if not b]
-        reasons.append(
-            f"one partner's total ({', '.join(_n(t) for t in worse)}) is {_cutoff_words(instrument)} "
-            f"and the other's ({', '.join(_n(t) for t in better)}) is not"
-        )
+        reasons.append(_cutoff_between(worse, better, instrument))
         severity = AlertSeverity.HIGH
     if not reasons:
         return None
@@ -480,10 +481,36 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
         session_id=partners[0].session_id,
         instrument_id=instrument.id,
         rule="; ".join(reasons),
-        evidence=tuple(_evidence(entry, "partner's check-in") for entry in partners),
+        evidence=tuple(
+            _evidence(entry, "partner's check-in" if len(partners) == 2 else "client's check-in")
+            for entry in partners
+        ),
         suggested_next_step=suggest_next_step(AlertKind.SPLIT_ALLIANCE, instrument),
         severity=severity,
     )
+
+
+def _list(values: Sequence[float]) -> str:
+    """'40', '40 and 41', '40, 41 and 47'."""
+    words = [_n(value) for value in values]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _cutoff_between(worse: Sequence[float], better: Sequence[float], instrument: Instrument) -> str:
+    """Which totals lie beyond the cut-off and which do not, in words that fit two partners ("one
+    partner's total (40) is ≤ cut-off 45 and the other's (47) is not") and a family ("2 of the 3 clients'
+    totals (40 and 41) are ≤ cut-off 45 and the other's (47) is not")."""
+    cutoff = _cutoff_words(instrument)
+    if len(worse) + len(better) == 2:
+        return f"one partner's total ({_n(worse[0])}) is {cutoff} and the other's ({_n(better[0])}) is not"
+    count = len(worse) + len(better)
+    if len(worse) == 1:
+        beyond = f"1 of the {count} clients' totals ({_n(worse[0])}) is {cutoff}"
+    else:
+        beyond = f"{len(worse)} of the {count} clients' totals ({_list(worse)}) are {cutoff}"
+    if len(better) == 1:
+        return f"{beyond} and the other's ({_n(better[0])}) is not"
+    return f"{beyond} and the others' ({_list(better)}) are not"
 
 
 def couple_alerts(
@@ -530,48 +557,65 @@ def missing_checkin_alerts(
 ) -> tuple[Alert, ...]:
     """An alert for each run of `MISSING_IN_A_ROW` or more sessions whose check-in did not come back.
 
-    The alert is keyed at the second missed session of the run, so a run that grows keeps one key.
+    The alert is keyed at the second missed session of the run, so a run that grows keeps one key, and
+    a run that ended (a later check-in came back) keeps the key it had while it was going: stored once,
+    it is never stored again. A run that ended says so ("…; then the check-in of 3 Mar 2026 came back").
     `latest_only` reports only a run that is still going at the last session. `shared_case`: the
     client is one of a couple or family (see `client_alerts`).
     """
     ordered = sorted(sessions, key=lambda s: (s.session_number, s.held_on, s.session_id))
-    runs: list[list[SessionReturn]] = []
+    # Each run with the session whose check-in came back after it (None while it is still going).
+    runs: list[tuple[list[SessionReturn], SessionReturn | None]] = []
     current: list[SessionReturn] = []
     for session in ordered:
         if session.returned:
             if len(current) >= MISSING_IN_A_ROW:
-                runs.append(current)
+                runs.append((current, session))
             current = []
         else:
             current.append(session)
     ongoing = current if len(current) >= MISSING_IN_A_ROW else None
     if ongoing is not None:
-        runs.append(ongoing)
+        runs.append((ongoing, None))
     if latest_only:
-        runs = [ongoing] if ongoing is not None else []
+        runs = [(ongoing, None)] if ongoing is not None else []
     alerts: list[Alert] = []
-    for run in runs:
+    for run, answered in runs:
         # Dates, not session numbers: the rule is stored, and a session entered late renumbers the rest.
         days = [_day(s.held_on) for s in run]
         joined = f"{days[0]} and {days[1]}" if len(run) == 2 else f"{days[0]}–{days[-1]}"
-        where = f"sessions of {joined}"
+        rule = f"{len(run)} check-ins in a row not returned (sessions of {joined})"
+        evidence = [
+            Evidence(
+                label="check-in not returned",
+                client_id=client_id,
+                session_id=s.session_id,
+                session_number=s.session_number,
+                held_on=s.held_on,
+            )
+            for s in run
+        ]
+        if answered is not None:
+            # The run ended before anyone looked: it is still worth a question, and the therapist should
+            # not think the client has stopped answering.
+            rule += f"; then the check-in of {_day(answered.held_on)} came back"
+            evidence.append(
+                Evidence(
+                    label="then returned",
+                    client_id=client_id,
+                    session_id=answered.session_id,
+                    session_number=answered.session_number,
+                    held_on=answered.held_on,
+                )
+            )
         alerts.append(
             Alert(
                 kind=AlertKind.MISSING_CHECKINS,
                 client_ids=(client_id,),
                 session_id=run[MISSING_IN_A_ROW - 1].session_id,
                 instrument_id=instrument_id,
-                rule=f"{len(run)} check-ins in a row not returned ({where})",
-                evidence=tuple(
-                    Evidence(
-                        label="check-in not returned",
-                        client_id=client_id,
-                        session_id=s.session_id,
-                        session_number=s.session_number,
-                        held_on=s.held_on,
-                    )
-                    for s in run
-                ),
+                rule=rule,
+                evidence=tuple(evidence),
                 suggested_next_step=suggest_next_step(AlertKind.MISSING_CHECKINS, shared_case=shared_case),
                 severity=AlertSeverity.LOW,
             )
@@ -597,7 +641,8 @@ def case_alerts(
     (two or more clients), and missing check-ins (`sessions`: client id → sessions they attended).
 
     `new_after` (a check-in id) evaluates every check-in that arrived after it; missing check-ins are
-    then judged as `latest_only` does (a run still going).
+    then judged over the whole history, ended runs included: two missed check-ins followed by an answer,
+    all before the therapist looked, must still raise their alert (storage keeps one per run by its key).
 
     `shared_case`: the case has more than one client even if only one of them appears here (the other
     has returned nothing yet). Alerts about one client of such a case suggest raising it with them
@@ -623,7 +668,7 @@ def case_alerts(
         alerts.extend(
             couple_alerts(histories.values(), instrument, latest_only=latest_only, new_after=new_after)
         )
-    only_ongoing = latest_only or new_after is not None
+    only_ongoing = latest_only and new_after is None
     for client_id, attended in sorted((sessions or {}).items()):
         alerts.extend(
             missing_checkin_alerts(

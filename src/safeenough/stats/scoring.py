@@ -6,10 +6,15 @@ Rules (all taken from the instrument definition):
 - missing-item rule: with at most `max_missing` items unanswered, a sum is prorated to the full
   number of items (mean of the answered items × number of items) and a mean is the mean of the
   answered items; with more missing, the check-in is unscorable (total None, and it says why);
+- a prorated sum of whole-point items is rounded to the nearest whole point (halves up): the instrument's
+  totals, bands and cut-offs are whole numbers (PHQ-9 0–27, "10–14 moderate"), and a made-up 14.6 would
+  lie between two bands and read as more precise than the answers it was made from. The check-in is
+  still marked prorated wherever its total is shown;
 - subscales are scored the same way with their own `max_missing`;
 - the severity band is the band whose minimum is the largest at or below the total.
 """
 
+import math
 from collections.abc import Mapping
 
 from safeenough.domain.checkin import Answer, CheckIn, Score
@@ -42,14 +47,16 @@ def answer_problems(instrument: Instrument, answers: Mapping[str, Answer]) -> di
     return problems
 
 
-def _combine(values: list[float], count: int, method: ScoringMethod) -> float:
-    """Sum or mean of the answered values, prorated to `count` items for a sum."""
+def _combine(values: list[float], count: int, method: ScoringMethod, *, whole_points: bool = False) -> float:
+    """Sum or mean of the answered values, prorated to `count` items for a sum (to the nearest whole
+    point, halves up, when `whole_points`: every full total would be a whole number)."""
     mean = sum(values) / len(values)
     if method is ScoringMethod.MEAN:
         return mean
     if len(values) == count:
         return float(sum(values))
-    return mean * count
+    prorated = mean * count
+    return float(math.floor(prorated + 0.5 + 1e-9)) if whole_points else prorated
 
 
 def _scale(
@@ -60,7 +67,9 @@ def _scale(
     missing = len(items) - len(answered)
     if missing > max_missing or not answered:
         return None, missing
-    return _combine([value for value in answered if value is not None], len(items), method), missing
+    whole_points = all(item.scores_whole_points for item in items)
+    values = [value for value in answered if value is not None]
+    return _combine(values, len(items), method, whole_points=whole_points), missing
 
 
 def score_answers(instrument: Instrument, answers: Mapping[str, Answer]) -> Score:

@@ -13,7 +13,7 @@ raise it with them on their own, and in the joint session only in general terms 
 from dataclasses import dataclass, replace
 
 from safeenough.domain.alert import AlertKind
-from safeenough.domain.instrument import Instrument, InstrumentKind, Item, ItemTheme
+from safeenough.domain.instrument import CutoffAlert, Instrument, InstrumentKind, Item, ItemTheme
 
 _ITEM: dict[ItemTheme, str] = {
     ItemTheme.HEARD: (
@@ -127,6 +127,15 @@ _OUTCOME: dict[AlertKind, str] = {
         "supervision; early change is a good sign, and its absence is worth acting on."
     ),
 }
+
+_OUTCOME_IN_RANGE = (
+    "Their score is in the range where this is likely to be getting in the way of life. This instrument "
+    "raises the alert at every check-in in that range, so it may have been there for some time: look at "
+    "the chart before you assume something changed. Ask how the last two weeks have been, then review "
+    "together whether the plan still fits."
+)
+"""For an outcome measure set to alert at every check-in beyond its cut-off (`CutoffAlert.ALWAYS`): the
+score may not have moved at all, so "has moved into the range" would be wrong."""
 
 _OTHER: dict[AlertKind, str] = {
     AlertKind.SPLIT_ALLIANCE: (
@@ -323,6 +332,13 @@ _SHARED_OUTCOME: dict[AlertKind, _Private] = {
     ),
 }
 
+_SHARED_OUTCOME_IN_RANGE = _Private(
+    "Their score is in the range where this is likely to be getting in the way of life; this instrument "
+    "raises the alert at every check-in in that range, so it may have been there for some time. Ask how "
+    "the last two weeks have been for them, and whether the plan still fits them.",
+    _SHARED_HOW_THINGS_ARE,
+)
+
 _SHARED_OTHER: dict[AlertKind, _Private] = {
     AlertKind.MISSING_CHECKINS: _Private(
         "\"I noticed the short questionnaire hasn't come back the last couple of times, and that's "
@@ -371,6 +387,8 @@ def suggest_next_step(
             return _ITEM_GENERIC.format(text=item.text)
     if kind in _OTHER:
         return _OTHER[kind]
+    if _is_outcome(instrument) and _alerts_in_range(kind, instrument):
+        return _OUTCOME_IN_RANGE
     if _is_outcome(instrument) and kind in _OUTCOME:
         return _OUTCOME[kind]
     return _ALLIANCE.get(kind, _FALLBACK)
@@ -396,6 +414,17 @@ def _is_outcome(instrument: Instrument | None) -> bool:
     return instrument is not None and instrument.kind is not InstrumentKind.ALLIANCE
 
 
+def _alerts_in_range(kind: AlertKind, instrument: Instrument | None) -> bool:
+    """A cut-off alert that fires at every check-in beyond the cut-off, not only on crossing it: it says
+    where the score is, not that it moved."""
+    return (
+        kind is AlertKind.BELOW_CUTOFF
+        and instrument is not None
+        and instrument.cutoff is not None
+        and instrument.cutoff.alert is not CutoffAlert.ON_CROSSING
+    )
+
+
 def _shared_choice(kind: AlertKind, instrument: Instrument | None, item_id: str | None) -> _Private:
     if kind is AlertKind.LOW_ITEM and instrument is not None and item_id is not None:
         item = _item(instrument, item_id)
@@ -405,6 +434,8 @@ def _shared_choice(kind: AlertKind, instrument: Instrument | None, item_id: str 
             return replace(_SHARED_ITEM_GENERIC, alone=_SHARED_ITEM_GENERIC.alone.format(text=item.text))
     if kind in _SHARED_OTHER:
         return _SHARED_OTHER[kind]
+    if _is_outcome(instrument) and _alerts_in_range(kind, instrument):
+        return _SHARED_OUTCOME_IN_RANGE
     if _is_outcome(instrument) and kind in _SHARED_OUTCOME:
         return _SHARED_OUTCOME[kind]
     return _SHARED_ALLIANCE.get(kind, _SHARED_FALLBACK)

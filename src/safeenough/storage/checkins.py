@@ -80,14 +80,29 @@ class CheckInRepository:
             .order_by(checkins.c.submitted_at, checkins.c.id)
         )
 
+    def get(self, check_in_id: int) -> CheckIn | None:
+        """One check-in, its sealed answers opened: for showing the answers behind one alert."""
+        found = self._many(select(checkins).where(checkins.c.id == check_in_id))
+        return found[0] if found else None
+
     def totals_by_instrument(self, instrument_id: str) -> list[tuple[int, int, float]]:
-        """(client id, session id, total) for every scorable check-in of the practice on one instrument.
+        """(client id, session id, total) for every scorable check-in of the practice on one instrument,
+        each client's in session order: by the day the session was held, then its number (then when the
+        check-in came back). Not by session id: a session entered late has a higher id than the sessions
+        held after it, and would put the client's trajectory out of order.
 
         Used for the expected treatment response; no sealed text is opened.
         """
         rows = self.connection.execute(
-            select(checkins.c.client_id, checkins.c.session_id, checkins.c.total).where(
-                checkins.c.instrument_id == instrument_id, checkins.c.total.is_not(None)
+            select(checkins.c.client_id, checkins.c.session_id, checkins.c.total)
+            .join(sessions, sessions.c.id == checkins.c.session_id)
+            .where(checkins.c.instrument_id == instrument_id, checkins.c.total.is_not(None))
+            .order_by(
+                checkins.c.client_id,
+                sessions.c.held_on,
+                sessions.c.number,
+                checkins.c.submitted_at,
+                checkins.c.id,
             )
         )
         return [(int(client), int(session), float(total)) for client, session, total in rows]

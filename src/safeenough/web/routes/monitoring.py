@@ -331,8 +331,15 @@ def _chart_spec(
         scorable = [entry for entry in track.history if entry.total is not None]
         for number, entry in enumerate(scorable, start=1):
             assert entry.total is not None
+            # The tooltip shows the total as the table does: a prorated one is marked as made up.
+            shown = format_number(entry.total) + (" (prorated)" if entry.score.prorated else "")
             scores.append(
-                {"client": track.client.display_name, "session": entry.session_number, "total": entry.total}
+                {
+                    "client": track.client.display_name,
+                    "session": entry.session_number,
+                    "total": entry.total,
+                    "shown": shown,
+                }
             )
             if track.expected is not None:
                 point = track.expected.point(number)
@@ -378,6 +385,11 @@ def _chart_spec(
                 "x": x,
                 "y": {"field": "total", "type": "quantitative", "title": y_title, "scale": y_scale},
                 "color": colour,
+                "tooltip": [
+                    {"field": "client", "type": "nominal", "title": "Client"},
+                    {"field": "session", "type": "quantitative", "title": "Session"},
+                    {"field": "shown", "type": "nominal", "title": y_title.split(" (")[0]},
+                ],
             },
         }
     )
@@ -434,7 +446,14 @@ def _chart_spec(
 def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail | None:
     if not track.history:
         return None
-    latest = track.history[-1]
+    return checkin_detail(instrument, track.client, track.history[-1], track.history)
+
+
+def checkin_detail(
+    instrument: Instrument, client: Client, latest: ScoredCheckIn, history: Sequence[ScoredCheckIn] = ()
+) -> ClientDetail:
+    """One check-in item by item (`latest`: the latest on the case page, or the one an alert is about),
+    with the comments of `history` (the latest first)."""
     items = []
     for item in instrument.items:
         score = latest.score.item_scores.get(item.id)
@@ -455,12 +474,12 @@ def _client_detail(instrument: Instrument, track: ClientTrack) -> ClientDetail |
         )
     comments = tuple(
         (entry.session_number, entry.check_in.free_text or "")
-        for entry in reversed(track.history)
+        for entry in reversed(history or (latest,))
         if entry.check_in.has_comment
     )
     total = latest.total
     return ClientDetail(
-        client=track.client,
+        client=client,
         check_in_id=latest.id,
         session_number=latest.session_number,
         submitted_at=latest.submitted_at,
@@ -528,7 +547,10 @@ def _table_rows(
 
 def _panels(monitoring: CaseMonitoring) -> tuple[InstrumentPanel, ...]:
     sessions = {session.number: session for session in monitoring.sessions}
-    last_session = max(sessions, default=1)
+    # The axis ends at the last session held (on the practice's calendar), not at sessions booked ahead:
+    # they have no check-in yet, and an axis running on to them reads as weeks without an answer.
+    returned = [entry.session_number for track in monitoring.tracks for entry in track.history]
+    last_session = max([monitoring.last_held_session or 1, *returned])
     colours = {
         client.id: CLIENT_COLOURS[index % len(CLIENT_COLOURS)]
         for index, client in enumerate(monitoring.case.clients)
@@ -878,6 +900,27 @@ def monitoring_panel(
 ) -> Response:
     mon = build_monitoring_view(request, visitor, case_id)
     return render(request, "_monitoring.html", {"mon": mon, "case": mon.case}, visitor=visitor)
+
+
+@router.get("/cases/{case_id:id}/checkins/{check_in_id:id}")
+def checkin_answers(
+    request: Request,
+    case_id: int,
+    check_in_id: int,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+) -> Response:
+    """One check-in's answers, item by item: where an alert's evidence leads, for any check-in, not only
+    the latest. Opened on request only (the sealed answers of this check-in, audited); with htmx, the
+    answers alone, shown under the alert."""
+    found = web_context(request).practice.checkin_answers(visitor.clinician, case_id, check_in_id)
+    context = {
+        "case": found.case,
+        "answers": found,
+        "detail": checkin_detail(found.instrument, found.client, found.entry),
+        "instrument": found.instrument,
+    }
+    template = "_checkin_answers.html" if is_htmx(request) else "checkin_answers.html"
+    return render(request, template, context, visitor=visitor)
 
 
 STATUS_DONE = {

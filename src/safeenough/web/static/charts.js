@@ -39,6 +39,8 @@
         actions: false,
         renderer: "svg",
         defaultStyle: false,
+        // No vega-tooltip (it styles its box inline, which the CSP forbids); Vega's own handler puts a
+        // point's tooltip fields (client, session, total as the table shows it) in the chart's title.
         tooltip: false,
         logLevel: window.vega.Error
       })
