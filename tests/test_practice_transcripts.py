@@ -295,7 +295,7 @@ def test_every_speaker_but_the_therapist_cannot_be_marked_no_client(
     demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)
     with pytest.raises(InvalidInput, match="At least one speaker must be a client"):
         demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Sam",))
-    with pytest.raises(InvalidInput, match="no speaker 'Kim'"):
+    with pytest.raises(InvalidInput, match="no speaker “Kim”"):
         demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Kim",))
 
 
