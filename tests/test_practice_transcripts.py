@@ -1,7 +1,7 @@
 """Transcripts through the facade: import, role confirmation, analysis, access."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import SpeakerRole
@@ -10,7 +10,7 @@ from safeenough.errors import InvalidInput, NotFound, PermissionDenied
 from safeenough.practice import Practice
 from safeenough.practice import transcripts as transcripts_facade
 from safeenough.storage.fixtures import DEMO_TRANSCRIPTS
-from safeenough.storage.tables import sessions
+from safeenough.storage.tables import sessions, suggestion_edits
 
 TRANSCRIPT = b"""Dana: What would you like to focus on today?
 Sam: I don't know. Whatever you think.
@@ -295,7 +295,7 @@ def test_every_speaker_but_the_therapist_cannot_be_marked_no_client(
     demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT)
     with pytest.raises(InvalidInput, match="At least one speaker must be a client"):
         demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Sam",))
-    with pytest.raises(InvalidInput, match="no speaker 'Kim'"):
+    with pytest.raises(InvalidInput, match="no speaker “Kim”"):
         demo_practice.confirm_transcript_roles(ada, session_id, "Dana", not_clients=("Kim",))
 
 
@@ -354,3 +354,115 @@ def test_replacing_a_transcript_only_removed_entries_quote_turns_their_quotes_in
     ]
     assert let_go.old_source == quoted
     assert "was replaced while the entry was off the map" in (let_go.note or "")
+
+
+def test_a_suggestion_in_the_therapists_own_words_stays_in_the_report_with_the_suggested_words_kept(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    before = demo_practice.session_analysis(ada, session_id).report
+    assert before is not None
+    suggested = next(s.text for s in before.suggestions if s.id == "turn-11")
+    mine = "Last time, when we talked about the form, I wondered how it felt.\nCould we look at that?"
+    assert demo_practice.reword_report_suggestion(ada, session_id, "turn-11", f"  {mine}  \n")
+    report = demo_practice.session_analysis(ada, session_id).report
+    assert report is not None
+    assert next(s.text for s in report.suggestions if s.id == "turn-11") == mine
+    assert (
+        next(hm.suggestion.text for hm in report.moments if hm.suggestion and hm.suggestion.id == "turn-11")
+        == mine
+    )
+    assert report.edited_suggestions == {"turn-11": suggested}
+    # The downloads are built from the same report, so they carry the therapist's words too.
+    exported = demo_practice.session_analysis(ada, session_id, exported_as="report.html").report
+    assert exported is not None
+    assert exported.edited_suggestions == {"turn-11": suggested}
+
+
+def test_the_therapists_words_are_sealed_and_the_audit_trail_never_holds_them(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    demo_practice.reword_report_suggestion(
+        ada, session_id, "opening", "How has the week been since the form?"
+    )
+    with demo_practice.store.transaction() as work:
+        stored = work.connection.execute(select(suggestion_edits)).one()
+        details = [event.detail or "" for event in work.audit.recent(50)]
+    assert "form" not in stored.text_sealed
+    assert "suggestion put in own words" in details
+    assert not any("form" in detail for detail in details)
+
+
+def test_going_back_to_the_suggested_words_forgets_the_therapists_words(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    demo_practice.reword_report_suggestion(ada, session_id, "opening", "My own opening.")
+    suggested = demo_practice.restore_suggested_words(ada, session_id, "opening")
+    report = demo_practice.session_analysis(ada, session_id).report
+    assert report is not None
+    assert report.opening_suggestion is not None
+    assert report.opening_suggestion.text == suggested
+    assert report.edited_suggestions == {}
+    # Sending the suggested words themselves is going back to them as well.
+    demo_practice.reword_report_suggestion(ada, session_id, "opening", "Mine again.")
+    assert not demo_practice.reword_report_suggestion(ada, session_id, "opening", suggested)
+    again = demo_practice.session_analysis(ada, session_id).report
+    assert again is not None
+    assert again.edited_suggestions == {}
+
+
+def test_empty_or_overlong_words_are_refused_and_what_was_kept_stays(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    demo_practice.reword_report_suggestion(ada, session_id, "opening", "Kept words.")
+    with pytest.raises(InvalidInput, match="empty"):
+        demo_practice.reword_report_suggestion(ada, session_id, "opening", " \n ")
+    with pytest.raises(InvalidInput, match="up to 2,000 characters"):
+        demo_practice.reword_report_suggestion(ada, session_id, "opening", "x" * 2_001)
+    with pytest.raises(InvalidInput, match="There is no suggestion"):
+        demo_practice.reword_report_suggestion(ada, session_id, "turn-5", "Words.")
+    report = demo_practice.session_analysis(ada, session_id).report
+    assert report is not None
+    assert report.opening_suggestion is not None
+    assert report.opening_suggestion.text == "Kept words."
+
+
+def test_only_the_therapist_puts_a_suggestion_in_their_own_words(
+    demo_practice: Practice, ada: Clinician, sol: Clinician
+) -> None:
+    session_id = mara_session_3(demo_practice, ada)
+    with pytest.raises(PermissionDenied):
+        demo_practice.reword_report_suggestion(sol, session_id, "opening", "Words.")
+    with pytest.raises(PermissionDenied):
+        demo_practice.restore_suggested_words(sol, session_id, "opening")
+
+
+def test_own_words_for_a_suggestion_the_report_no_longer_makes_are_not_shown(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    session_id = first_session_id(demo_practice, ada)
+    demo_practice.import_transcript(ada, session_id, filename="s1.txt", data=TRANSCRIPT, therapist="Dana")
+    demo_practice.reword_report_suggestion(ada, session_id, "opening", "My words for the first transcript.")
+    # A new analysis that suggests other words for the same turn: the edit was about other words.
+    with demo_practice.store.transaction() as work:
+        work.connection.execute(
+            update(suggestion_edits).values(
+                suggested_sealed=work.suggestion_edits.cipher.seal(
+                    "Older words.", field="suggestion_edits.suggested"
+                )
+            )
+        )
+    report = demo_practice.session_analysis(ada, session_id).report
+    assert report is not None
+    assert report.opening_suggestion is not None
+    assert report.opening_suggestion.text != "My words for the first transcript."
+    # A replaced transcript lets go of them altogether.
+    other = b"Dana: Shall we start?\nSam: Yes.\n"
+    demo_practice.import_transcript(
+        ada, session_id, filename="s2.txt", data=other, therapist="Dana", replace=True
+    )
+    with demo_practice.store.transaction() as work:
+        assert work.suggestion_edits.for_session(session_id) == []

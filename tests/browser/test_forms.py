@@ -1,6 +1,7 @@
 """Forms in a real browser: a refused form says why beside the field and takes focus there, and the
 browser's Back and reload never ask to resubmit it; "who is who" never offers the therapist as "not a
-client"; an edited suggestion says plainly that it is not saved.
+client"; an edited suggestion is kept with the session, or says plainly that it is not saved where
+it cannot be.
 
 These tests run against a demo practice of their own, since they open cases and upload transcripts.
 """
@@ -121,9 +122,37 @@ def test_the_not_a_client_choices_never_offer_the_speaker_chosen_as_therapist(
     expect(page.locator('input[name="not_client"][value="Lena"]')).not_to_be_checked()
 
 
-def test_an_edited_suggestion_says_it_is_not_saved_and_reload_asks_first(page: Page, own_server: str) -> None:
+def test_a_suggestion_put_in_the_therapists_own_words_is_kept_with_the_session(
+    page: Page, own_server: str
+) -> None:
     log_in(page, own_server, "ada")
     page.goto(own_server + "/sessions/3")  # Mara's session 3: the demo's analysed transcript
+    card = page.locator(".sr-suggestion").first
+    text = card.locator(".sr-suggestion__text")
+    original = text.inner_text().strip()
+    card.get_by_role("button", name="Edit").click()
+    card.get_by_role("textbox", name="Edit the suggested check-in").fill("How did last week sit with you?")
+    card.get_by_role("button", name="Done").click()
+    expect(card.get_by_role("status")).to_have_text(re.compile("^Kept with this session"))
+    expect(card.locator(".sr-suggestion__own")).to_have_text("in your words")
+    expect(card.locator(".sr-suggestion__suggested")).to_have_text(f"As suggested: “{original}”")
+
+    page.reload()  # nothing to lose: no question asked
+    card = page.locator(".sr-suggestion").first
+    expect(card.locator(".sr-suggestion__text")).to_have_text("How did last week sit with you?")
+    expect(card.locator(".sr-suggestion__suggested")).to_have_text(f"As suggested: “{original}”")
+    card.get_by_role("button", name="Back to the suggested words").click()
+    expect(card.locator(".sr-suggestion__text")).to_have_text(original)
+    expect(card.locator(".sr-suggestion__own")).to_have_count(0)
+    page.reload()
+    expect(page.locator(".sr-suggestion").first.locator(".sr-suggestion__text")).to_have_text(original)
+
+
+def test_where_nothing_can_be_kept_an_edit_says_it_is_not_saved_and_reload_asks_first(
+    page: Page, own_server: str
+) -> None:
+    log_in(page, own_server, "sol")  # Ada's supervisor reads her reports, read-only: nothing is kept
+    page.goto(own_server + "/sessions/3")
     card = page.locator(".sr-suggestion").first
     text = card.locator(".sr-suggestion__text")
     original = text.inner_text().strip()

@@ -568,3 +568,30 @@ def test_a_supervisor_is_not_offered_to_change_who_is_who(
     demo_practice.import_transcript(ada, mara_session.id, filename="s.txt", data=TRANSCRIPT, therapist="Dana")
     log_in(client, "sol")
     assert "Change who is who" not in client.get(f"/sessions/{mara_session.id}").text
+
+
+def test_the_therapists_words_for_a_suggestion_show_in_the_report_and_its_download(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    session_3 = sorted(demo_practice.case_detail(ada, ada_case.id).sessions, key=lambda s: s.number)[2]
+    csrf = log_in(client, "ada")
+    url = f"/sessions/{session_3.id}/suggestions/opening"
+    refused = client.post(f"{url}/words", data={"csrf_token": csrf, "text": "  "})
+    assert refused.status_code == 422
+    assert "empty" in refused.text
+    kept = client.post(
+        f"{url}/words", data={"csrf_token": csrf, "text": "What stayed with you from last time?"}
+    )
+    assert kept.status_code == 204
+    page = client.get(f"/sessions/{session_3.id}").text
+    assert "What stayed with you from last time?" in page
+    assert "in your words" in page
+    assert "As suggested: “" in page
+    download = client.get(f"/sessions/{session_3.id}/report.html").text
+    assert "What stayed with you from last time?" in download
+    suggested = client.post(f"{url}/suggested-words", data={"csrf_token": csrf})
+    assert suggested.status_code == 200
+    assert suggested.text.startswith("Before we start")
+    back = client.get(f"/sessions/{session_3.id}").text
+    assert "What stayed with you from last time?" not in back
+    assert "in your words" not in back

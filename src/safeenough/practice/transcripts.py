@@ -1,12 +1,12 @@
 """Transcripts in sessions: import, role confirmation, analysis and the session report."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from safeenough.analysis.defaults import default_pipeline
 from safeenough.analysis.pipeline import AnalysisResult
 from safeenough.analysis.relational import relational_summary_from
-from safeenough.analysis.suggestions import OPENING, suggestions_from
+from safeenough.analysis.suggestions import OPENING, Suggestion, suggestions_from
 from safeenough.domain.annotation import AnnotationSet
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
@@ -27,8 +27,12 @@ from safeenough.reports.supervision import day
 from safeenough.stats.scoring import score_checkin
 from safeenough.storage.formulation import OPENING_TURN, REPORT_SUGGESTION
 from safeenough.storage.store import UnitOfWork
+from safeenough.storage.suggestion_edits import SuggestionEdit
 from safeenough.storage.transcripts import StoredTranscript
 from safeenough.transcripts import RoleAssignment, read_transcript_with_roles
+
+MAX_OWN_WORDS = 2_000
+"""The longest wording of a suggested check-in the report keeps: a few sentences to open a session."""
 
 MAX_SESSION_TURNS = 3_000
 """The most turns a session's transcript may have: about three hours of talk. Analysing it takes about
@@ -112,6 +116,7 @@ class TranscriptsMixin(PracticeBase):
             session, replacing = self._check_transcript_welcome(work, actor, session_id, replace)
             if replacing:
                 work.transcripts.forget_dismissed_suggestions(session.id)
+                work.suggestion_edits.forget(session.id)
                 self._let_go_of_removed_quotes(work, actor, session)
             work.transcripts.save(
                 session.id,
@@ -322,6 +327,7 @@ class TranscriptsMixin(PracticeBase):
             result = None
             check_ins: tuple[CheckInSummary, ...] = ()
             dismissed: set[str] = set()
+            edits: list[SuggestionEdit] = []
             if stored is not None and stored.roles_confirmed:
                 annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
                 names = tuple(sorted({annotation.produced_by for annotation in annotations}))
@@ -331,6 +337,7 @@ class TranscriptsMixin(PracticeBase):
                     _suggestion_id(d.turn_index)
                     for d in work.dismissals.for_session(session.id, REPORT_SUGGESTION)
                 }
+                edits = work.suggestion_edits.for_session(session.id)
             if exported_as is None:
                 work.audit.record(actor.id, AuditAction.READ, "transcript", session.id)
             else:
@@ -342,7 +349,7 @@ class TranscriptsMixin(PracticeBase):
             title = f"Session {session.number} · {day(session.held_on)}"
             report = build_session_report(result, title=title, check_ins=check_ins)
             dismissed &= {suggestion.id for suggestion in report.suggestions}
-            report = report.without_suggestions(dismissed)
+            report = report.without_suggestions(dismissed).with_own_words(_own_words(report, edits))
         return SessionAnalysis(
             case, session, owner.id != actor.id, stored, result, report, len(dismissed) if report else 0
         )
@@ -367,15 +374,65 @@ class TranscriptsMixin(PracticeBase):
                 actor.id, AuditAction.UPDATE, "session_report", session.id, "suggestion dismissed"
             )
 
+    def reword_report_suggestion(
+        self, actor: Clinician, session_id: int, suggestion_id: str, text: str
+    ) -> bool:
+        """Keep the therapist's own words for a suggested check-in of the session report (in place of the
+        suggested words, in the app and in its downloads). Words that are the suggestion's own, once
+        spaces are tidied, bring the suggestion back as suggested. Returns whether own words are kept."""
+        turn_index = _suggestion_turn(suggestion_id)
+        words = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        if not words.strip():
+            raise InvalidInput(
+                "The check-in is empty: write the words you would say, or keep the suggestion as it is."
+            )
+        if len(words) > MAX_OWN_WORDS:
+            raise InvalidInput(
+                f"A check-in of up to {MAX_OWN_WORDS:,} characters can be kept ({len(words):,} were sent); "
+                "shorten it, or keep the longer text in your notes."
+            )
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            suggestion = self._report_suggestions(work, session).get(suggestion_id)
+            if suggestion is None:
+                raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
+            if words == suggestion.text:
+                work.suggestion_edits.forget(session.id, turn_index)
+                detail = "suggestion back to its suggested words"
+            else:
+                work.suggestion_edits.save(
+                    session.id, turn_index, suggested=suggestion.text, text=words, actor_id=actor.id
+                )
+                detail = "suggestion put in own words"
+            work.audit.record(actor.id, AuditAction.UPDATE, "session_report", session.id, detail)
+            return words != suggestion.text
+
+    def restore_suggested_words(self, actor: Clinician, session_id: int, suggestion_id: str) -> str:
+        """Back to the suggested words of a suggested check-in; returns them."""
+        turn_index = _suggestion_turn(suggestion_id)
+        with self.store.transaction() as work:
+            session = self._writable_session(work, actor, session_id)
+            suggestion = self._report_suggestions(work, session).get(suggestion_id)
+            if suggestion is None:
+                raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
+            if work.suggestion_edits.forget(session.id, turn_index):
+                detail = "suggestion back to its suggested words"
+                work.audit.record(actor.id, AuditAction.UPDATE, "session_report", session.id, detail)
+            return suggestion.text
+
     @staticmethod
     def _report_suggestion_ids(work: UnitOfWork, session: Session) -> set[str]:
-        """The ids of the suggestions the session's report offers (none without an analysed transcript)."""
+        return set(TranscriptsMixin._report_suggestions(work, session))
+
+    @staticmethod
+    def _report_suggestions(work: UnitOfWork, session: Session) -> dict[str, Suggestion]:
+        """The suggestions the session's report offers, by id (none without an analysed transcript)."""
         stored = work.transcripts.load(session.id)
         if stored is None or not stored.roles_confirmed:
-            return set()
+            return {}
         annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
         summary = relational_summary_from(stored.conversation, annotations)
-        return {suggestion.id for suggestion in suggestions_from(summary)}
+        return {suggestion.id: suggestion for suggestion in suggestions_from(summary)}
 
     def restore_report_suggestions(
         self, actor: Clinician, session_id: int, suggestion_id: str | None = None
@@ -437,6 +494,14 @@ class TranscriptsMixin(PracticeBase):
             )
         # In the order the case lists its clients.
         return tuple(found[client.id] for client in case.clients if client.id in found)
+
+
+def _own_words(report: SessionReport, edits: Sequence[SuggestionEdit]) -> dict[str, str]:
+    """The therapist's words by suggestion id, for the suggestions the report still makes in the words
+    they were edited from (a new analysis may suggest other words for a turn: that edit is not shown)."""
+    suggested = {suggestion.id: suggestion.text for suggestion in report.suggestions}
+    own = {_suggestion_id(edit.turn_index): edit for edit in edits}
+    return {key: edit.text for key, edit in own.items() if suggested.get(key) == edit.suggested}
 
 
 def _suggestion_id(turn_index: int) -> str:

@@ -9,7 +9,7 @@ each turn's labels. The timeline is given both as per-turn data and as a Vega-Li
 
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -298,6 +298,9 @@ class SessionReport:
     caveats: tuple[str, ...] = CAVEATS
     sources: tuple[str, ...] = SOURCES
     suggestions_note: str = FOR_THERAPIST_ONLY
+    edited_suggestions: Mapping[str, str] = field(default_factory=dict)
+    """The suggested words of each suggestion the therapist put in their own words (by `Suggestion.id`):
+    its `text` is then the therapist's."""
 
     @property
     def reading(self) -> tuple[str, ...]:
@@ -338,6 +341,30 @@ class SessionReport:
         )
         kept = tuple(s for s in self.suggestions if s.id not in suggestion_ids)
         return replace(self, suggestions=kept, moments=moments)
+
+    def with_own_words(self, own_words: Mapping[str, str]) -> "SessionReport":
+        """The report with the therapist's wording of suggestions (by `Suggestion.id`) in place of the
+        suggested words, which `edited_suggestions` keeps."""
+        found = {s.id: s for s in self.suggestions if s.id in own_words and own_words[s.id] != s.text}
+        if not found:
+            return self
+
+        def own(suggestion: Suggestion) -> Suggestion:
+            if suggestion.id not in found:
+                return suggestion
+            return replace(suggestion, text=own_words[suggestion.id])
+
+        moments = tuple(
+            replace(hm, suggestion=own(hm.suggestion)) if hm.suggestion is not None else hm
+            for hm in self.moments
+        )
+        suggested = {**self.edited_suggestions, **{key: s.text for key, s in found.items()}}
+        return replace(
+            self,
+            suggestions=tuple(own(s) for s in self.suggestions),
+            moments=moments,
+            edited_suggestions=suggested,
+        )
 
     @property
     def at_a_glance(self) -> tuple[tuple[str, str], ...]:

@@ -23,6 +23,7 @@ from safeenough.storage.formulation import DismissalRepository, FormulationRepos
 from safeenough.storage.instruments import InstrumentRepository
 from safeenough.storage.logins import LoginRepository
 from safeenough.storage.sessions import SessionRepository
+from safeenough.storage.suggestion_edits import SuggestionEditRepository
 from safeenough.storage.tables import settings
 from safeenough.storage.transcripts import TranscriptRepository
 
@@ -47,6 +48,7 @@ class UnitOfWork:
     formulation: FormulationRepository
     patterns: PatternRepository
     dismissals: DismissalRepository
+    suggestion_edits: SuggestionEditRepository
     instruments: InstrumentRepository
 
 
@@ -160,6 +162,7 @@ class Store:
             formulation=FormulationRepository(connection, cipher),
             patterns=PatternRepository(connection, cipher),
             dismissals=DismissalRepository(connection, cipher),
+            suggestion_edits=SuggestionEditRepository(connection, cipher),
             instruments=InstrumentRepository(connection),
         )
 

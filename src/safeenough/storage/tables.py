@@ -355,6 +355,22 @@ dismissed_suggestions = Table(
     CheckConstraint("kind IN ('formulation', 'enactment', 'report')", name="kind"),
 )
 
+suggestion_edits = Table(
+    "suggestion_edits",
+    metadata,
+    # The therapist's own wording of a session report's suggested check-in (turn -1: the opening), kept
+    # with the session. `suggested_sealed` is the wording it was edited from: when a new analysis suggests
+    # other words for that turn, the edit is about a suggestion that no longer exists and is not shown.
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_index", Integer, nullable=False),
+    Column("suggested_sealed", Text, nullable=False),
+    Column("text_sealed", Text, nullable=False),
+    Column("edited_at", DateTime(timezone=True), nullable=False),
+    Column("edited_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("session_id", "turn_index", name="uq_suggestion_edits_session_turn"),
+)
+
 instruments = Table(
     "instruments",
     metadata,

@@ -395,6 +395,48 @@ def confirm_roles(
     )
 
 
+@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/words")
+def reword_suggestion(
+    request: Request,
+    session_id: int,
+    suggestion_id: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """From the report's Edit, on Done (static/suggestions.js): the therapist's words are kept with the
+    session. 204; 422 with what to do when they cannot be kept."""
+    check_csrf(visitor, form)
+    text = form.get("text")
+    if not isinstance(text, str):
+        return PlainTextResponse("No words were sent; write the check-in and press Done again.", 422)
+    try:
+        web_context(request).practice.reword_report_suggestion(
+            visitor.clinician, session_id, suggestion_id, text
+        )
+    except InvalidInput as exc:
+        return PlainTextResponse(str(exc), status_code=422)
+    return Response(status_code=204)
+
+
+@router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/suggested-words")
+def restore_suggested_words(
+    request: Request,
+    session_id: int,
+    suggestion_id: str,
+    visitor: Annotated[Visitor, Depends(current_visitor)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """ "Back to the suggested words": answered with those words."""
+    check_csrf(visitor, form)
+    try:
+        words = web_context(request).practice.restore_suggested_words(
+            visitor.clinician, session_id, suggestion_id
+        )
+    except InvalidInput as exc:
+        return PlainTextResponse(str(exc), status_code=422)
+    return PlainTextResponse(words)
+
+
 @router.post("/sessions/{session_id:id}/suggestions/{suggestion_id}/{action}")
 def change_suggestion(
     request: Request,
