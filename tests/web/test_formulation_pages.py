@@ -19,7 +19,7 @@ from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import Case
 from safeenough.domain.clinician import Clinician
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
-from safeenough.domain.formulation import EpistemicStatus, FormulationDomain
+from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance
 from safeenough.domain.session import Session
 from safeenough.practice import Practice
 from safeenough.storage.transcripts import StoredTranscript
@@ -834,3 +834,24 @@ def test_the_quote_of_a_client_said_entry_is_replaced_by_another_turn_or_taken_a
     )
     assert refused.status_code == 422
     assert "The entry was not changed: Only an entry marked as something the client said" in refused.text
+
+
+def test_an_entry_from_a_check_in_answer_links_to_that_answer(
+    client: TestClient, demo_practice: Practice, ada: Clinician, ada_case: Case
+) -> None:
+    client_id = only_client_id(ada_case)
+    with demo_practice.store.transaction() as work:
+        answered = next(c for c in work.checkins.for_clients([client_id]) if c.free_text)
+    demo_practice.add_entry(
+        ada,
+        client_id,
+        domain="safety_meaning",
+        text="Being asked, not told.",
+        status="client_said",
+        provenance=Provenance.checkin_answer(answered.id),
+    )
+    log_in(client, "ada")
+    html = map_page(client, client_id).text
+    link = f'href="/cases/{ada_case.id}/checkins/{answered.id}"'
+    assert link in html
+    assert client.get(f"/cases/{ada_case.id}/checkins/{answered.id}").status_code == 200

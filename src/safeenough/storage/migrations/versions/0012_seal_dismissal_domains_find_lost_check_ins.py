@@ -14,7 +14,7 @@ Entries it cannot tell stay without the link; they still show their quote. Downg
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-02 10:00:00
+Create Date: 2026-11-29 16:00:00
 """
 
 from collections.abc import Sequence
