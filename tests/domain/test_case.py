@@ -19,7 +19,7 @@ def test_a_couple_case_has_exactly_two_clients() -> None:
 
 
 def test_an_individual_case_has_one_client() -> None:
-    with pytest.raises(DomainError, match=r"^an individual case has one client; 2 were entered$"):
+    with pytest.raises(DomainError, match=r"^an individual case has one client; 2 names were entered$"):
         Case(1, 1, "Solo", CaseKind.INDIVIDUAL, date(2026, 1, 1), (client(1), client(2)))
 
 

@@ -23,7 +23,10 @@ class CaseKind(StrEnum):
         }[self]
         low, high = expected
         if not low <= count <= high:
-            entered = f"{count} {'was' if count == 1 else 'were'} entered"
+            if count == 0:
+                entered = "enter the client's name" if high == 1 else "enter each client's name, one per line"
+            else:
+                entered = f"{count} {'name was' if count == 1 else 'names were'} entered"
             raise DomainError(f"{self.article} {self.value} case has {_clients(low, high)}; {entered}")
 
     @property
