@@ -609,6 +609,8 @@ def test_a_split_in_a_family_names_how_many_clients_are_beyond_the_cutoff_not_on
         "provisional) and the other's (48) is not"
     )
     assert {item.label for item in alert.evidence} == {"client's check-in"}
+    assert "partner" not in alert.suggested_next_step
+    assert alert.suggested_next_step.startswith("The family members experienced the session differently")
 
 
 def test_a_split_in_a_family_with_one_client_beyond_the_cutoff_reads_in_the_singular() -> None:

@@ -485,7 +485,7 @@ def split_alliance_alert(check_ins: Sequence[ScoredCheckIn], instrument: Instrum
             _evidence(entry, "partner's check-in" if len(partners) == 2 else "client's check-in")
             for entry in partners
         ),
-        suggested_next_step=suggest_next_step(AlertKind.SPLIT_ALLIANCE, instrument),
+        suggested_next_step=suggest_next_step(AlertKind.SPLIT_ALLIANCE, instrument, clients=len(partners)),
         severity=severity,
     )
 

@@ -158,6 +158,15 @@ _OTHER: dict[AlertKind, str] = {
     ),
 }
 
+_SPLIT_IN_A_FAMILY = (
+    "The family members experienced the session differently. Open with everyone, without pointing at "
+    "anyone: \"I'd like to check how our sessions are working for each of you. In a family it's common "
+    'for people to experience them quite differently, and every view matters here." Make room for those '
+    "who found the session harder to speak, if they wish, and protect that space without implying that "
+    "anyone else did anything wrong. Ask yourself whether you have sided with some of them."
+)
+"""Split alliance in a case of more than two clients (a family), where "the partners" would be wrong."""
+
 _FALLBACK = (
     "Open the next session by asking how the last one was for them, and listen before explaining: \"I'd "
     "like to hear how our last session was for you, including anything that didn't feel right.\""
@@ -366,13 +375,17 @@ def suggest_next_step(
     *,
     shared_case: bool = False,
     unanswered: bool = False,
+    clients: int = 1,
 ) -> str:
     """The suggested opening for an alert of this kind (on this item of this instrument).
 
     `shared_case`: the case has more than one client (a couple or family), so an alert about one of
     them gets a suggestion that keeps their answers from the others in the room. `unanswered`: the
     alert is about an item the client left blank (a risk question), not about their answer to it.
+    `clients`: how many clients the alert compares (a split alliance among more than two is a family's).
     """
+    if kind is AlertKind.SPLIT_ALLIANCE and clients > 2:
+        return _SPLIT_IN_A_FAMILY
     if unanswered and kind is AlertKind.LOW_ITEM and instrument is not None and item_id is not None:
         item = _item(instrument, item_id)
         if item is not None:
