@@ -8,7 +8,8 @@ same turn, and then the edit belongs to a suggestion the report no longer makes.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import suggestion_edits
@@ -33,22 +34,24 @@ class SuggestionEditRepository:
         self.cipher = cipher
 
     def save(self, session_id: int, turn_index: int, *, suggested: str, text: str, actor_id: int) -> None:
-        """Keep the therapist's words for this suggestion (replacing earlier words for it)."""
+        """Keep the therapist's words for this suggestion (replacing earlier words for it).
+
+        One statement (insert, or update on the session and turn already kept): two saves of the same
+        suggestion at once (Done pressed twice, two tabs) both succeed, the later words kept, where an
+        update-then-insert would let both insert and one fail on the unique constraint."""
         values = {
             "suggested_sealed": self.cipher.seal(suggested, field=_SUGGESTED),
             "text_sealed": self.cipher.seal(text, field=_TEXT),
             "edited_at": datetime.now(UTC),
             "edited_by": actor_id,
         }
-        changed = self.connection.execute(
-            update(suggestion_edits)
-            .where(suggestion_edits.c.session_id == session_id, suggestion_edits.c.turn_index == turn_index)
-            .values(**values)
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(suggestion_edits).values(
+            session_id=session_id, turn_index=turn_index, **values
         )
-        if changed.rowcount == 0:
-            self.connection.execute(
-                insert(suggestion_edits).values(session_id=session_id, turn_index=turn_index, **values)
-            )
+        self.connection.execute(
+            statement.on_conflict_do_update(index_elements=["session_id", "turn_index"], set_=values)
+        )
 
     def for_session(self, session_id: int) -> list[SuggestionEdit]:
         rows = self.connection.execute(
