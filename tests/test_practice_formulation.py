@@ -748,3 +748,17 @@ def test_the_audit_trail_does_not_name_the_domain_an_entry_is_about(
     _, client_id = theo(clinic, ada)
     clinic.add_entry(ada, client_id, domain="safety_meaning", text="Being asked first.", status="client_said")
     assert not any("safety" in event.detail for event in audit_events(clinic))
+
+
+def test_an_entry_cannot_quote_a_session_its_client_was_not_at(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah, priya = (client.id for client in case.clients)
+    held = max(s.held_on for s in clinic.case_detail(ada, case.id).sessions) - timedelta(days=1)
+    jonah_alone = clinic.add_session(ada, case.id, held_on=held, attendee_ids=[jonah])
+    store_couple_transcript(clinic, jonah_alone.id)
+    entry = clinic.add_entry(ada, priya, domain="goals", text="Feeling safe to speak.", status="client_said")
+    with pytest.raises(InvalidInput, match="was not at session"):
+        clinic.change_entry_source(ada, entry.id, session_id=jonah_alone.id, turn_index=1)
+    assert clinic.client_map(ada, priya).entries[0].provenance == Provenance.therapist()

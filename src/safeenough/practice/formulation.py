@@ -682,8 +682,14 @@ class FormulationMixin(CheckInsMixin):
                 session = work.sessions.find(session_id)
                 if session is None or session.case_id != entry.case_id:
                     raise InvalidInput("That session is not a session of this case.")
-                turn = self._client_turn(work, session, turn_index)
                 case = work.cases.get(entry.case_id)
+                if entry.client_id is not None and entry.client_id not in session.attendee_ids:
+                    # As `quotable_turns` offers: a client's map quotes only sessions they were at.
+                    raise InvalidInput(
+                        f"{case.client(entry.client_id).display_name} was not at session {session.number}; "
+                        "choose a turn of a session they attended."
+                    )
+                turn = self._client_turn(work, session, turn_index)
                 if entry.client_id is not None:
                     _require_spoken_by(case, turn, entry.client_id, "map")
                 provenance = Provenance.session_turn(session.id, turn.index, _shorten(turn.text, QUOTE_MAX))
