@@ -175,9 +175,11 @@ def _embed_distinct(
     lengths = np.array([len(e.ids) for e in encodings])
     order = np.argsort(lengths, kind="stable")
     outputs = [_layer_output(layer) for layer in layers]
+    # Smaller batches for a few turns, so that every core has one (a batch runs on one core).
+    batch = max(1, min(_BATCH, -(-len(order) // _cores())))
 
     def embed_batch(start: int) -> int:
-        idx = order[start : start + _BATCH]
+        idx = order[start : start + batch]
         width = int(lengths[idx].max())
         ids = np.zeros((len(idx), width), dtype=np.int64)
         mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -197,7 +199,7 @@ def _embed_distinct(
 
     if progress is not None:
         progress(0, len(order))
-    starts = range(0, len(order), _BATCH)
+    starts = range(0, len(order), batch)
     # ONNX Runtime releases the GIL while it runs, so batches run side by side, one per core.
     with ThreadPoolExecutor(max_workers=max(1, min(_cores(), len(starts)))) as pool:
         done = 0
