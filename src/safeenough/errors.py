@@ -14,7 +14,15 @@ class PermissionDenied(SafeEnoughError):
 
 
 class InvalidInput(SafeEnoughError):
-    """Input that cannot be accepted; nothing was stored."""
+    """Input that cannot be accepted; nothing was stored.
+
+    `field`: the parameter of the use case the message is about ("held_on", "password"), where it is about
+    one, so that a form can show the message beside that field; None for the input as a whole.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class AuthenticationFailed(SafeEnoughError):

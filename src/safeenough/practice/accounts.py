@@ -29,11 +29,15 @@ MAX_PASSWORD_LENGTH = 1024
 class AccountsMixin(PracticeBase):
     def hash_password(self, password: str) -> str:
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+            raise InvalidInput(
+                f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+            )
         if len(password) > MAX_PASSWORD_LENGTH:
-            raise InvalidInput(f"Choose a password of at most {MAX_PASSWORD_LENGTH:,} characters.")
+            raise InvalidInput(
+                f"Choose a password of at most {MAX_PASSWORD_LENGTH:,} characters.", field="password"
+            )
         if not password.strip():
-            raise InvalidInput("Choose a password with more than spaces in it.")
+            raise InvalidInput("Choose a password with more than spaces in it.", field="password")
         return self._hasher.hash(password)
 
     def authenticate(self, username: str, password: str, *, client_address: str) -> Clinician:
@@ -135,20 +139,24 @@ class AccountsMixin(PracticeBase):
         try:
             Clinician(id=0, username=username, display_name=display_name, role=role)
         except DomainError as error:
-            raise InvalidInput(str(error).capitalize() + ".") from None
+            raise InvalidInput(str(error).capitalize() + ".", field="display_name") from None
         with self.store.transaction() as work:
             if work.clinicians.find(username) is not None:
-                raise InvalidInput(f"The username {_quoted(typed)} is taken; choose another.")
+                raise InvalidInput(
+                    f"The username {_quoted(typed)} is taken; choose another.", field="username"
+                )
             supervisor_id = None
             if supervisor_username and not role.holds_caseload:
                 raise InvalidInput(
-                    "An administrator holds no cases, so has no supervisor; choose “No supervisor”."
+                    "An administrator holds no cases, so has no supervisor; choose “No supervisor”.",
+                    field="supervisor_username",
                 )
             if supervisor_username:
                 supervisor = work.clinicians.find(supervisor_username.strip().lower())
                 if supervisor is None or supervisor.role is not Role.SUPERVISOR:
                     raise InvalidInput(
-                        f"{_quoted(supervisor_username.strip())} is not a supervisor's username."
+                        f"{_quoted(supervisor_username.strip())} is not a supervisor's username.",
+                        field="supervisor_username",
                     )
                 supervisor_id = supervisor.id
             clinician = work.clinicians.add(
@@ -184,15 +192,20 @@ class AccountsMixin(PracticeBase):
             if supervisor_username:
                 if not clinician.role.holds_caseload:
                     raise InvalidInput(
-                        "An administrator holds no cases, so has no supervisor; choose “No supervisor”."
+                        "An administrator holds no cases, so has no supervisor; choose “No supervisor”.",
+                        field="supervisor_username",
                     )
                 supervisor = work.clinicians.find(supervisor_username.strip().lower())
                 if supervisor is None or supervisor.role is not Role.SUPERVISOR or not supervisor.active:
                     raise InvalidInput(
-                        f"{_quoted(supervisor_username.strip())} is not an active supervisor's username."
+                        f"{_quoted(supervisor_username.strip())} is not an active supervisor's username.",
+                        field="supervisor_username",
                     )
                 if supervisor.id == clinician.id:
-                    raise InvalidInput("Nobody supervises themselves; choose another supervisor.")
+                    raise InvalidInput(
+                        "Nobody supervises themselves; choose another supervisor.",
+                        field="supervisor_username",
+                    )
                 supervisor_id = supervisor.id
             work.clinicians.set_supervisor(clinician.id, supervisor_id)
             # The trail says who lost read access as well as who gained it.
@@ -208,7 +221,9 @@ class AccountsMixin(PracticeBase):
         open on a shared computer cannot be used to take the account over. Wrong answers count towards
         the same lockout as failed logins. Every login of the account ends, this one included."""
         if new == current:
-            raise InvalidInput("The new password is the same as the current one; choose a different one.")
+            raise InvalidInput(
+                "The new password is the same as the current one; choose a different one.", field="password"
+            )
         password_hash = self.hash_password(new)
         window = timedelta(seconds=self.settings.login_lockout_seconds)
         with self.store.transaction() as work:
@@ -230,7 +245,9 @@ class AccountsMixin(PracticeBase):
                 return
             work.audit.record(actor.id, AuditAction.LOGIN_FAILED, "clinician", actor.id, "password change")
         # Raised after the transaction commits, so the wrong answer counts towards the lockout.
-        raise InvalidInput("The current password is not right; nothing was changed.")
+        raise InvalidInput(
+            "The current password is not right; nothing was changed.", field="current_password"
+        )
 
     def set_active(self, actor: Clinician | None, username: str, active: bool) -> None:
         self._require_admin(actor)
@@ -276,15 +293,17 @@ def _quoted(typed: str) -> str:
 def _check_username(typed: str) -> None:
     """Refuse a username that cannot be stored, naming it as typed (capitals are fine: they are lowered)."""
     if not typed:
-        raise InvalidInput("Give the account a username.")
+        raise InvalidInput("Give the account a username.", field="username")
     wrong = sorted(set(typed.lower()) - USERNAME_ALLOWED)
     if wrong:
         shown = " ".join("a space" if char == " " else f"“{char}”" for char in wrong)
         raise InvalidInput(
             f"The username {_quoted(typed)} has {shown} in it; a username uses letters, digits, “.”, “_” "
-            "or “-” only."
+            "or “-” only.",
+            field="username",
         )
     if len(typed) > USERNAME_MAX:
         raise InvalidInput(
-            f"A username has at most {USERNAME_MAX} characters; {_quoted(typed)} has {len(typed)}."
+            f"A username has at most {USERNAME_MAX} characters; {_quoted(typed)} has {len(typed)}.",
+            field="username",
         )

@@ -160,14 +160,17 @@ class CasesMixin(CheckInsMixin):
         names = [name.strip() for name in client_names if name.strip()]
         try:
             require_text(title, "case title", max_length=120)
+        except DomainError as error:
+            raise InvalidInput(str(error).capitalize() + ".", field="title") from None
+        try:
             kind.check_client_count(len(names))
             for name in names:
                 require_text(name, "client name", max_length=120)
         except DomainError as error:
-            raise InvalidInput(str(error).capitalize() + ".") from None
+            raise InvalidInput(str(error).capitalize() + ".", field="client_names") from None
         today = self.today()
         if opened_on is not None and opened_on > today:
-            raise InvalidInput(future_opening_message(opened_on, today))
+            raise InvalidInput(future_opening_message(opened_on, today), field="opened_on")
         with self.store.transaction() as work:
             case = work.cases.add(
                 practice_id=fixtures.ensure_practice(work),
@@ -194,13 +197,18 @@ class CasesMixin(CheckInsMixin):
             case = self._writable_case(work, actor, case_id)
             unknown = set(attendee_ids) - {client.id for client in case.clients}
             if unknown:
-                raise InvalidInput("Attendees must be clients of this case.")
+                raise InvalidInput("Attendees must be clients of this case.", field="attendee_ids")
             if not attendee_ids:
-                raise InvalidInput("Tick at least one client who attended the session.")
+                raise InvalidInput("Tick at least one client who attended the session.", field="attendee_ids")
             if held_on < case.opened_on:
-                raise InvalidInput(f"The session date is before the case opened ({case.opened_on:%d %b %Y}).")
+                raise InvalidInput(
+                    f"The session date is before the case opened ({case.opened_on:%d %b %Y}).",
+                    field="held_on",
+                )
             if note is not None and len(note) > 20_000:
-                raise InvalidInput("The note is longer than 20,000 characters; shorten it or split it.")
+                raise InvalidInput(
+                    "The note is longer than 20,000 characters; shorten it or split it.", field="note"
+                )
             session = work.sessions.add(
                 case_id=case.id, held_on=held_on, attendee_ids=sorted(set(attendee_ids)), note=note
             )

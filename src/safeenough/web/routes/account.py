@@ -34,11 +34,9 @@ def _account_page(
     )
 
 
-def _field_of(message: str) -> str:
-    """Which field a message from the facade is about: the new password, or else the current one."""
-    lowered = message.lower()
-    about_new = "new password" in lowered or "choose a password" in lowered
-    return "new_password" if about_new else "current_password"
+def _field_of(error: InvalidInput) -> str:
+    """The account form's field a refusal is about: the new password, or else the current one."""
+    return "new_password" if error.field == "password" else "current_password"
 
 
 @router.get("/account")
@@ -69,7 +67,7 @@ def change_password(
             visitor.clinician, current, new, client_address=client_address
         )
     except InvalidInput as exc:
-        return _account_page(request, visitor, error=str(exc), field=_field_of(str(exc)), status_code=422)
+        return _account_page(request, visitor, error=str(exc), field=_field_of(exc), status_code=422)
     # Every login of the account has ended, this one too: log in again with the new password.
     response = RedirectResponse("/login?reason=password_changed", status_code=303)
     clear_session_cookie(request, response)

@@ -88,20 +88,6 @@ DONE_MESSAGES = {
 }
 
 
-def _field_of(message: str) -> str | None:
-    """Which field of the add-account form a message from the facade is about (None: the form as a whole)."""
-    lowered = message.lower()
-    for words, name in (
-        ("password", "password"),
-        ("supervisor", "supervisor_username"),
-        ("username", "username"),
-        ("display name", "display_name"),
-    ):
-        if words in lowered:
-            return name
-    return None
-
-
 @router.get("/users")
 def users(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
     done = DONE_MESSAGES.get(request.query_params.get("done", ""))
@@ -137,7 +123,7 @@ def add_user(
                 supervisor_username=entered.supervisor_username or None,
             )
         except InvalidInput as exc:
-            entered.error, entered.field = str(exc), _field_of(str(exc))
+            entered.error, entered.field = str(exc), exc.field
         else:
             return RedirectResponse("/admin/users?done=added", status_code=303)
     return _users_page(request, visitor, form=entered, status_code=422)

@@ -46,24 +46,14 @@ CASE_FIELD_LABELS = {
 }
 
 
-def _session_field_of(message: str) -> str:
-    """Which add-session field a message from the facade is about."""
-    lowered = message.lower()
-    if "note" in lowered:
-        return "note"
-    if "date" in lowered:
-        return "held_on"
-    return "attendee"
+SESSION_FIELDS = {"attendee_ids": "attendee"}
+"""The add-session form's name for a parameter of `Practice.add_session`, where they differ."""
 
 
-def _case_field_of(message: str) -> str:
-    """Which new-case field a message from the facade is about."""
-    lowered = message.lower()
-    if "opening date" in lowered:
-        return "opened_on"
-    if "title" in lowered:
-        return "title"
-    return "client_names"
+def _session_field(error: InvalidInput) -> str:
+    """Which add-session field a refusal from the facade is about."""
+    field = error.field or "attendee_ids"
+    return SESSION_FIELDS.get(field, field)
 
 
 @dataclass(slots=True)
@@ -174,7 +164,7 @@ def add_session(
                 note=entered.note.strip() or None,
             )
         except InvalidInput as exc:
-            entered.refuse(str(exc), _session_field_of(str(exc)))
+            entered.refuse(str(exc), _session_field(exc))
         else:
             if htmx:
                 return case_page_response(request, visitor, case_id, added=session.number, partial=True)
@@ -239,7 +229,7 @@ def open_case(
                 opened_on=opened_on,
             )
         except InvalidInput as exc:
-            entered.refuse(str(exc), _case_field_of(str(exc)))
+            entered.refuse(str(exc), exc.field or "title")
         else:
             return RedirectResponse(f"/cases/{case.id}", status_code=303)
     return render(
