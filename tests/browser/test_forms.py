@@ -135,13 +135,13 @@ def test_a_suggestion_put_in_the_therapists_own_words_is_kept_with_the_session(
     card.get_by_role("button", name="Done").click()
     expect(card.get_by_role("status")).to_have_text(re.compile("^Kept with this session"))
     expect(card.locator(".sr-suggestion__own")).to_have_text("in your words")
-    expect(card.locator(".sr-suggestion__suggested")).to_have_text(f"As suggested: “{original}”")
+    expect(card.locator(".sr-suggestion__suggested")).to_have_text(f"As suggested: {original}")
 
     page.reload()  # nothing to lose: no question asked
     card = page.locator(".sr-suggestion").first
     expect(card.locator(".sr-suggestion__text")).to_have_text("How did last week sit with you?")
-    expect(card.locator(".sr-suggestion__suggested")).to_have_text(f"As suggested: “{original}”")
-    card.get_by_role("button", name="Back to the suggested words").click()
+    expect(card.locator(".sr-suggestion__suggested")).to_have_text(f"As suggested: {original}")
+    card.get_by_role("button", name="Back to the suggested words for the suggested opening").click()
     expect(card.locator(".sr-suggestion__text")).to_have_text(original)
     expect(card.locator(".sr-suggestion__own")).to_have_count(0)
     page.reload()
@@ -175,3 +175,26 @@ def test_where_nothing_can_be_kept_an_edit_says_it_is_not_saved_and_reload_asks_
     page.reload()
     assert dialogs == ["beforeunload"]
     expect(page.locator(".sr-suggestion").first.locator(".sr-suggestion__text")).to_have_text(original)
+
+
+def test_on_a_phone_every_button_of_a_suggestion_in_ones_own_words_stays_inside_its_card(
+    page: Page, own_server: str
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, own_server, "ada")
+    page.goto(own_server + "/sessions/3")
+    card = page.locator(".sr-suggestion").first
+    card.get_by_role("button", name="Edit").click()
+    card.get_by_role("textbox", name="Edit the suggested check-in").fill("What stayed with you?")
+    card.get_by_role("button", name="Done").click()
+    expect(card.get_by_role("status")).to_have_text(re.compile("^Kept with this session"))
+    card_box = card.bounding_box()
+    assert card_box is not None
+    buttons = card.locator(".sr-suggestion__actions button")
+    expect(buttons).to_have_count(4)  # Copy, Edit, Back to the suggested words, Dismiss
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= card_box["x"] + card_box["width"], buttons.nth(index).inner_text()
+    card.get_by_role("button", name="Back to the suggested words for the suggested opening").click()
+    expect(card.locator(".sr-suggestion__own")).to_have_count(0)

@@ -44,6 +44,12 @@ def test_an_entry_added_by_mistake_is_removed_after_asking_and_put_back_with_und
     page.keyboard.press("Tab")  # from the message, the next stop is its Undo
     undo = page.get_by_role("button", name="Undo the removal")
     expect(undo).to_be_focused()
+    # Undo stands clear of what follows it in the domain (e.g. "Not explored yet."), not jammed against it.
+    gap = undo.evaluate(
+        "button => { const next = button.closest('form').nextElementSibling;"
+        " return next ? next.getBoundingClientRect().top - button.getBoundingClientRect().bottom : 99; }"
+    )
+    assert gap >= 8
     page.keyboard.press("Enter")
 
     back = page.locator(".entry", has_text=text)

@@ -100,3 +100,25 @@ def test_a_refused_password_change_says_why_beside_the_field_concerned(client: T
     )
     assert '<a href="#new-password-again">New password again</a>' in differ.text
     assert '<meta name="safeenough-form-page" content="/account">' in differ.text
+
+
+def test_an_empty_form_asks_for_the_current_password_and_counts_nothing_towards_the_lockout(
+    client: TestClient,
+) -> None:
+    csrf = log_in(client, "ada")
+    for _ in range(6):
+        empty = change(client, csrf, "", "")
+        assert empty.status_code == 422
+        assert "Enter your current password." in empty.text
+        assert "the same as the current one" not in empty.text
+    assert "<title>Error: Your account · safeenough</title>" in empty.text
+    assert change(client, csrf, "demo-password-1", "river-lantern-oak").status_code == 303
+
+
+def test_an_empty_new_password_is_asked_for_not_taken_for_the_current_one(client: TestClient) -> None:
+    csrf = log_in(client, "ada")
+    response = change(client, csrf, "demo-password-1", "")
+    assert response.status_code == 422
+    assert "Enter a new password of at least 10 characters." in response.text
+    assert re.search(r'<input id="new-password"[^>]* aria-invalid="true"', response.text)
+    assert client.get("/").status_code == 200  # still logged in, nothing changed

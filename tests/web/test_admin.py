@@ -293,3 +293,13 @@ def test_admin_changes_an_accounts_supervisor_and_a_wrong_one_is_refused(
     cleared = client.post("/admin/users/ben/supervisor", data={"csrf_token": csrf, "supervisor": ""})
     assert cleared.status_code == 303
     assert next(c for c in demo_practice.list_clinicians(admin) if c.username == "ben").supervisor_id is None
+
+
+def test_after_a_row_action_the_message_saying_what_was_done_takes_the_focus(client: TestClient) -> None:
+    csrf = log_in(client, "admin")
+    response = client.post("/admin/users/ben/active", data={"csrf_token": csrf, "active": "false"})
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert re.search(
+        r'<p class="notice" role="status" tabindex="-1" autofocus>The account was deactivated', page
+    )

@@ -320,3 +320,18 @@ def test_a_session_problem_is_said_beside_its_field_with_one_summary_line(
         response.text,
     )
     assert 'class="alert"' not in response.text.split('id="add-session-title"')[1]
+
+
+def test_the_title_of_every_page_that_answers_a_refused_form_begins_with_error(
+    client: TestClient, ada_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    refused_case = client.post("/cases", data={"csrf_token": csrf, "title": "", "kind": "individual"})
+    assert "<title>Error: Open a new case · safeenough</title>" in refused_case.text
+    refused_session = client.post(
+        f"/cases/{ada_case.id}/sessions", data={"csrf_token": csrf, "held_on": "soon"}
+    )
+    assert f"<title>Error: {ada_case.title} · safeenough</title>" in refused_session.text
+    # The same pages, not answering a refused form, say no error.
+    assert "<title>Open a new case · safeenough</title>" in client.get("/cases/new").text
+    assert f"<title>{ada_case.title} · safeenough</title>" in client.get(f"/cases/{ada_case.id}").text

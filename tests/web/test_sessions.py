@@ -586,7 +586,7 @@ def test_the_therapists_words_for_a_suggestion_show_in_the_report_and_its_downlo
     page = client.get(f"/sessions/{session_3.id}").text
     assert "What stayed with you from last time?" in page
     assert "in your words" in page
-    assert "As suggested: “" in page
+    assert 'As suggested: <span class="sr-suggestion__suggested-text">' in page
     download = client.get(f"/sessions/{session_3.id}/report.html").text
     assert "What stayed with you from last time?" in download
     suggested = client.post(f"{url}/suggested-words", data={"csrf_token": csrf})

@@ -90,6 +90,8 @@ def render(
     values: dict[str, Any] = {"visitor": visitor, "csrf_token": visitor.csrf_token if visitor else None}
     if form_page is not None and request.method == "POST" and not is_htmx(request):
         values["form_page"] = form_page
+        # A refused form: the page's title starts with "Error: ", the first thing a screen reader says.
+        values["form_refused"] = status_code == 422
     values.update(context or {})
     return web_context(request).templates.TemplateResponse(
         request, template, values, status_code=status_code, headers=headers

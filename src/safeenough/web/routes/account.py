@@ -53,6 +53,19 @@ def change_password(
     check_csrf(visitor, form)
     current = str(form.get("current_password") or "")
     new = str(form.get("new_password") or "")
+    # Empty fields are said as such (an empty current password is not a wrong guess towards the lockout).
+    if not current:
+        return _account_page(
+            request, visitor, error="Enter your current password.", field="current_password", status_code=422
+        )
+    if not new:
+        return _account_page(
+            request,
+            visitor,
+            error=f"Enter a new password of at least {MIN_PASSWORD_LENGTH} characters.",
+            field="new_password",
+            status_code=422,
+        )
     if new != str(form.get("new_password_again") or ""):
         return _account_page(
             request,

@@ -236,12 +236,12 @@
       var suggested = document.createElement("p");
       suggested.className = "sr-suggestion__suggested";
       suggested.id = text.id + "-suggested";
-      suggested.appendChild(document.createTextNode("As suggested: “"));
+      // No quotation marks around the words: they often quote the client themselves.
+      suggested.appendChild(document.createTextNode("As suggested: "));
       var words = document.createElement("span");
       words.className = "sr-suggestion__suggested-text";
       words.textContent = card.dataset.suggested;
       suggested.appendChild(words);
-      suggested.appendChild(document.createTextNode("”"));
       text.parentNode.insertBefore(suggested, text.nextSibling);
     }
     if (!card.querySelector('button[data-action="suggested-words"]')) {
@@ -250,6 +250,14 @@
       back.className = "button button--quiet sr-button sr-button--quiet";
       back.setAttribute("data-action", "suggested-words");
       back.textContent = "Back to the suggested words";
+      // Which suggestion, for screen readers, as on the card's other buttons ("… the suggested opening").
+      var which = card.querySelector('button[data-action="copy"] .sr-visually-hidden');
+      if (which) {
+        var hidden = document.createElement("span");
+        hidden.className = "sr-visually-hidden";
+        hidden.textContent = " for" + which.textContent;
+        back.appendChild(hidden);
+      }
       var dismissButton = card.querySelector('button[data-action="dismiss"]');
       card.querySelector(".sr-suggestion__actions").insertBefore(back, dismissButton);
     }
