@@ -87,6 +87,8 @@ def test_clinician_confirms_roles_then_copies_edits_and_dismisses_a_suggestion(
 
     upload(page, "week-4.txt", CALM_TRANSCRIPT)
     expect(page.get_by_role("status").filter(has_text="confirm which speaker")).to_be_visible()
+    # Focus goes to what happened, so the keyboard and screen readers carry on from there.
+    expect(page.get_by_role("status").filter(has_text="confirm which speaker")).to_be_focused()
     expect(page.get_by_text("safeenough guessed that you are Ada")).to_be_visible()
     expect(page.get_by_role("radio", name=re.compile(r"^Ada"))).to_be_checked()
     page.get_by_role("button", name="Confirm and analyse").click()
