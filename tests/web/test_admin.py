@@ -301,5 +301,13 @@ def test_after_a_row_action_the_message_saying_what_was_done_takes_the_focus(cli
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert re.search(
-        r'<p class="notice" role="status" tabindex="-1" autofocus>The account was deactivated', page
+        r'<p class="notice" role="status" tabindex="-1" autofocus>ben: The account was deactivated', page
     )
+
+
+def test_a_confirmation_names_the_account_only_when_such_an_account_exists(client: TestClient) -> None:
+    log_in(client, "admin")
+    assert "ben: The password was set" in client.get("/admin/users?done=password&who=ben").text
+    made_up = client.get("/admin/users?done=password&who=Call%20us%20on%20555").text
+    assert "Call us" not in made_up
+    assert "The password was set" in made_up

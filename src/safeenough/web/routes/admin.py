@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
@@ -57,6 +58,10 @@ def _users_page(
 ) -> Response:
     clinicians = web_context(request).practice.list_clinicians(visitor.clinician)
     by_id = {clinician.id: clinician for clinician in clinicians}
+    # The account a change was about, named in its confirmation; only a username that exists is shown.
+    who = request.query_params.get("who", "")
+    if done is not None and who in {clinician.username for clinician in clinicians}:
+        done = f"{who}: {done}"
     supervisors = [c for c in clinicians if c.role is Role.SUPERVISOR and c.active]
     return render(
         request,
@@ -146,7 +151,8 @@ def set_active(
     except InvalidInput as exc:
         problem = RowProblem(username, "active", str(exc))
         return _users_page(request, visitor, row_problem=problem, status_code=422)
-    return RedirectResponse(f"/admin/users?done={'activated' if active else 'deactivated'}", status_code=303)
+    done = "activated" if active else "deactivated"
+    return RedirectResponse(f"/admin/users?done={done}&who={quote(username.lower())}", status_code=303)
 
 
 @router.post("/users/{username}/supervisor")
@@ -164,7 +170,7 @@ def set_supervisor(
     except InvalidInput as exc:
         problem = RowProblem(username, "supervisor", str(exc))
         return _users_page(request, visitor, row_problem=problem, status_code=422)
-    return RedirectResponse("/admin/users?done=supervisor", status_code=303)
+    return RedirectResponse(f"/admin/users?done=supervisor&who={quote(username.lower())}", status_code=303)
 
 
 @router.get("/audit")
@@ -190,4 +196,4 @@ def set_password(
     except InvalidInput as exc:
         problem = RowProblem(username, "password", str(exc))
         return _users_page(request, visitor, row_problem=problem, status_code=422)
-    return RedirectResponse("/admin/users?done=password", status_code=303)
+    return RedirectResponse(f"/admin/users?done=password&who={quote(username.lower())}", status_code=303)
