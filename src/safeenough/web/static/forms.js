@@ -25,10 +25,15 @@
   }
 
   function focusFirstProblem(root) {
-    var field = (root || document).querySelector('form [aria-invalid="true"]');
+    var scope = root || document;
+    var field = scope.querySelector('form [aria-invalid="true"]');
     if (!field) {
       return;
     }
+    // The field the page chose to focus (`autofocus`, e.g. the password to type again on the login page,
+    // where both fields are marked) wins over the first one marked: the browser may not have applied
+    // `autofocus` yet when this runs.
+    field = scope.querySelector("form [autofocus]") || field;
     var target = field.matches("fieldset, [role=radiogroup]")
       ? field.querySelector("input:checked, input") : field;
     var details = target && target.closest("details");
