@@ -664,6 +664,97 @@ def test_only_the_owner_removes_an_entry_a_supervisor_is_refused_and_another_cli
         clinic.entry(ben, entry.id)
 
 
+def test_the_removed_entries_of_a_client_are_listed_latest_first_with_who_removed_them_and_why(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    mara_id = case_titled(clinic, ada, "Mara").clients[0].id
+    kept = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    first = clinic.add_entry(ada, client_id, domain="values", text="Meant for Mara.", status="client_said")
+    second = clinic.add_entry(
+        ada, client_id, domain="family_history", text="A guess.", status="therapist_hypothesis"
+    )
+    elsewhere = clinic.add_entry(ada, mara_id, domain="values", text="Mara's own.", status="client_said")
+    clinic.remove_entry(ada, first.id, note="Added to the wrong client.")
+    clinic.remove_entry(ada, second.id)
+    clinic.remove_entry(ada, elsewhere.id)
+
+    removed = clinic.removed_entries(ada, client_id)
+
+    assert [item.entry.id for item in removed] == [second.id, first.id]
+    assert kept.id not in {item.entry.id for item in removed}
+    assert [item.reason for item in removed] == [None, "Added to the wrong client."]
+    assert {item.removed_by_name for item in removed} == {ada.display_name}
+    assert removed[1].entry.text == "Meant for Mara."
+    assert removed[1].entry.removed_at is not None
+
+
+def test_the_reason_shown_for_a_removed_entry_is_the_one_given_at_its_latest_removal(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    clinic.remove_entry(ada, entry.id, note="First thought.")
+    clinic.restore_entry(ada, entry.id)
+    clinic.remove_entry(ada, entry.id, note="Second thought.")
+    (item,) = clinic.removed_entries(ada, client_id)
+    assert item.reason == "Second thought."
+
+
+def test_a_client_with_nothing_removed_has_an_empty_list_and_a_put_back_entry_leaves_it(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    assert clinic.removed_entries(ada, client_id) == ()
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    clinic.remove_entry(ada, entry.id)
+    clinic.restore_entry(ada, entry.id)
+    assert clinic.removed_entries(ada, client_id) == ()
+
+
+def test_reading_removed_entries_is_audited_without_their_words(
+    clinic: FormulationPractice, ada: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="values", text="Secret words.", status="client_said")
+    clinic.remove_entry(ada, entry.id, note="Private reason.")
+    clinic.removed_entries(ada, client_id)
+    event = audit_events(clinic)[0]
+    assert (event.action, event.target_kind, event.target_id) == (AuditAction.READ, "client_map", client_id)
+    assert "1 removed entries" in event.detail
+    assert "Secret" not in event.detail
+    assert "Private" not in event.detail
+
+
+def test_a_supervisor_reads_the_removed_entries_and_another_clinician_finds_no_such_client(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician, ben: Clinician
+) -> None:
+    _, client_id = theo(clinic, ada)
+    entry = clinic.add_entry(ada, client_id, domain="goals", text="Evenings back.", status="client_said")
+    clinic.remove_entry(ada, entry.id)
+    assert [item.entry.id for item in clinic.removed_entries(sol, client_id)] == [entry.id]
+    with pytest.raises(NotFound):
+        clinic.removed_entries(ben, client_id)
+
+
+def test_a_shared_map_lists_only_the_entries_removed_from_it_not_the_partners(
+    clinic: FormulationPractice, ada: Clinician, sol: Clinician, ben: Clinician
+) -> None:
+    case = case_titled(clinic, ada, "Jonah")
+    jonah = case.clients[0].id
+    together = clinic.add_shared_entry(
+        ada, case.id, domain="strengths_resources", text="They laugh together.", status="client_said"
+    )
+    own = clinic.add_entry(ada, jonah, domain="goals", text="Feel heard.", status="client_said")
+    clinic.remove_entry(ada, together.id, note="Only Jonah said it.")
+    clinic.remove_entry(ada, own.id)
+    (item,) = clinic.removed_shared_entries(sol, case.id)
+    assert (item.entry.id, item.reason) == (together.id, "Only Jonah said it.")
+    assert [item.entry.id for item in clinic.removed_entries(ada, jonah)] == [own.id]
+    with pytest.raises(NotFound):
+        clinic.removed_shared_entries(ben, case.id)
+
+
 def test_a_removed_suggestion_is_offered_again(clinic: FormulationPractice, ada: Clinician) -> None:
     case, _client_id = theo(clinic, ada)
     session_id = clinic.case_detail(ada, case.id).sessions[0].id

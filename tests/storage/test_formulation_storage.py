@@ -1,6 +1,6 @@
 """The formulation repositories: entries with history, patterns, enactments, dismissals; sealed at rest."""
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Provenance, ProvenanceKind
 from safeenough.domain.relational_pattern import EnactmentStatus
@@ -253,3 +253,40 @@ def test_a_removed_entry_keeps_its_row_and_history_and_is_left_out_of_the_case_u
     assert [step.action.value for step in history] == ["created", "source_changed", "removed"]
     assert history[1].old_source == Provenance.session_turn(session_id, 3, "My gran raised me.")
     assert next(value for value in sources if value is not None).startswith("v1:")
+
+
+def test_the_removed_entries_of_a_map_with_hundreds_of_entries_are_read_in_one_query(
+    demo_practice: Practice,
+) -> None:
+    case_id, client_id, _, owner_id = first_case_ids(demo_practice)
+    with demo_practice.store.transaction() as work:
+        added = [
+            work.formulation.add(
+                case_id=case_id,
+                client_id=client_id,
+                domain=FormulationDomain.VALUES,
+                text=f"Entry {number}.",
+                status=EpistemicStatus.THERAPIST_HYPOTHESIS,
+                provenance=Provenance.therapist(),
+                actor_id=owner_id,
+            )
+            for number in range(300)
+        ]
+        for entry in added[::3]:
+            work.formulation.remove(entry.id, note=f"Why {entry.id}.", actor_id=owner_id)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = demo_practice.store.engine
+    with demo_practice.store.transaction() as work:
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            removed = work.formulation.removed(case_id, client_id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert len(removed) == 100
+    assert {item.reason for item in removed} == {f"Why {entry.id}." for entry in added[::3]}
+    assert all(item.entry.is_removed and item.removed_by_name for item in removed)

@@ -8,6 +8,7 @@ models find. The talk is fictional.
 import re
 from collections.abc import Mapping
 from datetime import date
+from html import unescape
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -796,6 +797,94 @@ def test_a_removed_entry_is_named_beside_its_domain_with_an_undo_that_puts_it_ba
     assert "removed it from the map" in back
     assert "put it back on the map" in back
     assert "Typed on the wrong map." in back
+
+
+def test_a_map_with_nothing_removed_shows_no_list_of_removed_entries(
+    client: TestClient, theo_case: Case
+) -> None:
+    log_in(client, "ada")
+    assert "Removed from the map" not in map_page(client, only_client_id(theo_case)).text
+
+
+def test_an_entry_removed_earlier_is_listed_at_the_end_of_the_map_and_put_back_from_there(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    client_id = only_client_id(theo_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="values", text="Fairness above all.", status="therapist_hypothesis"
+    )
+    demo_practice.remove_entry(ada, entry.id, note="Typed on the wrong map.")
+
+    html = map_page(client, client_id).text
+    listed = re.search(r'<details class="removed-entries".*?</details>', html, re.S)
+    assert listed
+    words = visible_text(listed.group(0))
+    assert "Removed from the map (1)" in words
+    assert "Fairness above all." in words
+    assert "Values" in words
+    assert EpistemicStatus.THERAPIST_HYPOTHESIS.label in unescape(words)
+    assert f"by {ada.display_name}" in words
+    assert "Why: Typed on the wrong map." in words
+    put_back = re.search(
+        r'<form method="post" action="(/entries/\d+/restore)"(.*?)</form>', listed.group(0), re.S
+    )
+    assert put_back
+    assert put_back.group(1) == f"/entries/{entry.id}/restore"
+    assert "Put back on the map" in put_back.group(2)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', put_back.group(2)))
+    assert fields["csrf_token"] == csrf
+
+    forged = client.post(put_back.group(1), data={**fields, "csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert demo_practice.entry(ada, entry.id).is_removed
+
+    restored = client.post(put_back.group(1), data=fields)
+    assert restored.status_code == 303
+    assert f"at=entry-{entry.id}" in restored.headers["location"]
+    back = client.get(restored.headers["location"]).text
+    assert "Entry back on the map" in back
+    assert 'id="done-status"' in back
+    assert f'id="entry-{entry.id}"' in back
+    assert "Removed from the map (" not in back
+    assert not demo_practice.entry(ada, entry.id).is_removed
+
+
+def test_a_supervisor_sees_the_removed_entries_without_a_way_to_put_them_back(
+    client: TestClient, demo_practice: Practice, ada: Clinician, theo_case: Case
+) -> None:
+    client_id = only_client_id(theo_case)
+    entry = demo_practice.add_entry(
+        ada, client_id, domain="goals", text="Evenings back.", status="client_said"
+    )
+    demo_practice.remove_entry(ada, entry.id)
+    log_in(client, "sol")
+    html = map_page(client, client_id).text
+    assert "Removed from the map (1)" in html
+    assert "Evenings back." in html
+    assert "Put back on the map" not in html
+    assert f"/entries/{entry.id}/restore" not in html
+
+
+def test_an_entry_removed_from_a_couples_shared_map_is_listed_there_and_put_back(
+    client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
+) -> None:
+    csrf = log_in(client, "ada")
+    together = demo_practice.add_shared_entry(
+        ada, couple_case.id, domain="strengths_resources", text="They laugh together.", status="client_said"
+    )
+    demo_practice.remove_entry(ada, together.id)
+    html = client.get(f"/cases/{couple_case.id}/shared-map").text
+    assert "Removed from the map (1)" in html
+    assert f'action="/entries/{together.id}/restore"' in html
+    restored = client.post(
+        f"/entries/{together.id}/restore", data={"csrf_token": csrf, "case_id": str(couple_case.id)}
+    )
+    assert restored.status_code == 303
+    assert restored.headers["location"].startswith(f"/cases/{couple_case.id}/shared-map?")
+    back = client.get(restored.headers["location"]).text
+    assert "Entry back on the map" in back
+    assert "Removed from the map (" not in back
 
 
 def test_the_quote_of_a_client_said_entry_is_replaced_by_another_turn_or_taken_away(

@@ -194,6 +194,20 @@ class FormulationEntry:
         return self.status.is_hypothesis
 
 
+@dataclass(frozen=True, slots=True)
+class RemovedEntry:
+    """An entry taken off a map, with the name of who took it off (None: that account is gone) and the
+    reason given then (the note of its latest removal), if any."""
+
+    entry: FormulationEntry
+    removed_by_name: str | None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.entry.is_removed:
+            raise DomainError("a removed entry must have been removed from the map")
+
+
 class ChangeAction(StrEnum):
     """What a step of an entry's history did."""
 

@@ -47,6 +47,7 @@ from safeenough.domain.formulation import (
     MapCoverage,
     Provenance,
     ProvenanceKind,
+    RemovedEntry,
     clean_note,
 )
 from safeenough.domain.instrument import InstrumentKind
@@ -616,6 +617,28 @@ class FormulationMixin(CheckInsMixin):
                 actor.id, AuditAction.UPDATE, "formulation_entry", entry.id, "put back on the map"
             )
             return restored
+
+    def removed_entries(self, actor: Clinician, client_id: int) -> tuple[RemovedEntry, ...]:
+        """The entries taken off a client's map, the latest removed first, each with who removed it, when
+        and why (if a reason was given), so one removed by mistake can be put back (`restore_entry`)."""
+        with self.store.transaction() as work:
+            case, client, _ = self._visible_client(work, actor, client_id)
+            removed = tuple(work.formulation.removed(case.id, client.id))
+            # Counts only: what the entries say is clinical, and the audit trail is stored in the clear.
+            detail = f"case {case.id}, {len(removed)} removed entries"
+            work.audit.record(actor.id, AuditAction.READ, "client_map", client.id, detail)
+            return removed
+
+    def removed_shared_entries(self, actor: Clinician, case_id: int) -> tuple[RemovedEntry, ...]:
+        """The entries taken off a couple's (or family's) shared map, as `removed_entries` gives them."""
+        with self.store.transaction() as work:
+            case, _ = self._visible_case(work, actor, case_id)
+            if case.kind is CaseKind.INDIVIDUAL:
+                raise InvalidInput("A shared map is for a couple or a family; this case has one client.")
+            removed = tuple(work.formulation.removed(case.id, None))
+            detail = f"{len(removed)} removed entries"
+            work.audit.record(actor.id, AuditAction.READ, "shared_map", case.id, detail)
+            return removed
 
     def quotable_turns(self, actor: Clinician, entry_id: int) -> tuple[QuotableSession, ...]:
         """The turns a "client said" entry may quote: the client turns of the sessions with a transcript

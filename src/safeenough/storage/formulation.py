@@ -23,12 +23,14 @@ from safeenough.domain.formulation import (
     FormulationEntry,
     Provenance,
     ProvenanceKind,
+    RemovedEntry,
 )
 from safeenough.domain.relational_pattern import Enactment, EnactmentStatus, RelationalPattern
 from safeenough.storage.database import as_utc
 from safeenough.storage.encryption import FieldCipher
 from safeenough.storage.tables import (
     clients,
+    clinicians,
     dismissed_suggestions,
     enactments,
     formulation_changes,
@@ -113,6 +115,47 @@ class FormulationRepository:
             query.order_by(formulation_entries.c.created_at, formulation_entries.c.id)
         )
         return [self._entry(row) for row in rows]
+
+    def removed(self, case_id: int, client_id: int | None) -> list[RemovedEntry]:
+        """The entries taken off one map of the case (a client's; `client_id` None: the shared map), the
+        latest removed first, each with its remover's name and reason, in one query."""
+        reason = (
+            select(formulation_changes.c.note_sealed)
+            .where(
+                formulation_changes.c.entry_id == formulation_entries.c.id,
+                formulation_changes.c.action == ChangeAction.REMOVED.value,
+            )
+            .order_by(formulation_changes.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        whose = (
+            formulation_entries.c.client_id.is_(None)
+            if client_id is None
+            else formulation_entries.c.client_id == client_id
+        )
+        rows = self.connection.execute(
+            select(
+                formulation_entries,
+                clinicians.c.display_name.label("removed_by_name"),
+                reason.label("reason_sealed"),
+            )
+            .outerjoin(clinicians, clinicians.c.id == formulation_entries.c.removed_by)
+            .where(
+                formulation_entries.c.case_id == case_id,
+                whose,
+                formulation_entries.c.removed_at.is_not(None),
+            )
+            .order_by(formulation_entries.c.removed_at.desc(), formulation_entries.c.id.desc())
+        )
+        return [
+            RemovedEntry(
+                self._entry(row),
+                row.removed_by_name,
+                self.cipher.open_optional(row.reason_sealed, field="formulation_changes.note"),
+            )
+            for row in rows
+        ]
 
     def update(
         self,

@@ -12,7 +12,8 @@ Pages:
 Every change is a plain form POST with the CSRF token, answered by a 303 redirect back to the page (so
 the pages work without JavaScript); htmx only loads an entry's history, or the turns it may quote, when
 its disclosure is opened. Removing an entry asks first (a disclosure with the button), says on the page
-what was removed and offers Undo, as a dismissal does.
+what was removed and offers Undo, as a dismissal does; later, "Removed from the map (N)" at the end of the
+page lists what was removed, each with "Put back on the map" (the same restore as Undo).
 Supervisors read everything without forms (a POST from them is refused by the facade: 403); other
 clinicians and admins get 404. Each read is audited by the facade.
 """
@@ -92,7 +93,7 @@ DONE_MESSAGES: Final = {
     "linked": "Moment linked to the pattern as an enactment.",
     "candidate-dismissed": "Moment dismissed; it will not be offered again unless you undo it.",
     "unlinked": "Enactment taken off the pattern.",
-    "entry-restored": "Entry back on the map; its removal and the undo are in its history.",
+    "entry-restored": "Entry back on the map; its removal and its return are in its history.",
     "quote-changed": "The entry now quotes the turn you chose; the change is in its history.",
     "quote-taken-away": (
         "The entry no longer quotes a turn: it is now your hypothesis, to check with the client. The change "
@@ -348,6 +349,7 @@ def _map_page(
     candidates: tuple[EnactmentCandidate, ...] = practice.enactment_candidates(visitor.clinician, client_id)
     histories = _histories(request, practice, visitor, cmap.entries)
     removed = _removed_entry(request, practice, visitor, status_code, client_id=cmap.client.id)
+    removed_entries = practice.removed_entries(visitor.clinician, cmap.client.id)
     preselect = request.query_params.get("domain", "")
     form = entry_form or EntryForm(domain=preselect if preselect in set(FormulationDomain) else "")
     context = {
@@ -361,6 +363,7 @@ def _map_page(
         "suggestion_groups": groups,
         "other_sessions": other_sessions,
         "candidates": candidates,
+        "removed_entries": removed_entries,
         "patterns": tuple(view.pattern for view in cmap.patterns),
         "histories": histories,
         "quote_choices": _quote_choices(request, practice, visitor, cmap.entries),
@@ -946,6 +949,7 @@ def _shared_page(
     removed = _removed_entry(request, practice, visitor, status_code, client_id=None)
     if removed is not None and removed.case_id != case_id:
         removed = None
+    removed_entries = practice.removed_shared_entries(visitor.clinician, case_id)
     context = {
         **_common(),
         "shared": shared,
@@ -954,6 +958,7 @@ def _shared_page(
         "owner": detail.owner,
         "sessions": {session.id: session for session in detail.sessions},
         "trends": _trend_tables(shared, detail.sessions),
+        "removed_entries": removed_entries,
         "histories": histories,
         "quote_choices": _quote_choices(request, practice, visitor, shared.shared_entries),
         "quote_chars": QUOTE_CHOICE_CHARS,
