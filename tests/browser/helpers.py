@@ -1,8 +1,9 @@
 """Helpers the browser tests share: watching the console, logging in through the real form."""
 
+import re
 from dataclasses import dataclass, field
 
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Locator, Page
 
 from safeenough.storage.fixtures import DEMO_PASSWORD
 
@@ -40,3 +41,16 @@ def log_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWO
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def add_to_theos_map(page: Page, base_url: str, text: str, width: int) -> Locator:
+    """As Ada, at a screen `width` px wide: open Theo's client map and add `text` as a strength; the
+    entry, once it is on the map."""
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, base_url, "ada")
+    page.get_by_role("link", name=re.compile("^Theo")).click()
+    page.get_by_role("link", name=re.compile("^Client map for Theo")).click()
+    page.get_by_label("Domain").select_option(label="Strengths and resources")
+    page.get_by_label("What you learned or wonder").fill(text)
+    page.get_by_role("button", name="Add entry").click()
+    return page.locator(".entry", has_text=text)

@@ -2,12 +2,10 @@
 beside its domain with the focus on that message, and Undo puts the entry back with both steps in its
 history. On a phone-sized screen too."""
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import add_to_theos_map
 
 pytestmark = pytest.mark.browser
 
@@ -16,15 +14,8 @@ pytestmark = pytest.mark.browser
 def test_an_entry_added_by_mistake_is_removed_after_asking_and_put_back_with_undo(
     page: Page, live_server: str, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 900})
-    log_in(page, live_server, "ada")
-    page.get_by_role("link", name=re.compile("^Theo")).click()
-    page.get_by_role("link", name=re.compile("^Client map for Theo")).click()
     text = f"Loves sailing ({width} px)."
-    page.get_by_label("Domain").select_option(label="Strengths and resources")
-    page.get_by_label("What you learned or wonder").fill(text)
-    page.get_by_role("button", name="Add entry").click()
-    entry = page.locator(".entry", has_text=text)
+    entry = add_to_theos_map(page, live_server, text, width)
     expect(entry).to_be_visible()
 
     ask = entry.locator("summary", has_text="Remove")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import add_to_theos_map
 
 pytestmark = pytest.mark.browser
 
@@ -16,15 +16,8 @@ pytestmark = pytest.mark.browser
 def test_an_entry_removed_earlier_is_put_back_from_the_list_of_removed_entries(
     page: Page, live_server: str, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 900})
-    log_in(page, live_server, "ada")
-    page.get_by_role("link", name=re.compile("^Theo")).click()
-    page.get_by_role("link", name=re.compile("^Client map for Theo")).click()
     text = f"Plays the cello ({width} px)."
-    page.get_by_label("Domain").select_option(label="Strengths and resources")
-    page.get_by_label("What you learned or wonder").fill(text)
-    page.get_by_role("button", name="Add entry").click()
-    entry = page.locator(".entry", has_text=text)
+    entry = add_to_theos_map(page, live_server, text, width)
     entry.locator("summary", has_text="Remove").click()
     entry.get_by_label("Why remove it").fill("Not sure yet.")
     entry.get_by_role("button", name="Remove from the map").click()

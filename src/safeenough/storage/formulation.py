@@ -243,45 +243,30 @@ class FormulationRepository:
         self, entry_id: int, *, note: str | None, actor_id: int | None, at: datetime | None = None
     ) -> FormulationEntry:
         """Take the entry off the map. The row and its history stay; `restore` puts it back."""
-        before = self._required(entry_id)
-        now = at or datetime.now(UTC)
-        self.connection.execute(
-            update(formulation_entries)
-            .where(formulation_entries.c.id == entry_id)
-            .values(removed_at=now, removed_by=actor_id)
-        )
-        self._add_change(
-            entry_id,
-            now,
-            actor_id,
-            before.status,
-            before.status,
-            before.text,
-            before.text,
-            note,
-            ChangeAction.REMOVED,
-        )
-        return self._required(entry_id)
+        return self._take_off_or_put_back(entry_id, ChangeAction.REMOVED, note, actor_id, at)
 
     def restore(self, entry_id: int, *, actor_id: int | None, at: datetime | None = None) -> FormulationEntry:
         """Put a removed entry back on the map, as it was; the step goes into its history."""
+        return self._take_off_or_put_back(entry_id, ChangeAction.RESTORED, None, actor_id, at)
+
+    def _take_off_or_put_back(
+        self,
+        entry_id: int,
+        action: ChangeAction,
+        note: str | None,
+        actor_id: int | None,
+        at: datetime | None,
+    ) -> FormulationEntry:
         before = self._required(entry_id)
         now = at or datetime.now(UTC)
+        removing = action is ChangeAction.REMOVED
         self.connection.execute(
             update(formulation_entries)
             .where(formulation_entries.c.id == entry_id)
-            .values(removed_at=None, removed_by=None)
+            .values(removed_at=now if removing else None, removed_by=actor_id if removing else None)
         )
         self._add_change(
-            entry_id,
-            now,
-            actor_id,
-            before.status,
-            before.status,
-            before.text,
-            before.text,
-            None,
-            ChangeAction.RESTORED,
+            entry_id, now, actor_id, before.status, before.status, before.text, before.text, note, action
         )
         return self._required(entry_id)
 
