@@ -359,8 +359,7 @@ class TranscriptsMixin(PracticeBase):
         turn_index = _suggestion_turn(suggestion_id)
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
-            if suggestion_id not in self._report_suggestion_ids(work, session):
-                raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
+            self._report_suggestion(work, session, suggestion_id)
             work.dismissals.dismiss(
                 kind=REPORT_SUGGESTION,
                 case_id=session.case_id,
@@ -393,9 +392,7 @@ class TranscriptsMixin(PracticeBase):
             )
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
-            suggestion = self._report_suggestions(work, session).get(suggestion_id)
-            if suggestion is None:
-                raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
+            suggestion = self._report_suggestion(work, session, suggestion_id)
             if words == suggestion.text:
                 work.suggestion_edits.forget(session.id, turn_index)
                 detail = "suggestion back to its suggested words"
@@ -412,27 +409,23 @@ class TranscriptsMixin(PracticeBase):
         turn_index = _suggestion_turn(suggestion_id)
         with self.store.transaction() as work:
             session = self._writable_session(work, actor, session_id)
-            suggestion = self._report_suggestions(work, session).get(suggestion_id)
-            if suggestion is None:
-                raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
+            suggestion = self._report_suggestion(work, session, suggestion_id)
             if work.suggestion_edits.forget(session.id, turn_index):
                 detail = "suggestion back to its suggested words"
                 work.audit.record(actor.id, AuditAction.UPDATE, "session_report", session.id, detail)
             return suggestion.text
 
     @staticmethod
-    def _report_suggestion_ids(work: UnitOfWork, session: Session) -> set[str]:
-        return set(TranscriptsMixin._report_suggestions(work, session))
-
-    @staticmethod
-    def _report_suggestions(work: UnitOfWork, session: Session) -> dict[str, Suggestion]:
-        """The suggestions the session's report offers, by id (none without an analysed transcript)."""
+    def _report_suggestion(work: UnitOfWork, session: Session, suggestion_id: str) -> Suggestion:
+        """The suggestion of that id the session's report offers (none without an analysed transcript)."""
         stored = work.transcripts.load(session.id)
-        if stored is None or not stored.roles_confirmed:
-            return {}
-        annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
-        summary = relational_summary_from(stored.conversation, annotations)
-        return {suggestion.id: suggestion for suggestion in suggestions_from(summary)}
+        if stored is not None and stored.roles_confirmed:
+            annotations = AnnotationSet(tuple(work.transcripts.annotations(session.id)))
+            summary = relational_summary_from(stored.conversation, annotations)
+            for suggestion in suggestions_from(summary):
+                if suggestion.id == suggestion_id:
+                    return suggestion
+        raise InvalidInput(f"There is no suggestion {suggestion_id[:40]!r} on this report.")
 
     def restore_report_suggestions(
         self, actor: Clinician, session_id: int, suggestion_id: str | None = None
