@@ -1,5 +1,6 @@
 """Check-ins through the facade: links, submissions, alerts, monitoring."""
 
+import base64
 import csv
 import io
 import json
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, func, select, update
 
 from safeenough.domain.alert import AlertKind, AlertStatus
@@ -21,6 +23,7 @@ from safeenough.errors import AnswersInvalid, InvalidInput, LinkUnusable, NotFou
 from safeenough.instruments import InstrumentFileInvalid, user_instruments_dir
 from safeenough.practice import IssuedLink, Practice
 from safeenough.settings import Settings
+from safeenough.storage import checkin_links as checkin_link_storage
 from safeenough.storage import database
 from safeenough.storage.fixtures import DEMO_CHECKINS
 from safeenough.storage.tables import checkin_links, checkins, sessions
@@ -96,6 +99,47 @@ def test_a_tampered_link_is_invalid(demo_practice: Practice, ada: Clinician) -> 
     tampered = issued.token[:-2] + ("AA" if not issued.token.endswith("AA") else "BB")
     with pytest.raises(LinkUnusable) as invalid:
         demo_practice.open_checkin(tampered)
+    assert invalid.value.reason == "invalid"
+
+
+def link_serializer(practice: Practice) -> URLSafeTimedSerializer:
+    """The signer of check-in tokens, to read a token as its holder could and to make an older one."""
+    return URLSafeTimedSerializer(
+        practice.store.cipher.derive_secret("checkin-links"), salt=checkin_link_storage.SALT
+    )
+
+
+def test_a_link_does_not_tell_its_holder_how_many_links_the_practice_has_sent(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    issued = first_session_link(demo_practice, ada, couple(demo_practice, ada))
+    payload = json.loads(base64.urlsafe_b64decode(issued.token.split(".")[0] + "=="))
+    assert set(payload) == {"n"}  # a random nonce, no sequential link id
+    assert demo_practice.open_checkin(issued.token).instruments
+
+
+def test_a_link_made_before_tokens_stopped_naming_the_link_still_opens_until_it_expires(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    issued = first_session_link(demo_practice, ada, couple(demo_practice, ada))
+    serializer = link_serializer(demo_practice)
+    nonce = serializer.loads(issued.token)["n"]
+    older = serializer.dumps({"l": issued.link.id, "n": nonce})
+    answer_all(demo_practice, IssuedLink(link=issued.link, token=older), 9)
+    assert stored_checkins(demo_practice) == 1
+
+
+def test_an_older_token_naming_another_link_with_its_own_nonce_is_invalid(
+    demo_practice: Practice, ada: Clinician
+) -> None:
+    case = couple(demo_practice, ada)
+    session_id = new_session(demo_practice, ada, case)
+    first = first_session_link(demo_practice, ada, case, 0, session_id)
+    second = first_session_link(demo_practice, ada, case, 1, session_id)
+    serializer = link_serializer(demo_practice)
+    forged = serializer.dumps({"l": second.link.id, "n": serializer.loads(first.token)["n"]})
+    with pytest.raises(LinkUnusable) as invalid:
+        demo_practice.open_checkin(forged)
     assert invalid.value.reason == "invalid"
 
 

@@ -1,7 +1,9 @@
 """Check-in links: a signed, expiring token in the URL; single use is enforced by the database row.
 
-The token is `itsdangerous`-signed {link id, nonce} with a key derived from the practice's encryption key,
-so a guessed or edited token fails before the database is asked. Only a hash of the nonce is stored.
+The token is an `itsdangerous`-signed random nonce, with a key derived from the practice's encryption key,
+so a guessed or edited token fails before the database is asked. Only a hash of the nonce is stored, and
+the link is found by that hash. Tokens made before version 0015 also named the link's id, readable by
+whoever held the link (and telling how many links the practice had sent); they still work until they expire.
 """
 
 import hashlib
@@ -20,6 +22,7 @@ SALT = "safeenough.checkin-link.v1"
 
 # Built once: every client submission runs these, and a burst of check-ins runs them many times at once.
 _BY_ID = select(checkin_links).where(checkin_links.c.id == bindparam("link_id"))
+_BY_NONCE_HASH = select(checkin_links).where(checkin_links.c.nonce_hash == bindparam("nonce_hash"))
 _USE = (
     update(checkin_links)
     .where(checkin_links.c.id == bindparam("link_id"), checkin_links.c.used_at.is_(None))
@@ -83,7 +86,7 @@ class CheckInLinkRepository:
             )
             .returning(checkin_links.c.id)
         ).scalar_one()
-        token = self.serializer.dumps({"l": link_id, "n": nonce})
+        token = self.serializer.dumps({"n": nonce})
         return self.get(link_id), token
 
     def get(self, link_id: int) -> CheckInLink:
@@ -99,10 +102,16 @@ class CheckInLinkRepository:
             raise LinkProblem("expired") from None
         except BadSignature:
             raise LinkProblem("invalid") from None
-        if not isinstance(payload, dict) or not isinstance(payload.get("l"), int):
+        if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
             raise LinkProblem("invalid")
-        row = self.connection.execute(_BY_ID, {"link_id": payload["l"]}).one_or_none()
-        if row is None or not secrets.compare_digest(row.nonce_hash, _hash(str(payload.get("n", "")))):
+        nonce_hash = _hash(payload["n"])
+        if isinstance(payload.get("l"), int):  # a token made before 0015
+            row = self.connection.execute(_BY_ID, {"link_id": payload["l"]}).one_or_none()
+            if row is not None and not secrets.compare_digest(row.nonce_hash, nonce_hash):
+                row = None
+        else:
+            row = self.connection.execute(_BY_NONCE_HASH, {"nonce_hash": nonce_hash}).one_or_none()
+        if row is None:
             raise LinkProblem("invalid")
         link = _link(row)
         state = link.state(datetime.now(UTC))

@@ -155,7 +155,9 @@ checkin_links = Table(
     Column("client_id", Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
     # Comma-separated instrument ids, asked in this order.
     Column("instrument_ids", String(500), nullable=False),
-    # The signed token carries a nonce; only its hash is stored, so the database cannot mint links.
+    # The signed token carries a nonce; only its hash is stored, so the database cannot mint links. The
+    # link is found by this hash, so the token need not name the link's id (a unique index, not a
+    # constraint: SQLite adds an index without rebuilding the table its check-ins point at).
     Column("nonce_hash", String(64), nullable=False),
     Column("kiosk", Boolean, nullable=False, default=False),
     Column("created_by", Integer, ForeignKey("clinicians.id", ondelete="SET NULL"), nullable=True),
@@ -164,6 +166,7 @@ checkin_links = Table(
     Column("used_at", DateTime(timezone=True), nullable=True),
     # The caseload looks for each client's links that lapsed unanswered (missing check-ins).
     Index("ix_checkin_links_client_id_expires_at", "client_id", "expires_at"),
+    Index("ix_checkin_links_nonce_hash", "nonce_hash", unique=True),
 )
 
 checkins = Table(
