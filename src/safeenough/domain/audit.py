@@ -27,3 +27,26 @@ class AuditEvent:
     target_kind: str
     target_id: int | None
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which audit events to list, latest first: each field given narrows the list."""
+
+    actor_id: int | None = None
+    action: AuditAction | None = None
+    target_kind: str | None = None
+    since: datetime | None = None
+    """The first moment included (timezone-aware)."""
+    until: datetime | None = None
+    """The first moment no longer included (timezone-aware)."""
+    before_id: int | None = None
+    """Only events older than this one: the next page of a long list."""
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything but paging narrows the list."""
+        return any(
+            value is not None
+            for value in (self.actor_id, self.action, self.target_kind, self.since, self.until)
+        )

@@ -83,7 +83,7 @@ class ScoreRow:
             self.item_id,
             "" if self.value is None else _number(self.value),
             "true" if self.scorable else "false",
-            _text(self.band or ""),
+            spreadsheet_safe(self.band or ""),
         ]
 
 
@@ -171,5 +171,6 @@ def _number(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def _text(value: str) -> str:
+def spreadsheet_safe(value: str) -> str:
+    """The text as a CSV cell a spreadsheet shows as text, never runs as a formula."""
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value

@@ -2,11 +2,13 @@
 
 import contextlib
 import secrets
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from safeenough.domain.audit import AuditAction, AuditEvent
+from safeenough.domain.audit import AuditAction, AuditEvent, AuditQuery
 from safeenough.domain.clinician import USERNAME_ALLOWED, USERNAME_MAX, Clinician, Role
 from safeenough.domain.login_session import LoginSession
 from safeenough.domain.validation import DomainError
@@ -24,6 +26,8 @@ from safeenough.storage.store import UnitOfWork
 MIN_PASSWORD_LENGTH = 10
 # Long passphrases are welcome; the cap only stops a megabyte "password" from tying up the hasher.
 MAX_PASSWORD_LENGTH = 1024
+# Events read from the database at a time by an export of the audit trail, which can run to millions.
+AUDIT_EXPORT_PAGE = 2000
 
 
 class AccountsMixin(PracticeBase):
@@ -267,10 +271,38 @@ class AccountsMixin(PracticeBase):
         with self.store.transaction() as work:
             work.audit.record(actor.id, AuditAction.REFUSED, "request", None, request[:200])
 
-    def audit_log(self, actor: Clinician | None, limit: int = 200) -> list[AuditEvent]:
+    def audit_log(
+        self, actor: Clinician | None, limit: int = 200, query: AuditQuery | None = None
+    ) -> list[AuditEvent]:
+        """The latest `limit` events the query asks for (all kinds by default), for the admin."""
+        self._require_admin(actor)
+        with self.store.reading() as work:
+            return work.audit.search(query or AuditQuery(), limit)
+
+    def audit_kinds(self, actor: Clinician | None) -> list[str]:
+        """The kinds of record the audit trail names, to filter it by."""
+        self._require_admin(actor)
+        with self.store.reading() as work:
+            return work.audit.target_kinds()
+
+    def export_audit_log(
+        self, actor: Clinician | None, query: AuditQuery, *, described_as: str
+    ) -> Iterator[list[AuditEvent]]:
+        """Every event the query asks for, latest first, a page at a time (the trail can be long); the
+        export itself goes into the trail first, with `described_as` saying what was asked for."""
         self._require_admin(actor)
         with self.store.transaction() as work:
-            return work.audit.recent(limit)
+            work.audit.record(actor_id(actor), AuditAction.EXPORT, "audit_log", None, described_as)
+        return self._audit_pages(query)
+
+    def _audit_pages(self, query: AuditQuery) -> Iterator[list[AuditEvent]]:
+        while True:
+            with self.store.reading() as work:
+                page = work.audit.search(query, AUDIT_EXPORT_PAGE)
+            if not page:
+                return
+            yield page
+            query = replace(query, before_id=page[-1].id)
 
     @staticmethod
     def _find_account(work: UnitOfWork, username: str) -> Clinician:

@@ -123,6 +123,8 @@ audit_events = Table(
     Column("target_id", Integer, nullable=True),
     Column("detail", String(500), nullable=False, default=""),
     Index("ix_audit_events_at", "at"),
+    # The admin lists one account's events (what did this account read?) without reading the whole trail.
+    Index("ix_audit_events_actor_id", "actor_id"),
 )
 
 login_sessions = Table(

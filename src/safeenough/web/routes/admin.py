@@ -1,19 +1,23 @@
 """Account administration: list, add, deactivate, set a password. Admins never see clinical content."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from safeenough.domain.clinician import Role
+from safeenough.domain.audit import AuditAction, AuditQuery
+from safeenough.domain.clinician import Clinician, Role
 from safeenough.errors import InvalidInput
+from safeenough.interop.audit_csv import audit_csv_lines
 from safeenough.practice.accounts import MIN_PASSWORD_LENGTH
 from safeenough.web.auth import Visitor, check_csrf, current_visitor, read_form
 from safeenough.web.context import web_context
 from safeenough.web.rendering import render
+from safeenough.web.routes.downloads import NO_STORE
 
 router = APIRouter(prefix="/admin")
 
@@ -173,12 +177,139 @@ def set_supervisor(
     return RedirectResponse(f"/admin/users?done=supervisor&who={quote(username.lower())}", status_code=303)
 
 
+AUDIT_PAGE_SIZE = 200
+
+
+@dataclass(slots=True)
+class AuditFilter:
+    """The audit page's filter as typed (query parameters), and what is wrong with it, if anything."""
+
+    who: str = ""
+    action: str = ""
+    kind: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    error: str | None = None
+    field: str | None = None
+
+    @property
+    def query_string(self) -> str:
+        """The filter as a query string, for the next page and the download."""
+        pairs = {
+            "who": self.who,
+            "action": self.action,
+            "kind": self.kind,
+            "from": self.date_from,
+            "to": self.date_to,
+        }
+        return urlencode({name: value for name, value in pairs.items() if value})
+
+    @property
+    def description(self) -> str:
+        """What the filter asks for, in words, for the audit trail's own record of an export."""
+        parts = [
+            f"account {self.who}" if self.who else "",
+            f"action {self.action}" if self.action else "",
+            f"record {self.kind}" if self.kind else "",
+            f"from {self.date_from}" if self.date_from else "",
+            f"to {self.date_to}" if self.date_to else "",
+        ]
+        return ", ".join(part for part in parts if part) or "all events"
+
+
+def _audit_filter(
+    request: Request, clinicians: list[Clinician], kinds: list[str]
+) -> tuple[AuditFilter, AuditQuery]:
+    """Read the filter from the address; a value that cannot be used is named, beside its field."""
+    params = request.query_params
+    typed = AuditFilter(
+        who=params.get("who", "").strip().lower(),
+        action=params.get("action", ""),
+        kind=params.get("kind", ""),
+        date_from=params.get("from", "").strip(),
+        date_to=params.get("to", "").strip(),
+    )
+    zone = web_context(request).practice.settings.zone
+    by_username = {clinician.username: clinician for clinician in clinicians}
+    problem: tuple[str, str] | None = None
+    if typed.who and typed.who not in by_username:
+        problem = ("who", f"There is no account with the username “{typed.who}”.")
+    elif typed.action and typed.action not in {action.value for action in AuditAction}:
+        problem = ("action", f"“{typed.action}” is not an action the audit log records.")
+    elif typed.kind and typed.kind not in kinds:
+        problem = ("kind", f"No event in the audit log is about a record of the kind “{typed.kind}”.")
+    days: dict[str, date | None] = {"from": None, "to": None}
+    for name, value in (("from", typed.date_from), ("to", typed.date_to)):
+        if value and problem is None:
+            try:
+                days[name] = date.fromisoformat(value)
+            except ValueError:
+                problem = (name, f"“{value}” is not a date; write it as YYYY-MM-DD, e.g. 2026-11-29.")
+    if problem is None and days["from"] and days["to"] and days["to"] < days["from"]:
+        problem = ("to", "The last day comes before the first day; swap them or leave one empty.")
+    if problem is not None:
+        typed.field, typed.error = problem
+        return typed, AuditQuery()
+    start, end = days["from"], days["to"]
+    query = AuditQuery(
+        actor_id=by_username[typed.who].id if typed.who else None,
+        action=AuditAction(typed.action) if typed.action else None,
+        target_kind=typed.kind or None,
+        # Whole days on the practice's calendar, the last one included.
+        since=None if start is None else datetime.combine(start, time(), zone),
+        until=None if end is None else datetime.combine(end + timedelta(days=1), time(), zone),
+    )
+    return typed, query
+
+
+def _before(request: Request) -> int | None:
+    value = request.query_params.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
 @router.get("/audit")
 def audit(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
     practice = web_context(request).practice
-    events = practice.audit_log(visitor.clinician, limit=200)
-    names = {clinician.id: clinician.username for clinician in practice.list_clinicians(visitor.clinician)}
-    return render(request, "admin_audit.html", {"events": events, "names": names}, visitor=visitor)
+    clinicians = practice.list_clinicians(visitor.clinician)
+    kinds = practice.audit_kinds(visitor.clinician)
+    typed, query = _audit_filter(request, clinicians, kinds)
+    events = []
+    if typed.error is None:
+        # One more than a page, to know whether there are older events to offer.
+        events = practice.audit_log(
+            visitor.clinician, AUDIT_PAGE_SIZE + 1, replace(query, before_id=_before(request))
+        )
+    older = events[AUDIT_PAGE_SIZE - 1].id if len(events) > AUDIT_PAGE_SIZE else None
+    context = {
+        "events": events[:AUDIT_PAGE_SIZE],
+        "names": {clinician.id: clinician.username for clinician in clinicians},
+        "accounts": sorted(clinician.username for clinician in clinicians),
+        "actions": [action.value for action in AuditAction],
+        "kinds": kinds,
+        "filter": typed,
+        "narrowed": query.narrowed,
+        "paged": _before(request) is not None,
+        "older": older,
+        "today": practice.today().isoformat(),
+    }
+    return render(
+        request, "admin_audit.html", context, visitor=visitor, status_code=422 if typed.error else 200
+    )
+
+
+@router.get("/audit.csv")
+def audit_csv(request: Request, visitor: Annotated[Visitor, Depends(current_visitor)]) -> Response:
+    practice = web_context(request).practice
+    clinicians = practice.list_clinicians(visitor.clinician)
+    typed, query = _audit_filter(request, clinicians, practice.audit_kinds(visitor.clinician))
+    if typed.error is not None:
+        return RedirectResponse(f"/admin/audit?{typed.query_string}", status_code=303)
+    pages = practice.export_audit_log(visitor.clinician, query, described_as=f"csv, {typed.description}")
+    names = {clinician.id: clinician.username for clinician in clinicians}
+    headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="audit-log.csv"'}
+    return StreamingResponse(
+        audit_csv_lines(pages, names), media_type="text/csv; charset=utf-8", headers=headers
+    )
 
 
 @router.post("/users/{username}/password")
