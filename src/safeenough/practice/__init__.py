@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from safeenough.domain.login_session import LoginSession
-    from safeenough.practice.cases import CaseDetail, CaseSummary
+    from safeenough.practice.cases import CaseAccess, CaseDetail, CaseSummary
     from safeenough.practice.checkins import (
         CaseMonitoring,
         CheckInInvitation,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "AnalysedFile": "safeenough.practice.research",
+    "CaseAccess": "safeenough.practice.cases",
     "CaseDetail": "safeenough.practice.cases",
     "CaseMonitoring": "safeenough.practice.checkins",
     "CaseSummary": "safeenough.practice.cases",
@@ -43,6 +44,7 @@ _HOMES = {
 
 __all__ = [
     "AnalysedFile",
+    "CaseAccess",
     "CaseDetail",
     "CaseMonitoring",
     "CaseSummary",

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from safeenough.domain.audit import AuditAction
+from safeenough.domain.audit import AuditAction, AuditEvent
 from safeenough.domain.case import Case, CaseKind
 from safeenough.domain.client import Client
 from safeenough.domain.clinician import Clinician
@@ -62,6 +62,25 @@ class CaseDetail:
     owner: Clinician
     read_only: bool
     sessions: tuple[Session, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAccess:
+    """Who has read or changed what of a case, latest first, a page at a time."""
+
+    case: Case
+    owner: Clinician
+    read_only: bool
+    events: tuple[AuditEvent, ...]
+    people: dict[int, Clinician]
+    """The accounts the events name, by id."""
+    sessions: dict[int, Session]
+    """The case's sessions by id, to name the session an event is about."""
+    older: int | None
+    """Where the next page starts (`before_id`), None when there are no older events."""
+
+
+CASE_ACCESS_PAGE = 100
 
 
 class CasesMixin(CheckInsMixin):
@@ -145,6 +164,20 @@ class CasesMixin(CheckInsMixin):
             return CaseDetail(
                 case=case, owner=owner, read_only=owner.id != actor.id, sessions=tuple(sessions)
             )
+
+    def case_access(self, actor: Clinician, case_id: int, *, before_id: int | None = None) -> CaseAccess:
+        """The case's access history from the audit trail, for its therapist and their supervisor: who
+        opened, changed or downloaded what, and when (a client's own check-ins included)."""
+        with self.store.transaction() as work:
+            case, owner = self._visible_case(work, actor, case_id)
+            events = work.audit.for_case(case.id, CASE_ACCESS_PAGE + 1, before_id)
+            older = events[CASE_ACCESS_PAGE - 1].id if len(events) > CASE_ACCESS_PAGE else None
+            shown = tuple(events[:CASE_ACCESS_PAGE])
+            named = {event.actor_id for event in shown if event.actor_id is not None}
+            people = {clinician_id: work.clinicians.get(clinician_id) for clinician_id in sorted(named)}
+            sessions = {session.id: session for session in work.sessions.for_cases([case.id])[case.id]}
+            work.audit.record(actor.id, AuditAction.READ, "case_access", case.id)
+            return CaseAccess(case, owner, owner.id != actor.id, shown, people, sessions, older)
 
     def open_case(
         self,

@@ -122,7 +122,12 @@ audit_events = Table(
     Column("target_kind", String(32), nullable=False),
     Column("target_id", Integer, nullable=True),
     Column("detail", String(500), nullable=False, default=""),
+    # The case the record belongs to (None for accounts, logins, the practice as a whole), found from the
+    # record when the event is written, so a case's access history is one indexed query. No foreign key:
+    # the trail outlives what it names.
+    Column("case_id", Integer, nullable=True),
     Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_case_id", "case_id"),
     # The admin lists one account's events (what did this account read?) without reading the whole trail.
     Index("ix_audit_events_actor_id", "actor_id"),
 )

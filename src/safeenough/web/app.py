@@ -11,6 +11,7 @@ from safeenough.web.errors import install_error_handlers
 from safeenough.web.limits import RequestSizeLimitMiddleware
 from safeenough.web.rendering import STATIC_DIR, build_templates
 from safeenough.web.routes import (
+    access,
     account,
     admin,
     caseload,
@@ -49,7 +50,8 @@ def create_app(practice: Practice, settings: Settings) -> FastAPI:
     monitoring.install_template_helpers(templates)
     app.state.web = WebContext(practice=practice, settings=settings, templates=templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (login, account, caseload, cases, admin, monitoring, checkin, formulation, downloads):
+    routers = (login, account, caseload, cases, access, admin, monitoring, checkin, formulation, downloads)
+    for module in routers:
         app.include_router(module.router)
     sessions.register(app)
     install_error_handlers(app)
