@@ -667,7 +667,7 @@ def test_a_prorated_total_is_marked_as_made_up_for_the_unanswered_question(
     assert '<td class="number"><span class="muted">not answered</span>' in html
 
 
-def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
+def test_the_chart_axis_ends_half_a_session_after_the_last_session_held_not_at_one_booked_ahead(
     client: TestClient, demo_practice: Practice, ada: Clinician
 ) -> None:
     mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
@@ -680,7 +680,24 @@ def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
         for layer in chart_spec(html, SAFETY)["layer"]
         if "x" in layer["encoding"]
     }
-    assert domains == {(1, latest_session(demo_practice, ada, mara).number)}
+    assert domains == {(0.5, latest_session(demo_practice, ada, mara).number + 0.5)}
+
+
+def test_a_first_check_in_is_charted_clear_of_the_axis_on_an_axis_that_ends_at_its_session(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    demo_practice.submit_checkin(link.token, {SAFETY: dict.fromkeys(ITEMS, 6.0)}, {SAFETY: None})
+    log_in(client, "ada")
+    html = client.get(f"/cases/{case.id}").text
+    domains = {
+        tuple(layer["encoding"]["x"]["scale"]["domain"])
+        for layer in chart_spec(html, SAFETY)["layer"]
+        if "x" in layer["encoding"]
+    }
+    # Session 1 sits half a session in from each end, not on the axis line; there is no session 2 yet.
+    assert domains == {(0.5, 1.5)}
 
 
 def test_a_prorated_total_reads_the_same_whole_point_in_the_table_the_detail_and_the_chart_tooltip(
