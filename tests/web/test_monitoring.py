@@ -278,7 +278,10 @@ def test_a_low_answer_shows_on_the_case_page_with_an_alert_and_its_next_step(
     case, _ = fresh_couple(demo_practice, ada)
     log_in(client, "ada")
     empty = client.get(f"/cases/{case.id}")
-    assert "No check-ins yet — send a link after the next session." in empty.text
+    assert (
+        'No check-ins yet. After a session, give each client a link to answer: <a href="#sessions">'
+        "Check-in link</a>, under the session." in empty.text
+    )
     assert "No open alerts." in empty.text
     answer(demo_practice, ada, case, 0, 10)
     answer(demo_practice, ada, case, 1, 2, "He talked over me & I gave up <quietly>.", safe_to_speak=0)
