@@ -568,12 +568,23 @@ def test_an_older_comment_under_the_latest_check_in_says_it_is_the_latest_commen
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/cases/{mara.id}").text))
     assert "latest check-in, session 4" in text
     assert "What Mara Ellison wrote" not in text
-    assert (
-        "Comment from Mara Ellison, latest first" in text
-        or "Comments from Mara Ellison, latest first" in text
-    )
+    assert "Comment from Mara Ellison " in text
     assert "The check-in of session 4 has no comment; the latest comment is from session 3." in text
     assert "Session 3 (latest comment):" in text
+
+
+def test_a_single_comment_on_the_latest_check_in_is_not_called_the_latest(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    demo_practice.submit_checkin(
+        link.token, {SAFETY: dict.fromkeys(ITEMS, 9.0)}, {SAFETY: "The end felt rushed."}
+    )
+    log_in(client, "ada")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/cases/{case.id}").text))
+    assert "Comment from Ana Test Session 1: The end felt rushed." in text
+    assert "latest" not in text.split("Comment from Ana Test", 1)[1].split("What check-ins ask", 1)[0]
 
 
 def test_the_chart_note_names_the_cut_off_once_and_session_links_say_session(
