@@ -221,3 +221,15 @@ def test_a_resolved_alert_on_an_older_check_in_opens_the_answers_that_raised_it_
     expect(answers).to_be_visible()
     expect(answers.get_by_role("heading")).to_contain_text(re.compile(r"answers, session \d+"))
     expect(answers.locator("table.items tbody tr").first).to_be_visible()
+
+
+def test_from_a_session_page_the_therapist_reaches_that_sessions_check_in_link(
+    page: Page, live_server: str
+) -> None:
+    log_in(page, live_server, "ada")
+    page.get_by_role("link", name=re.compile("^Theo")).click()
+    page.get_by_role("link", name="Session 1", exact=True).click()
+    page.get_by_role("link", name="Links and answers on the case page").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+#session-1$"))
+    button = page.locator("#session-1").get_by_role("button", name=re.compile("^Check-in link for Theo"))
+    expect(button).to_be_in_viewport()

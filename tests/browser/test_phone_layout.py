@@ -1,5 +1,5 @@
-"""On a phone (390 px wide) no page is wider than the screen: wide tables scroll inside their own box,
-and a client's code stays on one line."""
+"""On a phone (390 px wide) no page is wider than the screen: wide tables scroll inside their own box, or
+turn into one card a row (accounts, the caseload), and a client's code stays on one line."""
 
 import pytest
 from playwright.sync_api import Page
@@ -53,3 +53,22 @@ def test_a_clients_code_is_never_broken_over_two_lines(page: Page, live_server: 
                 "element => { const r = element.getClientRects(); return r.length; }"
             )
             assert box == 1, f"{path}: {codes.nth(index).inner_text()!r} wraps"
+
+
+def test_on_a_phone_the_caseload_shows_each_cases_open_alerts_without_scrolling_sideways(
+    page: Page, live_server: str
+) -> None:
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "ada")
+    assert page_overflow(page) <= 0
+    badge = page.locator("table.cases .badge--alert").first
+    box = badge.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
+    # Each cell says which column it stands for, as the column headings are out of sight.
+    assert page.locator('table.cases td[data-label="Open alerts"]').first.is_visible()
+    scrolls = page.evaluate(
+        "() => [...document.querySelectorAll('.table-wrap')].some(w => w.scrollWidth > w.clientWidth)"
+    )
+    assert not scrolls

@@ -95,6 +95,16 @@ def test_the_map_shows_all_nine_domains_with_an_invitation_where_nothing_is_know
     assert "Suggestions from transcripts" in html
 
 
+def test_an_empty_maps_prompts_do_not_say_there_is_nothing_to_look_at_above_the_unexplored_domains(
+    client: TestClient, theo_case: Case
+) -> None:
+    log_in(client, "ada")
+    text = visible_text(map_page(client, only_client_id(theo_case)).text)
+    assert "Nothing to look at" not in text
+    assert "No hypothesis or assumption has gone 3 sessions without being checked with Theo" in text
+    assert "Not explored yet" in text
+
+
 def test_the_case_page_links_each_clients_map_the_shared_map_and_the_downloads(
     client: TestClient, couple_case: Case
 ) -> None:

@@ -278,7 +278,10 @@ def test_a_low_answer_shows_on_the_case_page_with_an_alert_and_its_next_step(
     case, _ = fresh_couple(demo_practice, ada)
     log_in(client, "ada")
     empty = client.get(f"/cases/{case.id}")
-    assert "No check-ins yet — send a link after the next session." in empty.text
+    assert (
+        'No check-ins yet. After a session, give each client a link to answer: <a href="#sessions">'
+        "Check-in link</a>, under the session." in empty.text
+    )
     assert "No open alerts." in empty.text
     answer(demo_practice, ada, case, 0, 10)
     answer(demo_practice, ada, case, 1, 2, "He talked over me & I gave up <quietly>.", safe_to_speak=0)
@@ -565,12 +568,23 @@ def test_an_older_comment_under_the_latest_check_in_says_it_is_the_latest_commen
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/cases/{mara.id}").text))
     assert "latest check-in, session 4" in text
     assert "What Mara Ellison wrote" not in text
-    assert (
-        "Comment from Mara Ellison, latest first" in text
-        or "Comments from Mara Ellison, latest first" in text
-    )
+    assert "Comment from Mara Ellison " in text
     assert "The check-in of session 4 has no comment; the latest comment is from session 3." in text
     assert "Session 3 (latest comment):" in text
+
+
+def test_a_single_comment_on_the_latest_check_in_is_not_called_the_latest(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    demo_practice.submit_checkin(
+        link.token, {SAFETY: dict.fromkeys(ITEMS, 9.0)}, {SAFETY: "The end felt rushed."}
+    )
+    log_in(client, "ada")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/cases/{case.id}").text))
+    assert "Comment from Ana Test Session 1: The end felt rushed." in text
+    assert "latest" not in text.split("Comment from Ana Test", 1)[1].split("What check-ins ask", 1)[0]
 
 
 def test_the_chart_note_names_the_cut_off_once_and_session_links_say_session(
@@ -667,7 +681,7 @@ def test_a_prorated_total_is_marked_as_made_up_for_the_unanswered_question(
     assert '<td class="number"><span class="muted">not answered</span>' in html
 
 
-def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
+def test_the_chart_axis_ends_half_a_session_after_the_last_session_held_not_at_one_booked_ahead(
     client: TestClient, demo_practice: Practice, ada: Clinician
 ) -> None:
     mara = next(s.case for s in demo_practice.caseload(ada) if s.case.title.startswith("Mara"))
@@ -680,7 +694,24 @@ def test_the_chart_axis_ends_at_the_last_session_held_not_at_one_booked_ahead(
         for layer in chart_spec(html, SAFETY)["layer"]
         if "x" in layer["encoding"]
     }
-    assert domains == {(1, latest_session(demo_practice, ada, mara).number)}
+    assert domains == {(0.5, latest_session(demo_practice, ada, mara).number + 0.5)}
+
+
+def test_a_first_check_in_is_charted_clear_of_the_axis_on_an_axis_that_ends_at_its_session(
+    client: TestClient, demo_practice: Practice, ada: Clinician
+) -> None:
+    case, session = fresh_couple(demo_practice, ada)
+    link = demo_practice.issue_checkin_link(ada, session.id, case.clients[0].id)
+    demo_practice.submit_checkin(link.token, {SAFETY: dict.fromkeys(ITEMS, 6.0)}, {SAFETY: None})
+    log_in(client, "ada")
+    html = client.get(f"/cases/{case.id}").text
+    domains = {
+        tuple(layer["encoding"]["x"]["scale"]["domain"])
+        for layer in chart_spec(html, SAFETY)["layer"]
+        if "x" in layer["encoding"]
+    }
+    # Session 1 sits half a session in from each end, not on the axis line; there is no session 2 yet.
+    assert domains == {(0.5, 1.5)}
 
 
 def test_a_prorated_total_reads_the_same_whole_point_in_the_table_the_detail_and_the_chart_tooltip(

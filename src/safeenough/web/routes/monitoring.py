@@ -315,11 +315,13 @@ def _chart_spec(
         "scale": {"domain": names, "range": [colours[track.client.id] for track in tracks]},
         "legend": {"orient": "bottom"},
     }
+    # Half a session of room at each end: a first (or only) check-in would otherwise sit on the axis line,
+    # under the cut-off's label, and one check-in would stretch the axis to a session not yet held.
     x = {
         "field": "session",
         "type": "quantitative",
         "title": "Session",
-        "scale": {"domain": [1, max(2, last_session)], "nice": False, "zero": False},
+        "scale": {"domain": [0.5, max(1, last_session) + 0.5], "nice": False, "zero": False},
         "axis": {"tickMinStep": 1, "format": "d"},
     }
     low, high = instrument.total_range
