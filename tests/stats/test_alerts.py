@@ -98,7 +98,7 @@ def test_phq_9_raises_a_cutoff_alert_only_when_a_client_crosses_into_caseness() 
     assert kinds(client_alerts(history(PHQ9, [12]), PHQ9)) == []
     assert kinds(client_alerts(history(PHQ9, [12, 13]), PHQ9)) == []
     (alert,) = client_alerts(history(PHQ9, [8, 10]), PHQ9)
-    assert alert.rule == "total 10 ≥ cut-off 10 (caseness); the previous check-in (8) was not"
+    assert alert.rule == "total 10 ≥ cut-off 10 (clinical range); the previous check-in (8) was not"
     assert alert.check_in_ids == (1002, 1001)
 
 

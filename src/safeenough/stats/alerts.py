@@ -271,7 +271,7 @@ def _is_unanswered_item_alert(alert: Alert) -> bool:
 
 
 def _cutoff_words(instrument: Instrument) -> str:
-    """'≤ cut-off 45 (possible alliance concern; provisional)' or '≥ cut-off 10 (caseness)'."""
+    """'≤ cut-off 45 (possible alliance concern; provisional)' or '≥ cut-off 10 (clinical range)'."""
     cutoff = instrument.cutoff
     assert cutoff is not None
     notes = [cutoff.label] if cutoff.label != "cut-off" else []

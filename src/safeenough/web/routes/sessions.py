@@ -118,9 +118,14 @@ class RolesForm:
         )
 
     @property
-    def confidence_percent(self) -> int:
-        """A guess is never certain, so it never reads as 100%."""
-        return min(round(self.confidence * 100), 99)
+    def confidence_words(self) -> str:
+        """How sure the guess is, in words: its number comes from a few rules of thumb (who asks, who
+        talks more), and a percentage would read as more exact than that."""
+        if self.confidence >= 0.9:
+            return "a confident guess"
+        if self.confidence >= 0.7:
+            return "a fair guess"
+        return "an uncertain guess"
 
 
 def _roles_form(
