@@ -551,6 +551,25 @@ def test_another_clinician_gets_what_a_missing_id_gets_and_changes_nothing_of_ad
     assert changed_tables(before, demo_practice) == []
 
 
+def test_another_clinicians_own_pages_and_downloads_hold_nothing_of_adas(
+    client: TestClient, world: World, demo_practice: Practice, ada: Clinician
+) -> None:
+    """The routes without an id (his caseload, his scores as CSV, his account) are about him alone."""
+    adas = [client_.code for summary in demo_practice.caseload(ada) for client_ in summary.case.clients]
+    adas += [
+        client_.display_name for summary in demo_practice.caseload(ada) for client_ in summary.case.clients
+    ]
+    log_in(client, "ben")
+    keys = [key for key in routes_of(client.app) if key[0] == "GET" and not parameters_of(key[1])]
+    shown = {
+        key: [text for text in adas if text in send(client, world, key).text]
+        for key in keys
+        if not is_public(key)
+    }
+    assert ("GET", "/export/scores.csv") in shown
+    assert {key: found for key, found in shown.items() if found} == {}
+
+
 def test_another_clinician_cannot_reach_adas_records_through_his_own_address(
     client: TestClient, world: World, demo_practice: Practice
 ) -> None:
