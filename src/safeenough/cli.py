@@ -267,8 +267,15 @@ def user_supervisor(
 
 @checkin_app.command("link")
 def checkin_link(
-    session: Annotated[int, typer.Argument(help="Session id (shown on the case page).")],
-    client: Annotated[int, typer.Argument(help="Client id of an attending client.")],
+    session: Annotated[
+        int, typer.Argument(help="Session id: the number in the session page's address, /sessions/ID.")
+    ],
+    client: Annotated[
+        int,
+        typer.Argument(
+            help="Client id of an attending client: the number in their map's address, /clients/ID/map."
+        ),
+    ],
     base_url: Annotated[
         str | None,
         typer.Option(

@@ -94,6 +94,20 @@ def test_the_form_needs_no_account_and_shows_no_names(
     assert "csrf_token" not in page.text
 
 
+def test_the_form_tells_the_client_who_reads_their_answers_the_supervisor_included_where_there_is_one(
+    client: TestClient, demo_practice: Practice, ada: Clinician, admin: Clinician, couple_case: Case
+) -> None:
+    supervised = main_of(client.get(issue(demo_practice, ada, couple_case).path).text)
+    assert "read by your therapist and by their clinical supervisor, and by no one else" in supervised
+    assert "Only your therapist and their supervisor read this." in supervised
+    assert "Only your therapist sees" not in supervised
+    demo_practice.set_supervisor(admin, "ada", None)
+    unsupervised = main_of(client.get(issue(demo_practice, ada, couple_case, 1).path).text)
+    assert "Only your therapist sees your answers." in unsupervised
+    assert "Only your therapist reads this." in unsupervised
+    assert "supervisor" not in unsupervised
+
+
 def test_client_sends_answers_and_sees_a_thank_you_without_scores(
     client: TestClient, demo_practice: Practice, ada: Clinician, couple_case: Case
 ) -> None:

@@ -71,6 +71,9 @@ class CheckInInvitation:
     for_name: str | None = None
     """On a kiosk form only: the first name of the client it is for, so partners sharing the therapist's
     device do not answer each other's form. A sent link says no name: it may be forwarded or seen."""
+    supervised: bool = False
+    """Whether the therapist has a clinical supervisor, who can read the case and so the answers: the
+    form tells the client who reads them, and must not say "only your therapist" when that is untrue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +273,7 @@ class CheckInsMixin(PracticeBase):
         if unknown:
             raise InvalidInput(
                 f"There is no questionnaire {unknown[0]!r} in this practice: choose among those listed "
-                "(an admin installs others with `safeenough instruments install`)."
+                "(an admin installs others with `safeenough instrument add FILE`)."
             )
         if not wanted:
             raise InvalidInput("Choose at least one questionnaire for this case's check-ins.")
@@ -368,8 +371,16 @@ class CheckInsMixin(PracticeBase):
                 case = work.cases.get(session.case_id)
                 client = next(c for c in case.clients if c.id == link.client_id)
                 for_name = client.display_name.split()[0]
+            owner_id = work.cases.owner_id(session.case_id)
+            owner = None if owner_id is None else work.clinicians.get(owner_id)
+            supervisor_id = None if owner is None else owner.supervisor_id
+            supervised = supervisor_id is not None and work.clinicians.get(supervisor_id).active
             return CheckInInvitation(
-                link=link, instruments=instruments, held_on=session.held_on, for_name=for_name
+                link=link,
+                instruments=instruments,
+                held_on=session.held_on,
+                for_name=for_name,
+                supervised=supervised,
             )
 
     def submit_checkin(

@@ -3,7 +3,7 @@
 Every alert carries its rule in words and its evidence (check-in ids, scores, dates), so the screen
 can link to the answers that raised it, and a suggested next step (`stats.suggestions`). In a couple or
 family case (`shared_case`), the next step for an alert about one client keeps their answers from the
-others: each client was told that only their therapist sees them.
+others: each client was told that only their therapist (and supervisor) reads them.
 
 Rules, in the instrument's own direction ("worse" is lower for alliance, higher for PHQ-9/GAD-7):
 - below_cutoff: the total is at or beyond the cut-off (every time, or only on crossing into it, as

@@ -175,15 +175,16 @@ _FALLBACK = (
 
 # --- cases with more than one client (couples, families) -----------------------------------------------
 #
-# Each client's check-in is private: the form tells them that only their therapist sees their answers.
+# Each client's check-in is private: the form tells them that only their therapist (and the therapist's
+# supervisor, where there is one) reads their answers.
 # So an alert about one partner (or family member) is never raised in front of the others. Each text
 # below says what to say to them on their own, and (where it fits) a question for the joint session in
 # general terms that point at no one. Split alliance is about the partners together: it keeps its text.
 
 _SHARED_LEAD = (
-    "This alert is about one client's own check-ins, and they were told that only their therapist sees "
-    "their answers. Don't mention it, or anything they answered, in front of their partner or family "
-    "unless they choose to share it."
+    "This alert is about one client's own check-ins, and they were told that their answers are read by "
+    "their therapist (and supervisor) alone. Don't mention it, or anything they answered, in front of "
+    "their partner or family unless they choose to share it."
 )
 
 _SHARED_ONE_TO_ONE = (
@@ -352,7 +353,8 @@ _SHARED_OTHER: dict[AlertKind, _Private] = {
     AlertKind.MISSING_CHECKINS: _Private(
         "\"I noticed the short questionnaire hasn't come back the last couple of times, and that's "
         "completely fine. I'm curious whether it feels useful, or like a chore, or hard to answer "
-        'honestly." Remind them that only you see their answers, and offer to stop using it.',
+        'honestly." Remind them that no one else in the sessions sees their answers, and offer to stop '
+        "using it.",
         "\"I'd like to check how the short questionnaires feel for each of you: useful, a chore, or "
         'something else?"',
     ),
