@@ -367,6 +367,18 @@ def test_serving_beyond_this_machine_warns_about_plain_http_and_insecure_cookies
     assert len(serving_warnings("0.0.0.0", secure)) == 1
 
 
+def test_serving_behind_an_https_address_without_secure_cookies_warns_even_on_this_machine(
+    tmp_path: Path,
+) -> None:
+    behind_https = Settings(data_dir=tmp_path, public_url="https://checkin.example-practice.org")
+    (warning,) = serving_warnings("127.0.0.1", behind_https)
+    assert "SAFEENOUGH_SECURE_COOKIES=true" in warning
+    secure = Settings(
+        data_dir=tmp_path, public_url="https://checkin.example-practice.org", secure_cookies=True
+    )
+    assert serving_warnings("127.0.0.1", secure) == []
+
+
 def test_user_supervisor_links_and_unlinks_a_supervisor(cli_runner: CliRunner, env: Path) -> None:
     cli_runner.invoke(app, ["demo-reset", "--yes"])
     linked = cli_runner.invoke(app, ["user", "supervisor", "ben", "sol"])

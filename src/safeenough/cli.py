@@ -104,8 +104,16 @@ def _prepare_data_dir(settings: Settings) -> None:
 
 
 def serving_warnings(host: str, settings: Settings) -> list[str]:
-    """What is unsafe about serving this way: health data reached from other machines over plain http."""
+    """What is unsafe about serving this way: health data reached from other machines over plain http, or
+    login cookies not marked Secure while clients reach the app over HTTPS through a proxy."""
+    behind_https = settings.public_url is not None and settings.public_url.scheme == "https"
     if host in {"127.0.0.1", "localhost", "::1"}:
+        if behind_https and not settings.secure_cookies:
+            return [
+                "SAFEENOUGH_PUBLIC_URL is an https address but SAFEENOUGH_SECURE_COOKIES is off, so a login "
+                "cookie may travel unencrypted; set SAFEENOUGH_SECURE_COOKIES=true (README, 'Letting "
+                "clients open check-in links')."
+            ]
         return []
     warnings = [
         f"listening on {host}: other machines can reach safeenough directly, over plain http. Put an HTTPS "
