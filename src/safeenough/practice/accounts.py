@@ -70,7 +70,13 @@ class AccountsMixin(PracticeBase):
                 work.logins.mark_succeeded(attempt_id)
                 work.audit.record(clinician.id, AuditAction.LOGIN, "clinician", clinician.id)
                 return clinician
-            work.audit.record(None, AuditAction.LOGIN_FAILED, "clinician", detail=username)
+            # What was typed is named only when it is an account's username: someone may have typed their
+            # password into the username field, and the trail is read by the admin and downloaded.
+            if clinician is None:
+                work.audit.record(None, AuditAction.LOGIN_FAILED, "clinician", detail="unknown username")
+            else:
+                why = "wrong password" if clinician.active else "account deactivated"
+                work.audit.record(None, AuditAction.LOGIN_FAILED, "clinician", clinician.id, why)
         # Raised after the transaction commits, so the failed attempt counts towards the lockout.
         raise AuthenticationFailed("That username and password do not match an active account.")
 

@@ -30,12 +30,17 @@ class FieldCipher:
         self._aead = AESGCM(key)
         self._key = key
         self.source = source
+        # Every unit of work asks for the same few secrets; derive each once.
+        self._derived: dict[str, bytes] = {}
 
     def derive_secret(self, purpose: str) -> bytes:
-        """A secret for another use (signing check-in links), derived so the key itself is never reused."""
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode("ascii")).derive(
-            self._key
-        )
+        """A secret for another use (signing check-in links, keying login usernames), derived so the key
+        itself is never reused."""
+        if purpose not in self._derived:
+            self._derived[purpose] = HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode("ascii")
+            ).derive(self._key)
+        return self._derived[purpose]
 
     def seal(self, plaintext: str, *, field: str) -> str:
         nonce = os.urandom(NONCE_BYTES)

@@ -1,6 +1,7 @@
 """Login sessions and login attempts, kept in the database so any worker can serve any request."""
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -21,8 +22,15 @@ def _hash(token: str) -> str:
 
 
 class LoginRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, username_key: bytes) -> None:
         self.connection = connection
+        self._username_key = username_key
+
+    def _username_key_of(self, username: str) -> str:
+        """What a login attempt stores of the username typed: a keyed hash, enough to count one account's
+        failures, never the text itself (a password typed into the username field must not be kept)."""
+        typed = username[:USERNAME_MAX].encode("utf-8")
+        return hmac.new(self._username_key, typed, hashlib.sha256).hexdigest()
 
     def start(self, clinician_id: int, lifetime: timedelta) -> LoginSession:
         now = datetime.now(UTC)
@@ -87,7 +95,7 @@ class LoginRepository:
             self.connection.execute(
                 insert(login_attempts)
                 .values(
-                    username=username[:USERNAME_MAX],
+                    username_key=self._username_key_of(username),
                     client_address=client_address[:64],
                     at=datetime.now(UTC),
                     succeeded=succeeded,
@@ -105,17 +113,18 @@ class LoginRepository:
         """A new password ends a lockout; the audit trail keeps its own record of the failed logins."""
         self.connection.execute(
             delete(login_attempts).where(
-                login_attempts.c.username == username[:USERNAME_MAX], login_attempts.c.succeeded.is_(False)
+                login_attempts.c.username_key == self._username_key_of(username),
+                login_attempts.c.succeeded.is_(False),
             )
         )
 
     def recent_failures(self, username: str, window: timedelta) -> tuple[int, datetime | None]:
         """Failed attempts for this username since its last success within the window, and the oldest."""
-        username = username[:USERNAME_MAX]  # as `record_attempt` stored it
+        username_key = self._username_key_of(username)  # as `record_attempt` stored it
         since = datetime.now(UTC) - window
         last_success = self.connection.execute(
             select(func.max(login_attempts.c.at)).where(
-                login_attempts.c.username == username,
+                login_attempts.c.username_key == username_key,
                 login_attempts.c.succeeded.is_(True),
                 login_attempts.c.at >= since,
             )
@@ -124,7 +133,7 @@ class LoginRepository:
             since = as_utc(last_success)
         count, oldest = self.connection.execute(
             select(func.count(), func.min(login_attempts.c.at)).where(
-                login_attempts.c.username == username,
+                login_attempts.c.username_key == username_key,
                 login_attempts.c.succeeded.is_(False),
                 login_attempts.c.at > since,
             )

@@ -154,7 +154,7 @@ class Store:
             cases=CaseRepository(connection, cipher),
             sessions=SessionRepository(connection, cipher),
             audit=AuditRepository(connection),
-            logins=LoginRepository(connection),
+            logins=LoginRepository(connection, cipher.derive_secret("login-usernames")),
             checkin_links=CheckInLinkRepository(connection, cipher),
             checkins=CheckInRepository(connection, cipher),
             alerts=AlertRepository(connection, cipher),

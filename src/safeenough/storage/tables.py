@@ -147,11 +147,13 @@ login_attempts = Table(
     "login_attempts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("username", String(64), nullable=False),
+    # A keyed hash (HMAC-SHA256) of the username typed, never the text: someone may type their password
+    # into the username field.
+    Column("username_key", String(64), nullable=False),
     Column("client_address", String(64), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("succeeded", Boolean, nullable=False),
-    Index("ix_login_attempts_username_at", "username", "at"),
+    Index("ix_login_attempts_username_key_at", "username_key", "at"),
 )
 
 checkin_links = Table(
