@@ -1,14 +1,19 @@
 """Each audit event notes the case its record belongs to: as it is written, and (migration 0017) for
 events written before."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
+import safeenough
 from safeenough.domain.audit import AuditAction
 from safeenough.domain.case import CaseKind
 from safeenough.domain.clinician import Clinician
 from safeenough.practice import Practice
 from safeenough.storage import database
+from safeenough.storage.audit import AUDITED_KINDS
 from safeenough.storage.tables import audit_events
 
 
@@ -66,3 +71,24 @@ def test_events_about_logins_accounts_and_the_practice_belong_to_no_case(
 def test_an_event_about_a_kind_of_record_the_trail_does_not_know_is_refused(demo_practice: Practice) -> None:
     with demo_practice.store.transaction() as work, pytest.raises(ValueError, match="'invoice'"):
         work.audit.record(None, AuditAction.READ, "invoice", 1)
+
+
+def kinds_written_by_the_code() -> set[str]:
+    """The kinds of record named, as text, by every `audit.record(...)` and `_audit_export(...)` call."""
+    kinds: set[str] = set()
+    for path in Path(safeenough.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            position = {"record": 2, "_audit_export": 1}.get(node.func.attr)
+            if position is not None and len(node.args) > position:
+                named = node.args[position]
+                if isinstance(named, ast.Constant) and isinstance(named.value, str):
+                    kinds.add(named.value)
+    return kinds
+
+
+def test_every_kind_of_record_the_code_writes_to_the_trail_is_one_the_trail_knows() -> None:
+    written = kinds_written_by_the_code()
+    assert len(written) > 20
+    assert written == set(AUDITED_KINDS)
