@@ -153,3 +153,14 @@ def test_a_word_document_renamed_txt_is_named_as_a_word_document():
 def test_an_old_word_file_renamed_srt_is_named_as_an_office_file():
     with pytest.raises(TranscriptError, match=r"^session\.srt: this is an old Word 97-2003"):
         read_transcript(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "session.srt")
+
+
+@pytest.mark.parametrize("name", ["teams_voice.vtt", "session.srt"])
+def test_captions_saved_as_txt_are_read_as_captions_not_as_lines_of_text(name):
+    [as_captions] = read_transcript(DATA / name)
+
+    [as_text] = read_transcript((DATA / name).read_bytes(), "saved.txt")
+
+    assert [(turn.speaker, turn.text, turn.start_seconds) for turn in as_text.turns] == [
+        (turn.speaker, turn.text, turn.start_seconds) for turn in as_captions.turns
+    ]

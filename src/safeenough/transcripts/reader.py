@@ -121,6 +121,10 @@ def detect_format(source: Source) -> TranscriptFormat:
     extension = source.extension
     _refuse_documents_that_are_not_transcripts(source)
     if extension in EXTENSIONS:
+        if EXTENSIONS[extension] is TranscriptFormat.TEXT:
+            # Zoom and Teams captions are often saved or renamed as .txt; read as lines of text their
+            # timing lines would end up in the talk.
+            return _captions_format(decode_text(source)) or TranscriptFormat.TEXT
         return EXTENSIONS[extension]
     if extension in NOT_TRANSCRIPTS:
         raise source.error(f"this is {NOT_TRANSCRIPTS[extension]}; expected a transcript file: {SUPPORTED}")
@@ -129,16 +133,22 @@ def detect_format(source: Source) -> TranscriptFormat:
         return TranscriptFormat.DOCX
     text = decode_text(source).lstrip()
     first_line = text.split("\n", 1)[0]
-    if text.startswith("WEBVTT"):
-        return TranscriptFormat.VTT
     if text.startswith(("{", "[")):
         return TranscriptFormat.ASR_JSON
     if "transcript_id" in first_line and "utterance_text" in first_line:
         return TranscriptFormat.ANNOMI_CSV
+    return _captions_format(text) or TranscriptFormat.TEXT
+
+
+def _captions_format(text: str) -> TranscriptFormat | None:
+    """VTT or SRT when the text opens as one: "WEBVTT", or a cue number over a timing line."""
+    text = text.lstrip()
+    if text.startswith("WEBVTT"):
+        return TranscriptFormat.VTT
     lines = text.splitlines()
     if len(lines) >= 2 and lines[0].strip().isdigit() and "-->" in lines[1]:
         return TranscriptFormat.SRT
-    return TranscriptFormat.TEXT
+    return None
 
 
 def _refuse_documents_that_are_not_transcripts(source: Source) -> None:
