@@ -158,3 +158,16 @@ def test_vtt_cue_whose_first_text_line_is_only_spaces_keeps_its_line_and_id():
     )
 
     assert [(turn.source_id, turn.speaker) for turn in conversation.turns] == [("1", "Ana"), ("2", "Bo")]
+
+
+def test_a_teams_transcript_with_guid_cue_ids_style_and_note_blocks_keeps_every_turn():
+    conversation = read_vtt(Source("teams.vtt", (DATA / "teams_guid_cues.vtt").read_bytes()))
+
+    assert [(turn.speaker, turn.text) for turn in conversation.turns] == [
+        ("Dana Reyes", "Hi Sam, how has the week been?"),
+        ("Sam Okafor", "Honestly: not great."),
+        ("Sam Okafor", "Time: 3pm on Tuesday it all fell apart."),
+        ("Dana Reyes", "Mm. Say more."),
+    ]
+    assert conversation.turns[0].source_id == "3f2a9c1e-7b4d-4e8a-9c2b-1d5e6f7a8b9c/12-0"
+    assert (conversation.turns[2].start_seconds, conversation.turns[2].end_seconds) == (8.0, 10.0)
