@@ -210,3 +210,37 @@ def test_no_word_document_of_paragraphs_and_tables_crashes_the_reader(blocks):
         assert conversation.turns
         return
     assert message.startswith("any.docx")
+
+
+def test_a_teams_word_transcript_reads_name_and_time_lines_with_the_words_below():
+    data = word_file_with(
+        "Session with Sam-20260312_100200-Meeting Recording",
+        "March 12, 2026, 10:02AM",
+        "32m 5s",
+        "Dana Reyes started transcription",
+        "Dana Reyes   0:03\nHi Sam, how has the week been?",
+        "Sam Okafor   0:09\nNot great: work again.",
+        "Dana Reyes   1:02:15\nLet's stop there.",
+        "Dana Reyes stopped transcription",
+    )
+
+    conversation = read_docx(Source("teams.docx", data))
+
+    assert [(turn.speaker, turn.start_seconds, turn.text) for turn in conversation.turns] == [
+        ("Dana Reyes", 3.0, "Hi Sam, how has the week been?"),
+        ("Sam Okafor", 9.0, "Not great: work again."),
+        ("Dana Reyes", 3735.0, "Let's stop there."),
+    ]
+    assert [turn.source_id for turn in conversation.turns] == ["5", "6", "7"]
+
+
+def test_an_old_teams_word_transcript_with_caption_timings_says_to_download_the_vtt():
+    data = word_file("0:0:0.0 --> 0:0:3.450", "Dana Reyes", "Hi Sam.", "0:0:4.0 --> 0:0:8.120", "Sam", "Hi.")
+
+    with pytest.raises(TranscriptError) as raised:
+        read_docx(Source("old-teams.docx", data))
+
+    assert str(raised.value).startswith(
+        'old-teams.docx, paragraph 1: expected "Name: words" but found a caption timing line'
+    )
+    assert ".vtt (Zoom, Teams)" in str(raised.value)

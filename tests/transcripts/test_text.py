@@ -275,3 +275,129 @@ def test_research_labels_opened_by_a_header_word_are_speakers_when_they_recur() 
 def test_a_header_line_opened_by_a_header_word_is_still_skipped_when_it_appears_once() -> None:
     data = b"Session 3: follow-up\nDana: How are you?\nSam: Tired.\nDana: Tell me more.\n"
     assert [turn.speaker for turn in read_text(Source("s.txt", data)).turns] == ["Dana", "Sam", "Dana"]
+
+
+def speakers_times_and_texts(conversation):
+    return [(turn.speaker, turn.start_seconds, turn.text) for turn in conversation.turns]
+
+
+def test_an_otter_export_reads_heading_lines_with_their_paragraphs_and_drops_otters_footer():
+    conversation = read_text(Source("otter_export.txt", (DATA / "otter_export.txt").read_bytes()))
+
+    assert speakers_times_and_texts(conversation) == [
+        ("Speaker 1", 3.0, "Hi Sam, good to see you. How has the week been?"),
+        ("Sam Okafor", 9.0, "Not great, honestly. Work: it never stops. And then Monday came."),
+        ("Speaker 1", 3735.0, "Let's stop there for today."),
+    ]
+    assert [turn.source_id for turn in conversation.turns] == ["1", "4", "8"]
+
+
+def test_a_rev_export_reads_the_timestamp_after_the_name():
+    conversation = read_text(Source("rev_export.txt", (DATA / "rev_export.txt").read_bytes()))
+
+    assert speakers_times_and_texts(conversation) == [
+        ("Dana Reyes", 3.0, "Hi Sam, good to see you."),
+        ("Sam Okafor", 9.0, "Not great, honestly. Time: 3pm on Tuesday, that's when it fell apart."),
+        ("Dana Reyes", 75.0, "Tell me about Tuesday."),
+    ]
+
+
+def test_zooms_saved_captions_read_the_bracketed_name_and_keep_the_clock_time():
+    conversation = read_text(Source("captions.txt", (DATA / "zoom_saved_captions.txt").read_bytes()))
+
+    assert [(turn.speaker, turn.start_seconds) for turn in conversation.turns] == [
+        ("Dana Reyes", 14 * 3600 + 2 * 60 + 11.0),
+        ("Sam Okafor", 14 * 3600 + 2 * 60 + 15.0),
+        ("Dana Reyes", 14 * 3600 + 2 * 60 + 20.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "speaker", "seconds"),
+    [
+        ("[00:00:03] Dana Reyes", "Dana Reyes", 3.0),
+        ("00:00:03.120 Dana Reyes", "Dana Reyes", 3.12),
+        ("Dana Reyes (00:03)", "Dana Reyes", 3.0),
+        ("Dr. Lee [01:02:03]", "Dr. Lee", 3723.0),
+        ("Dana Reyes\u00a0\u00a0\u00a00:03", "Dana Reyes", 3.0),
+    ],
+)
+def test_heading_lines_of_transcription_services_start_a_turn_with_their_time(heading, speaker, seconds):
+    conversation = read(f"{heading}\nHi Sam.\n\n[00:00:09] Sam\nHi.\n")
+
+    assert speakers_times_and_texts(conversation)[0] == (speaker, seconds, "Hi Sam.")
+
+
+def test_in_a_file_of_name_words_lines_a_line_of_a_name_and_a_time_stays_in_the_turn():
+    conversation = read("Dr. Lee: When suits you?\nMara: Let me see.\nMonday 10:30\nDr. Lee: Good.\n")
+
+    assert [turn.text for turn in conversation.turns] == [
+        "When suits you?",
+        "Let me see. Monday 10:30",
+        "Good.",
+    ]
+
+
+def test_teams_notices_that_transcription_started_or_stopped_are_not_talk():
+    conversation = read(
+        "Dana Reyes started transcription\nDana Reyes  0:03\nHi Sam.\nSam Okafor  0:09\nHi.\n"
+        "Dana Reyes stopped transcription\n"
+    )
+
+    assert [turn.text for turn in conversation.turns] == ["Hi Sam.", "Hi."]
+
+
+def test_a_zoom_chat_log_is_refused_as_a_chat_rather_than_read_as_talk():
+    with pytest.raises(TranscriptError) as raised:
+        read_text(Source("chat.txt", (DATA / "zoom_chat.txt").read_bytes()))
+
+    assert str(raised.value).startswith("chat.txt, line 1: this looks like a Zoom chat log")
+    assert "download the audio transcript (.vtt)" in str(raised.value)
+
+
+def test_an_older_zoom_chat_log_is_not_read_as_a_speaker_called_from():
+    with pytest.raises(TranscriptError, match="Zoom chat log"):
+        read("14:02:11\t From  Dana Reyes : Hi Sam\n14:02:40\t From  Sam Okafor : Thanks!\n")
+
+
+def test_a_caption_timing_line_in_a_text_transcript_is_refused_with_what_to_do():
+    with pytest.raises(TranscriptError) as raised:
+        read("Ana: Hi.\n\n2\n00:00:04.800 --> 00:00:07.000\nBo: Hello.\n")
+
+    assert str(raised.value).startswith(
+        'session3.txt, line 4: expected "Name: words" but found a caption timing line (\'00:00:04.800'
+    )
+    assert "save the transcript as .vtt" in str(raised.value)
+
+
+def test_names_alone_on_their_lines_are_refused_with_advice_to_export_with_timestamps():
+    with pytest.raises(TranscriptError) as raised:
+        read("Dana Reyes\nHi Sam, good to see you.\n\nSam Okafor\nNot great.\n")
+
+    assert str(raised.value).startswith(
+        'session3.txt, line 1: expected "Name: words" but found a line with no speaker before it '
+        "('Dana Reyes')"
+    )
+    assert "export the transcript with timestamps" in str(raised.value)
+
+
+def test_text_with_no_speaker_anywhere_says_which_speaker_lines_are_read():
+    with pytest.raises(TranscriptError, match=r'speakers are read from "Name: words" lines or from heading'):
+        read("We talked about work and sleep for most of the hour.\n")
+
+
+def test_windows_1252_curly_quotes_and_dashes_are_read_as_written():
+    data = "Dr. Lee: \u201cHow\u2019s it going?\u201d\r\nMara: Fine \u2013 really.\r\n".encode("cp1252")
+
+    conversation = read_text(Source("old.txt", data))
+
+    assert [turn.text for turn in conversation.turns] == [
+        "\u201cHow\u2019s it going?\u201d",
+        "Fine \u2013 really.",
+    ]
+
+
+def test_a_very_long_line_is_one_turn():
+    conversation = read("Dr. Lee: " + "word " * 50_000 + "\nMara: Yes.\n")
+
+    assert len(conversation.turns[0].text.split()) == 50_000

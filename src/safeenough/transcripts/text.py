@@ -3,7 +3,16 @@
 Also used for Word documents (their paragraphs, the lines within them, and the rows of transcript
 tables). The name may carry periods and commas ("Dr. Smith, PhD:") and may follow a line number or a
 timestamp, as transcription services write them: `1 Dr. Smith: words`, `[00:01:23] Ana: words`,
-`00:01:23 Ana: words`.
+`00:01:23 Ana: words`, or have the timestamp after it (Rev): `Ana (00:01:23): words`.
+
+Heading lines. Otter, Rev, Trint, Zoom's saved captions and Teams' Word transcripts put the speaker on
+a line of their own with a timestamp, the words on the lines below: `Ana  0:03`, `[00:00:03] Ana`,
+`[Ana] 14:02:11`, `Ana (00:00:03)`. The timestamp is required: a name alone on a line could be talk. A
+file is read in one style: where heading lines outnumber `Name: words` lines, a `Work: it never stops.`
+line is the speaker's words, and in a file of `Name: words` lines a lone `Monday 10:30` is too. Lines
+the tool adds (Otter's "Transcribed by https://otter.ai", Teams' "Ana started transcription") are
+dropped. A caption timing line (`00:00:01.000 --> 00:00:04.000`) or a Zoom chat log is refused with
+what to download instead, rather than read with timings or chat in the talk.
 
 Which labels are speakers. A line opening with a short label and a colon may name a speaker, or may
 be the client's own words ("And my boss said: you are late again."). A label counts as a speaker when
@@ -40,18 +49,42 @@ MAX_TITLE_WORDS = 15
 
 # A name starts with a letter and is short; the colon must be followed by a space or the end of the
 # line, so that "10:30", "https://…" and "ratio 2:1" are never taken for a speaker.
+CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+NAME = r"[^\W\d_][\w .,'’()&/-]{0,59}?"
 SPEAKER_LINE = re.compile(
-    r"""
+    rf"""
     ^\s*
-    (?:\d{1,5}[.)]?\s+)?                                                  # optional line number
-    (?:[\[(]?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?     # optional timestamp
-       (?:\s*[-–—|])?\s+)?
-    (?P<name>[^\W\d_][\w .,'’()&/-]{0,59}?)                               # the speaker's name
+    (?:\d{{1,5}}[.)]?\s+)?                                       # optional line number
+    (?:[\[(]?(?P<time>{CLOCK})[\])]?(?:\s*[-–—|])?\s+)?          # optional timestamp
+    (?P<name>{NAME})                                             # the speaker's name
+    (?:\s*[\[(](?P<time_after>{CLOCK})[\])])?                     # or the timestamp after it (Rev)
     \s*:(?:\s+|$)
     (?P<words>.*)$
     """,
     re.VERBOSE,
 )
+# A heading line: a name and a timestamp and nothing else, the words following on the next lines.
+# Otter and Teams (.docx) write "Name  0:03", Trint and Happy Scribe "[00:00:03] Name", Zoom's saved
+# captions "[Name] 14:02:11". Without the timestamp a lone name could be a line of talk, so it is needed.
+HEADING_LINE = re.compile(
+    rf"""
+    ^\s*(?:
+      \[(?P<bracketed>{NAME})\]\s+(?P<bracketed_time>{CLOCK})
+    | [\[(]?(?P<time>{CLOCK})[\])]?(?:\s*[-–—|])?\s+(?P<name>{NAME})
+    | (?P<name_first>{NAME})\s+[\[(]?(?P<time_after>{CLOCK})[\])]?
+    )\s*$
+    """,
+    re.VERBOSE,
+)
+# Lines a tool adds that nobody said: Otter's footer, Teams' notices of the transcription starting.
+TOOL_NOTICE = re.compile(
+    r"^\s*(?:Transcribed by https?://otter\.ai|\S.{0,80}? (?:started|stopped) transcription)\s*$",
+    re.IGNORECASE,
+)
+# A cue timing line of WebVTT or SRT (Teams' old .docx transcripts have them too): never talk.
+CUE_TIMING = re.compile(r"^\s*\d+(?::\d+)+(?:[.,]\d+)?\s*-->\s*\d+(?::\d+)+")
+# A Zoom chat log: "14:02:11 From Dana Reyes to Everyone:" or (older Zoom) "14:02:11\t From  Dana : hi".
+ZOOM_CHAT = re.compile(rf"^\s*{CLOCK}\s+From\s+\S.*:")
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -102,6 +135,8 @@ class SpeakerLine:
     speaker: str
     words: str
     start_seconds: float | None
+    heading: bool = False
+    """A heading line ("Name  0:03"), whose words are on the lines after it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +167,25 @@ def match_speaker_line(line: str) -> SpeakerLine | None:
     speaker = clean_speaker(found["name"])
     if not speaker or len(speaker.split(" ")) > MAX_NAME_WORDS or reads_like_a_sentence(speaker):
         return None
-    time = found["time"]
+    time = found["time"] or found["time_after"]
     return SpeakerLine(
         speaker=speaker,
         words=found["words"].strip(),
         start_seconds=None if time is None else clock_to_seconds(time),
     )
+
+
+def match_heading_line(line: str) -> SpeakerLine | None:
+    """The speaker and start time of a heading line ("Name  0:03", "[00:00:03] Name"), else None."""
+    found = HEADING_LINE.match(line)
+    if found is None:
+        return None
+    name = found["bracketed"] or found["name"] or found["name_first"]
+    speaker = clean_speaker(name)
+    if not speaker or len(speaker.split(" ")) > MAX_NAME_WORDS or reads_like_a_sentence(speaker):
+        return None
+    time = found["bracketed_time"] or found["time"] or found["time_after"]
+    return SpeakerLine(speaker=speaker, words="", start_seconds=clock_to_seconds(time), heading=True)
 
 
 def _words_of(label: str) -> list[str]:
@@ -212,32 +260,54 @@ def parse_entries(
             words = entry.text.strip()
             found.append((entry, SpeakerLine(speaker, words, entry.start_seconds) if speaker else None))
         elif entry.text.strip():
-            found.append((entry, match_speaker_line(entry.text)))
-    labels = Counter(line.speaker for _, line in found if line is not None)
+            _refuse_what_is_not_a_transcript(source, entry, first=not found)
+            if TOOL_NOTICE.match(entry.text) is None:
+                found.append((entry, match_speaker_line(entry.text) or match_heading_line(entry.text)))
+    labels = Counter((line.speaker, line.heading) for _, line in found if line is not None)
+
+    def recurring(line: SpeakerLine) -> bool:
+        return labels[(line.speaker, line.heading)] >= 2
+
+    def may_be_speaker(entry: Entry, line: SpeakerLine | None) -> bool:
+        if line is None or is_header_key(line.speaker, recurring=recurring(line)):
+            return False
+        return entry.speaker is not None or recurring(line) or looks_like_a_name(line.speaker)
+
+    # One file, one style: where heading lines ("Name  0:03") outnumber "Name: words" lines, a line
+    # such as "Work: it never stops." is the speaker's words, and the other way round.
+    styles = Counter(
+        line.heading for entry, line in found if line is not None and may_be_speaker(entry, line)
+    )
+    heading_style = styles[True] > styles[False]
 
     def is_speaker(entry: Entry, line: SpeakerLine | None) -> bool:
-        if line is None or is_header_key(line.speaker, recurring=labels[line.speaker] >= 2):
+        if line is None or (entry.speaker is None and line.heading is not heading_style):
             return False
-        return entry.speaker is not None or labels[line.speaker] >= 2 or looks_like_a_name(line.speaker)
+        return may_be_speaker(entry, line)
 
     start = next((index for index, (entry, line) in enumerate(found) if is_speaker(entry, line)), None)
     header = found if start is None else found[:start]
     for position, (entry, line) in enumerate(header):
         kind = entry.place.rsplit(",", 1)[-1].strip()  # "table 2, row" is a row
+        # A heading, or a label of the other style, has no words of its own: it can be a title.
+        label = line if line is not None and line.heading is heading_style else None
         if start is None or position >= MAX_HEADER_LINES:
-            problem = f"found a {kind} with no speaker before it"
-        elif line is not None and not is_header_key(line.speaker, recurring=labels[line.speaker] >= 2):
+            problem = f"found a {kind} with no speaker before it ({_preview(entry.text)})"
+            problem += _hint(entry, start is None)
+        elif label is not None and not is_header_key(label.speaker, recurring=recurring(label)):
             # Skipping it would lose a turn, taking it would make a guess: say what is unclear.
             problem = (
-                f"found the label {line.speaker[:40]!r} on this {kind} only, before any speaker, and "
-                "it does not look like a name; write the name as on the speaker's other lines"
+                f"found the label {label.speaker[:40]!r} on this {kind} only, before any speaker, and "
+                "it does not look like a name; write the name as on the speaker's other lines "
+                f"({_preview(entry.text)})"
             )
-        elif line is None and not _is_title(entry.text):
-            problem = f"found a {kind} with no speaker before it"
+        elif label is None and not _is_title(entry.text):
+            problem = f"found a {kind} with no speaker before it ({_preview(entry.text)})"
         else:
             continue
+        expected = '"Name  0:03" with the words below' if heading_style else '"Name: words"'
         raise source.error(
-            f'expected "Name: words" but {problem} ({_preview(entry.text)})',
+            f"expected {expected} but {problem}",
             line=entry.number,
             place=entry.place,
         )
@@ -257,6 +327,41 @@ def parse_entries(
         else:
             drafts[-1].add(entry.text)
     return build_conversation(source, conversation_id, drafts, place=place)
+
+
+def _refuse_what_is_not_a_transcript(source: Source, entry: Entry, *, first: bool) -> None:
+    """Captions and chat logs read as lines of text would put timings or chat in the talk."""
+    if CUE_TIMING.match(entry.text):
+        raise source.error(
+            f'expected "Name: words" but found a caption timing line ({_preview(entry.text)}): these '
+            "are captions, which safeenough reads from .vtt or .srt files; download or save the "
+            "transcript as .vtt (Zoom, Teams) or .srt",
+            line=entry.number,
+            place=entry.place,
+        )
+    if first and ZOOM_CHAT.match(entry.text):
+        raise source.error(
+            f"this looks like a Zoom chat log ({_preview(entry.text)}), not a transcript of what was "
+            "said; expected a transcript: download the audio transcript (.vtt) of the Zoom recording",
+            line=entry.number,
+            place=entry.place,
+        )
+
+
+def _hint(entry: Entry, nothing_read: bool) -> str:
+    """What to do when no line of the file named a speaker in a way we read."""
+    if not nothing_read:
+        return ""
+    if looks_like_a_name(entry.text.strip()) and len(entry.text.split()) <= MAX_NAME_WORDS:
+        # Otter without timestamps: a lone name over each paragraph, which talk can look like too.
+        return (
+            "; a name alone on its line is not read as a speaker: export the transcript with "
+            'timestamps ("Name  0:03" over the words) or as "Name: words" lines'
+        )
+    return (
+        '; speakers are read from "Name: words" lines or from heading lines with a time '
+        '("Name  0:03" or "[00:00:03] Name") over their words'
+    )
 
 
 def _is_title(text: str) -> bool:
