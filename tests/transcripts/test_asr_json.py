@@ -65,3 +65,51 @@ def test_asr_json_syntax_error_names_the_line():
 def test_asr_json_without_segments_list_says_what_shape_is_expected():
     with pytest.raises(TranscriptError, match='expected a JSON object with a "segments" list'):
         read({"results": []})
+
+
+def test_a_whisperx_segment_without_a_speaker_takes_the_speaker_most_of_its_words_have():
+    document = {
+        "segments": [
+            {"speaker": "SPEAKER_00", "start": 0.0, "end": 1.0, "text": " How are you?"},
+            {
+                "start": 1.2,
+                "end": 2.0,
+                "text": " Tired, mostly.",
+                "words": [
+                    {"word": "Tired,", "start": 1.2, "end": 1.6, "score": 0.9, "speaker": "SPEAKER_01"},
+                    {"word": "mostly.", "start": 1.7, "end": 2.0, "score": 0.8, "speaker": "SPEAKER_01"},
+                ],
+            },
+        ]
+    }
+
+    assert [turn.speaker for turn in read(document).turns] == ["SPEAKER_00", "SPEAKER_01"]
+
+
+def test_a_whisperx_segment_with_no_speaker_at_all_asks_for_it_to_be_added():
+    document = {
+        "segments": [
+            {"speaker": "SPEAKER_00", "start": 0.0, "end": 1.0, "text": " How are you?"},
+            {"start": 1.2, "end": 2.0, "text": " Mm.", "words": [{"word": "Mm."}]},
+        ]
+    }
+
+    with pytest.raises(TranscriptError, match=r"^asr\.json, segment 2: .*add the speaker to this segment"):
+        read(document)
+
+
+def test_whisper_output_without_any_speakers_says_to_transcribe_with_diarisation():
+    document = {
+        "text": " How are you? Tired.",
+        "segments": [
+            {"id": 0, "seek": 0, "start": 0.0, "end": 1.0, "text": " How are you?", "tokens": [1, 2]},
+            {"id": 1, "seek": 0, "start": 1.2, "end": 2.0, "text": " Tired.", "tokens": [3]},
+        ],
+        "language": "en",
+    }
+
+    with pytest.raises(TranscriptError) as raised:
+        read(document)
+
+    assert str(raised.value).startswith('asr.json: none of the segments names a "speaker"')
+    assert "WhisperX: --diarize" in str(raised.value)

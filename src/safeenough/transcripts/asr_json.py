@@ -1,20 +1,30 @@
 """Speech-recognition output as JSON: `{"segments": [{"speaker", "start", "end", "text"}, …]}`.
 
 This is the shape WhisperX and most diarising ASR services write. An optional `id` on a segment
-becomes the turn's source id; otherwise the segment's position (from 1) does.
+becomes the turn's source id; otherwise the segment's position (from 1) does. WhisperX leaves the
+speaker out of a segment whose time it could not match to one, while still labelling its words: the
+segment's speaker is then the one most of its words have, as WhisperX itself settles it. Amazon
+Transcribe's output has its own shape, read by `aws_transcribe`.
 """
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from safeenough.domain.conversation import Conversation
+from safeenough.transcripts.aws_transcribe import is_aws_transcribe, read_aws_transcribe
 from safeenough.transcripts.building import TurnDraft, build_conversation, clean_speaker
 from safeenough.transcripts.errors import TranscriptError
 from safeenough.transcripts.source import Source, decode_text
 
 SHAPE = '{"segments": [{"speaker": "…", "start": 0.0, "end": 1.5, "text": "…"}, …]}'
+NO_DIARISATION = (
+    'none of the segments names a "speaker": the transcript was made without telling speakers apart '
+    "(plain Whisper never does); transcribe it again with speaker diarisation on (WhisperX: --diarize) "
+    "and upload that"
+)
 
 
 def read_asr_json(source: Source) -> Conversation:
@@ -29,12 +39,40 @@ def read_asr_json(source: Source) -> Conversation:
         raise source.error("expected JSON segments but found a number too long to read") from None
     except RecursionError:
         raise source.error("expected JSON segments but the data is nested too deeply") from None
+    if is_aws_transcribe(document):
+        return read_aws_transcribe(source, document)
     if not isinstance(document, dict) or not isinstance(document.get("segments"), list):
-        raise source.error(f'expected a JSON object with a "segments" list, of the form {SHAPE}')
-    drafts = [_draft(source, number, segment) for number, segment in enumerate(document["segments"], start=1)]
+        raise source.error(
+            f'expected a JSON object with a "segments" list, of the form {SHAPE} (or Amazon '
+            "Transcribe's output)"
+        )
+    segments = document["segments"]
+    if segments and not any(_speaker_of(segment) is not None for segment in segments):
+        raise source.error(NO_DIARISATION)
+    drafts = [_draft(source, number, segment) for number, segment in enumerate(segments, start=1)]
     if not drafts:
         raise source.error(f'the "segments" list is empty; expected {SHAPE}')
     return build_conversation(source, source.stem, drafts, place="segment")
+
+
+def _speaker_of(segment: Any) -> str | None:
+    """The segment's speaker, else the one most of its words have; None where neither names one."""
+    if not isinstance(segment, dict):
+        return None
+    speaker = segment.get("speaker")
+    if isinstance(speaker, int) and not isinstance(speaker, bool):
+        return f"Speaker {speaker}"
+    if isinstance(speaker, str) and clean_speaker(speaker):
+        return clean_speaker(speaker)
+    words = segment.get("words")
+    if speaker is not None or not isinstance(words, list):
+        return None
+    labels = Counter(
+        clean_speaker(word["speaker"])
+        for word in words
+        if isinstance(word, dict) and isinstance(word.get("speaker"), str) and clean_speaker(word["speaker"])
+    )
+    return labels.most_common(1)[0][0] if labels else None
 
 
 def _draft(source: Source, number: int, segment: Any) -> TurnDraft:
@@ -45,17 +83,18 @@ def _draft(source: Source, number: int, segment: Any) -> TurnDraft:
         raise error(
             f"expected an object with speaker, start, end and text but found {type(segment).__name__}"
         )
-    speaker = segment.get("speaker")
-    if isinstance(speaker, int) and not isinstance(speaker, bool):
-        speaker = f"Speaker {speaker}"
-    if not isinstance(speaker, str) or not clean_speaker(speaker):
-        raise error('expected a "speaker" name (diarisation must be switched on in the ASR tool)')
+    speaker = _speaker_of(segment)
+    if speaker is None:
+        raise error(
+            'expected a "speaker" name, as other segments have (WhisperX leaves it out where it could '
+            "not tell who spoke): add the speaker to this segment"
+        )
     words = segment.get("text")
     if not isinstance(words, str):
         raise error('expected a "text" string')
     segment_id = segment.get("id")
     draft = TurnDraft(
-        speaker=clean_speaker(speaker),
+        speaker=speaker,
         line=number,
         source_id=str(number) if segment_id is None else str(segment_id),
         start_seconds=_seconds(segment, "start", error),
