@@ -113,3 +113,18 @@ def test_whisper_output_without_any_speakers_says_to_transcribe_with_diarisation
 
     assert str(raised.value).startswith('asr.json: none of the segments names a "speaker"')
     assert "WhisperX: --diarize" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("document", "service"),
+    [
+        (
+            {"id": "x", "status": "completed", "utterances": [{"speaker": "A", "start": 40, "text": "Hi"}]},
+            "AssemblyAI",
+        ),
+        ({"metadata": {}, "results": {"channels": [], "utterances": []}}, "Deepgram"),
+    ],
+)
+def test_json_of_services_not_read_yet_is_refused_with_their_name_and_what_to_do(document, service):
+    with pytest.raises(TranscriptError, match=rf"this looks like {service} output, which is not read yet"):
+        read(document)

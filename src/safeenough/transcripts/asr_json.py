@@ -44,7 +44,7 @@ def read_asr_json(source: Source) -> Conversation:
     if not isinstance(document, dict) or not isinstance(document.get("segments"), list):
         raise source.error(
             f'expected a JSON object with a "segments" list, of the form {SHAPE} (or Amazon '
-            "Transcribe's output)"
+            f"Transcribe's output){_other_service(document)}"
         )
     segments = document["segments"]
     if segments and not any(_speaker_of(segment) is not None for segment in segments):
@@ -53,6 +53,21 @@ def read_asr_json(source: Source) -> Conversation:
     if not drafts:
         raise source.error(f'the "segments" list is empty; expected {SHAPE}')
     return build_conversation(source, source.stem, drafts, place="segment")
+
+
+def _other_service(document: Any) -> str:
+    """A hint for services whose JSON is not read: their times and speakers have other units and keys."""
+    results = document.get("results") if isinstance(document, dict) else None
+    if isinstance(document, dict) and "utterances" in document:
+        service = "AssemblyAI"
+    elif isinstance(results, dict) and ("utterances" in results or "channels" in results):
+        service = "Deepgram"
+    else:
+        return ""
+    return (
+        f"; this looks like {service} output, which is not read yet: write its utterances as the "
+        'segments above ("speaker", "start" and "end" in seconds, "text")'
+    )
 
 
 def _speaker_of(segment: Any) -> str | None:
