@@ -402,3 +402,30 @@ def test_analyze_starts_without_loading_the_database_layer() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", loads], check=True, capture_output=True, text=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_analyze_reads_an_otter_export_with_its_heading_lines(cli_runner: CliRunner, tmp_path: Path) -> None:
+    source = _transcript(
+        tmp_path / "otter.txt",
+        "Dana Reyes  0:03\nHow has the week been?\n\nSam Okafor  0:09\nWork: it never stops.\n\n"
+        "Dana Reyes  0:15\nIt sounds like you are stretched.\n\nTranscribed by https://otter.ai\n",
+    )
+    out = tmp_path / "otter.jsonl"
+    result = cli_runner.invoke(app, ["analyze", str(source), "--therapist", "Dana Reyes", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    turns = [json.loads(line) for line in out.read_text().splitlines() if "turn" in json.loads(line)]
+    assert [(turn["speaker"], turn["role"], turn["source_id"]) for turn in turns] == [
+        ("Dana Reyes", "therapist", "1"),
+        ("Sam Okafor", "client", "4"),
+        ("Dana Reyes", "therapist", "7"),
+    ]
+
+
+def test_analyze_refuses_a_zoom_chat_log_naming_the_file_and_line(
+    cli_runner: CliRunner, tmp_path: Path
+) -> None:
+    source = _transcript(tmp_path / "chat.txt", "14:02:11 From Dana Reyes to Everyone:\n\tThe worksheet.\n")
+    result = cli_runner.invoke(app, ["analyze", str(source), "--out", str(tmp_path / "chat.jsonl")])
+    assert result.exit_code == 2
+    assert "chat.txt, line 1: this looks like a Zoom chat log" in result.output
+    assert not (tmp_path / "chat.jsonl").exists()
