@@ -401,3 +401,18 @@ def test_a_very_long_line_is_one_turn():
     conversation = read("Dr. Lee: " + "word " * 50_000 + "\nMara: Yes.\n")
 
     assert len(conversation.turns[0].text.split()) == 50_000
+
+
+def test_words_before_the_first_heading_line_are_refused_rather_than_skipped_as_a_title():
+    with pytest.raises(TranscriptError) as raised:
+        read("Mara: hi there\nDana Reyes  0:03\nHi Mara.\nMara  0:09\nHi.\n")
+
+    assert str(raised.value).startswith(
+        "session3.txt, line 1: expected \"Name  0:03\" with the words below but found 'Mara' and words"
+    )
+
+
+def test_a_heading_line_that_is_not_a_speaker_before_the_first_one_is_skipped_as_a_title():
+    conversation = read("Weekly review 10:02\nDana Reyes  0:03\nHi Mara.\nMara  0:09\nHi.\n")
+
+    assert [turn.speaker for turn in conversation.turns] == ["Dana Reyes", "Mara"]

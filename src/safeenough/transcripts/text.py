@@ -289,18 +289,23 @@ def parse_entries(
     header = found if start is None else found[:start]
     for position, (entry, line) in enumerate(header):
         kind = entry.place.rsplit(",", 1)[-1].strip()  # "table 2, row" is a row
-        # A heading, or a label of the other style, has no words of its own: it can be a title.
-        label = line if line is not None and line.heading is heading_style else None
+        # A heading line has no words of its own: before the first speaker it can only be a title.
+        label = line if line is not None and not line.heading else None
         if start is None or position >= MAX_HEADER_LINES:
             problem = f"found a {kind} with no speaker before it ({_preview(entry.text)})"
             problem += _hint(entry, start is None)
         elif label is not None and not is_header_key(label.speaker, recurring=recurring(label)):
             # Skipping it would lose a turn, taking it would make a guess: say what is unclear.
             problem = (
-                f"found the label {label.speaker[:40]!r} on this {kind} only, before any speaker, and "
-                "it does not look like a name; write the name as on the speaker's other lines "
-                f"({_preview(entry.text)})"
+                f"found {label.speaker[:40]!r} and words on this {kind}, before the first heading "
+                f"line; put them under a heading line ({_preview(entry.text)})"
             )
+            if not heading_style:
+                problem = (
+                    f"found the label {label.speaker[:40]!r} on this {kind} only, before any speaker, "
+                    "and it does not look like a name; write the name as on the speaker's other lines "
+                    f"({_preview(entry.text)})"
+                )
         elif label is None and not _is_title(entry.text):
             problem = f"found a {kind} with no speaker before it ({_preview(entry.text)})"
         else:
