@@ -469,3 +469,29 @@ def test_in_a_couple_session_a_suggestion_says_which_partner_it_is_for() -> None
     assert "· for Sam ·" in html
     single = build_session_report(defensive_session())
     assert all(single.addressed_to(s) is None for s in single.suggestions)
+
+
+def test_at_a_glance_counts_each_moment_once_so_its_kinds_add_up_to_what_repaired_is_out_of() -> None:
+    report = build_session_report(
+        analysed(
+            ("T", "What was the weekend like?", {"stance": "exploring"}),
+            (
+                "C",
+                "You probably think I'm pathetic.",
+                {"marker": "withdrawal", "subtype": "minimal_response", "anticipates_judgement": True},
+            ),
+            ("T", "I don't. What was it like?", {"repair": "validation"}),
+            (
+                "C",
+                "I know you'll say I'm comparing again.",
+                {"marker": "none", "anticipates_judgement": True},
+            ),
+        )
+    )
+    glance = dict(report.at_a_glance)
+    assert (glance["Rupture moments"], glance["Anticipated judgement"], glance["Repaired"]) == (
+        "1",
+        "1",
+        "1 of 2",
+    )
+    assert "In turn 1 the client also braced for judgement." in report.reading

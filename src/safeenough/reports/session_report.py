@@ -370,9 +370,12 @@ class SessionReport:
     def at_a_glance(self) -> tuple[tuple[str, str], ...]:
         """Label → figure pairs for the top of the report."""
         relational = self.relational
+        # Each moment counts once, by its kind, as the reading and the supervision summary count it: a
+        # rupture that also braces for judgement is a rupture moment (the reading says it braced), so
+        # the two counts add up to the moments that "Repaired" is out of.
         return (
             ("Rupture moments", str(len(relational.ruptures))),
-            ("Anticipated judgement", str(sum(m.anticipates_judgement for m in relational.moments))),
+            ("Anticipated judgement", str(len(relational.moments) - len(relational.ruptures))),
             ("Repaired", f"{len(relational.repaired)} of {len(relational.moments)}"),
             ("Therapist check-ins", str(len(relational.check_ins))),
         )
