@@ -76,6 +76,29 @@ def test_anticipated_judgement_names_the_expectation_and_offers_a_different_resp
     assert "I'm not judging you" in first.text
 
 
+def test_a_word_or_two_of_a_short_turn_is_quoted_with_the_rest_of_the_turn() -> None:
+    labels: Labels = {"marker": "withdrawal", "subtype": "minimal_response", "evidence_span": "Fine."}
+    first = suggest_check_ins(moment("Fine. Nothing to report.", labels))[0]
+    assert first.quote == "“Fine. Nothing to report.”"
+    assert "when you said “Fine. Nothing to report”, things went" in first.text
+    long_turn = "Fine. " + "I went to work and came home and went to work again, every single day of it. " * 2
+    assert suggest_check_ins(moment(long_turn, labels))[0].quote == "“Fine.”"
+
+
+def test_a_short_turn_is_quoted_whole_not_only_its_first_cue() -> None:
+    labels: Labels = {"marker": "withdrawal", "subtype": "denial", "evidence_span": "I don't know."}
+    first = suggest_check_ins(moment("I don't know. I don't really want to talk about it.", labels))[0]
+    assert first.quote == "“I don't know. I don't really want to talk about it.”"
+
+
+def test_quotation_marks_within_the_client_words_become_single_so_they_do_not_end_our_quote() -> None:
+    first = suggest_check_ins(
+        moment('He said "try harder" again.', {"marker": "withdrawal", "subtype": "topic_shift"})
+    )[0]
+    assert first.quote == "“He said ‘try harder’ again.”"
+    assert excerpt("“Okay.”") == "Okay."
+
+
 def test_every_subtype_has_a_strategy_and_quotes_the_client() -> None:
     from safeenough.analysis.keys import CONFRONTATION_SUBTYPES, WITHDRAWAL_SUBTYPES
 
@@ -92,9 +115,8 @@ def test_the_quote_prefers_the_evidence_span_when_it_is_in_the_turn() -> None:
         "subtype": "complaint_therapist",
         "evidence_span": "you never listen",
     }
-    first = suggest_check_ins(moment("Honestly, you never listen to a word I say, it's exhausting.", labels))[
-        0
-    ]
+    said = "Honestly, you never listen to a word I say, and it's exhausting, week after week."
+    first = suggest_check_ins(moment(said, labels))[0]
     assert first.quote == "“you never listen”"
 
 

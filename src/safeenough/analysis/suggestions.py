@@ -250,12 +250,26 @@ def wording_key(moment: RuptureMoment) -> str:
     return moment.marker if moment.marker in WORDING else "withdrawal"
 
 
+#: a turn this short is quoted whole, whatever its evidence span: a sentence or two is easy to say aloud,
+#: and "When you said “I don't know”" leaves out the "I don't really want to talk about it" that
+#: followed it
+QUOTE_WHOLE_TURN_CHARACTERS = 60
+#: an evidence span of fewer words than this is quoted with the rest of its turn when the turn fits:
+#: "When you said “Fine”" could be any "fine" of the session, "When you said “Fine. Nothing to report.”"
+#: is the one the client will recognise
+SHORT_SPAN_WORDS = 3
+
+
 def quote_of(moment: RuptureMoment, limit: int = QUOTE_MAX_CHARACTERS) -> str:
-    """The client's words, in quotation marks: the evidence span if it is in the turn, else the turn."""
+    """The client's words, in quotation marks: the whole turn when it is short, else the evidence span if
+    it is in the turn (unless it is a word or two of a turn that fits), else the turn."""
     words = moment.text
     span = (moment.evidence_span or "").strip()
     if span and span in moment.text:
-        words = span
+        length = len(" ".join(moment.text.split()))
+        short_turn = length <= min(limit, QUOTE_WHOLE_TURN_CHARACTERS)
+        if not short_turn and (len(span.split()) >= SHORT_SPAN_WORDS or length > limit):
+            words = span
     return f"“{excerpt(words, limit)}”"
 
 
@@ -269,9 +283,25 @@ def punctuated(text: str) -> str:
     return QUESTION_QUOTE_THEN_STOP.sub("", QUOTE_THEN_PUNCTUATION.sub("”", text))
 
 
+WRAPPING_QUOTES = re.compile(r'^["“](?P<inner>[^"“”]*)["”]$')
+STRAIGHT_DOUBLE_QUOTE = re.compile(r'"')
+
+
+def _nested(text: str) -> str:
+    """Double quotation marks inside the client's words as single ones (‘ ’), so that a quote within
+    the quote does not end it: “He said ‘try harder’ again” rather than “He said “try harder” again”."""
+    text = text.replace("“", "‘").replace("”", "’")
+    return STRAIGHT_DOUBLE_QUOTE.sub(
+        lambda found: "‘" if found.start() == 0 or text[found.start() - 1] in " ([—–-" else "’", text
+    )
+
+
 def excerpt(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
-    """Text shortened to at most `limit` characters at a word boundary, with "…" when cut."""
-    flat = re.sub(r"\s+", " ", text).strip().strip('"“”')
+    """Text shortened to at most `limit` characters at a word boundary, with "…" when cut; quotation
+    marks around the whole of it dropped (it goes inside ours), and those within it made single."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    wrapped = WRAPPING_QUOTES.match(flat)
+    flat = _nested(wrapped.group("inner").strip() if wrapped else flat)
     if len(flat) <= limit:
         return flat
     cut = flat[: limit - 1]
