@@ -76,6 +76,27 @@ def test_anticipated_judgement_names_the_expectation_and_offers_a_different_resp
     assert "I'm not judging you" in first.text
 
 
+def test_defending_self_right_after_advice_asks_how_it_sounded_not_why_the_client_expected_judgement() -> (
+    None
+):
+    # "What made you expect that I would?" would put the strain on the client, when the therapist had
+    # just told them what to do.
+    labels: Labels = {"marker": "confrontation", "subtype": "defends_self", "anticipates_judgement": True}
+    first = suggest_check_ins(moment("I'm not lazy, okay?", labels))[0]
+    assert first.strategy == "validate"
+    assert "expect" not in first.text
+    assert "What was it like to hear what I said?" in first.text
+
+
+def test_defending_self_with_nothing_pressing_before_it_names_the_expectation_of_judgement() -> None:
+    labels: Labels = {"marker": "confrontation", "subtype": "defends_self", "anticipates_judgement": True}
+    result = analysed(
+        ("T", "What was the weekend like?", {"behaviour": "question", "stance": "exploring"}),
+        ("C", "I know you think I'm lazy, but I'm not.", labels),
+    )
+    assert suggest_check_ins(result)[0].strategy == "name_the_expectation"
+
+
 def test_a_word_or_two_of_a_short_turn_is_quoted_with_the_rest_of_the_turn() -> None:
     labels: Labels = {"marker": "withdrawal", "subtype": "minimal_response", "evidence_span": "Fine."}
     first = suggest_check_ins(moment("Fine. Nothing to report.", labels))[0]

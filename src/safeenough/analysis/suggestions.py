@@ -242,8 +242,16 @@ def suggestions_from(summary: RelationalSummary) -> tuple[Suggestion, ...]:
 
 
 def wording_key(moment: RuptureMoment) -> str:
-    """Which wording fits a moment: anticipated judgement first, then the subtype, then the marker."""
-    if moment.anticipates_judgement and (not moment.is_rupture or moment.subtype in (None, "defends_self")):
+    """Which wording fits a moment: anticipated judgement first, then the subtype, then the marker.
+
+    A client who defends themselves right after the therapist's advice, pressing or assumption is
+    answering something that was said, not only expecting judgement: "what made you expect that I
+    would?" would put the strain on the client's expectation, so the wording that asks how what the
+    therapist said sounded (and so their part: DOMAIN §5) is used instead."""
+    braced_unprompted = moment.subtype is None or (
+        moment.subtype == "defends_self" and not moment.preceded_by
+    )
+    if moment.anticipates_judgement and (not moment.is_rupture or braced_unprompted):
         return "anticipated_judgement"
     if moment.subtype is not None and moment.subtype in WORDING:
         return moment.subtype
