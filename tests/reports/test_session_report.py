@@ -495,3 +495,15 @@ def test_at_a_glance_counts_each_moment_once_so_its_kinds_add_up_to_what_repaire
         "1 of 2",
     )
     assert "In turn 1 the client also braced for judgement." in report.reading
+
+
+def test_the_disagreement_evidence_ends_with_one_stop_when_it_ends_with_a_quote() -> None:
+    report = build_session_report(
+        analysed(
+            ("T", "You really have to stick with it.", {"stance": "pressing"}),
+            ("C", "Whatever. I said I'd try.", {"marker": "withdrawal", "subtype": "deferential"}),
+        ),
+        check_in(46),
+    )
+    (masking,) = report.disagreements
+    assert masking.transcript_evidence.endswith("“Whatever. I said I'd try”.")

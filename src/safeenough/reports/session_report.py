@@ -27,7 +27,14 @@ from safeenough.analysis.relational import (
     count_phrase,
     relational_summary_from,
 )
-from safeenough.analysis.suggestions import FOR_THERAPIST_ONLY, OPENING, Suggestion, excerpt, suggestions_from
+from safeenough.analysis.suggestions import (
+    FOR_THERAPIST_ONLY,
+    OPENING,
+    Suggestion,
+    excerpt,
+    punctuated,
+    suggestions_from,
+)
 from safeenough.domain.annotation import AnnotationValue
 from safeenough.domain.conversation import Conversation, SpeakerRole
 from safeenough.domain.validation import DomainError
@@ -532,7 +539,8 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
                     "politeness or deference; it is worth asking gently and directly."
                 ),
                 check_in_evidence=f"{score}, above the cut-off of {check_in.cutoff_display}.",
-                transcript_evidence=(
+                # punctuated: a quote ending the list closes with one stop, not “… I'd try.”.
+                transcript_evidence=punctuated(
                     f"{_capitalise(count_phrase(len(unrepaired), 'moment', 'moments'))} not repaired "
                     f"{REPAIR_WINDOW_WORDS}: {listed}."
                 ),
