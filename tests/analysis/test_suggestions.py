@@ -120,6 +120,49 @@ def test_quotation_marks_within_the_client_words_become_single_so_they_do_not_en
     assert excerpt("“Okay.”") == "Okay."
 
 
+def couple(*turns: tuple[str, str, Labels]) -> AnalysisResult:
+    """A session with two clients: turns as (speaker, text, labels), "T" for the therapist."""
+    result = analysed(*[("T" if who == "T" else "C", text, labels) for who, text, labels in turns])
+    named = tuple(
+        replace(turn, speaker=who) if who != "T" else turn
+        for turn, (who, _, _) in zip(result.conversation.turns, turns, strict=True)
+    )
+    return replace(result, conversation=replace(result.conversation, turns=named))
+
+
+def test_a_partner_answering_the_other_partner_is_not_told_they_disagreed_with_the_therapist() -> None:
+    suggestions = suggest_check_ins(
+        couple(
+            ("T", "What happened with the car?", {"stance": "exploring"}),
+            ("Alex", "I wanted to use our savings.", {"marker": "none"}),
+            (
+                "Morgan",
+                "It doesn't matter. Do what you want.",
+                {"marker": "withdrawal", "subtype": "deferential"},
+            ),
+            ("T", "Let's write down the options.", {"repair": "none"}),
+        )
+    )
+    first = suggestions[0]
+    assert first.text.startswith("When you said “It doesn't matter. Do what you want” to Alex, ")
+    assert "disagree with me" not in first.text
+    assert first.strategy == "name_the_shift"
+    assert "It answered Alex (turn 1)" in first.self_reflection
+    assert "” to Alex." in suggestions[-1].text
+
+
+def test_a_partner_answering_the_therapist_gets_the_wording_of_their_marker() -> None:
+    first = suggest_check_ins(
+        couple(
+            ("Alex", "I felt alone.", {"marker": "none"}),
+            ("T", "You both need a planning time on Sundays.", {"stance": "pressing"}),
+            ("Morgan", "Sure, whatever you say.", {"marker": "withdrawal", "subtype": "deferential"}),
+        )
+    )[0]
+    assert first.strategy == "invite_disagreement"
+    assert "disagree with me" in first.text
+
+
 def test_every_subtype_has_a_strategy_and_quotes_the_client() -> None:
     from safeenough.analysis.keys import CONFRONTATION_SUBTYPES, WITHDRAWAL_SUBTYPES
 

@@ -91,6 +91,9 @@ class RuptureMoment:
     """The last therapist turn before the moment, if any."""
     preceded_by: tuple[str, ...]
     """Keys of ANTECEDENT_LABELS that describe the preceding therapist turn."""
+    replying_to: str | None = None
+    """Where several clients speak (a couple): the other client whose turn came just before, when the
+    moment answered them rather than the therapist; None otherwise."""
     confidence: float | None = None
     """How likely a trained annotator would flag this turn too (calibrated on turns the model never saw);
     None for analyses made before the confidences were calibrated."""
@@ -232,6 +235,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
                 repair_strategy=strategy,
                 preceding_turn=preceding,
                 preceded_by=_antecedents(preceding, stance, behaviour, given_input),
+                replying_to=_partner_before(turns, turn),
                 confidence=calibrated_confidence(
                     marker_found.get(turn.index) if marked != "none" else anticipates_found.get(turn.index)
                 ),
@@ -325,6 +329,16 @@ def _therapist_before(turns: Sequence[Turn], moment: int) -> int | None:
     for index in range(moment - 1, -1, -1):
         if turns[index].role is SpeakerRole.THERAPIST:
             return index
+    return None
+
+
+def _partner_before(turns: Sequence[Turn], moment: Turn) -> str | None:
+    """The other client whose turn came just before the moment, if it was another client's."""
+    if moment.index == 0:
+        return None
+    before = turns[moment.index - 1]
+    if before.role is SpeakerRole.CLIENT and before.speaker != moment.speaker:
+        return before.speaker
     return None
 
 

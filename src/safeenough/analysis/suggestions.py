@@ -198,6 +198,28 @@ WORDING: Mapping[str, tuple[str, str]] = {
     ),
 }
 
+# A moment that answered the other partner (in a couple's session) rather than the therapist: the
+# wordings above speak of "what I suggested" or "disagree with me", which would misplace the strain.
+# Withdrawal: name the step back and leave room; confrontation: take the feeling seriously without
+# taking sides. "{partner}" is the other partner's name.
+PARTNER_WORDING: Mapping[str, tuple[str, str]] = {
+    "withdrawal": (
+        "name_the_shift",
+        "When you said {quote} to {partner}, I noticed you seemed to step back a little. There's no "
+        "pressure, but I'd like to hear what was happening for you just then.",
+    ),
+    "confrontation": (
+        "validate",
+        "When you said {quote} to {partner}, it sounded like something really mattered to you. I'd like to "
+        "understand it better. What was happening for you then?",
+    ),
+    "anticipated_judgement": (
+        "name_the_expectation",
+        "When you said {quote} to {partner}, it sounded as if you were expecting to be judged. That "
+        "matters, and there's room for it here. What did you expect would happen?",
+    ),
+}
+
 # The question a therapist asks themselves before using a suggestion: "what was my part?" (DOMAIN §5:
 # therapists tend to blame the client and reach for technical fixes).
 REFLECTION_PROMPT = "Before the session: what was my part in this moment?"
@@ -281,13 +303,13 @@ def quote_of(moment: RuptureMoment, limit: int = QUOTE_MAX_CHARACTERS) -> str:
     return f"“{excerpt(words, limit)}”"
 
 
-QUOTE_THEN_PUNCTUATION = re.compile(r"\.”(?=[.,])")
+QUOTE_THEN_PUNCTUATION = re.compile(r"\.”(?=[.,]| [a-z])")
 QUESTION_QUOTE_THEN_STOP = re.compile(r"(?<=[?!]”)\.")
 
 
 def punctuated(text: str) -> str:
     """No doubled punctuation where a quote ends a clause: “Okay”. rather than “Okay.”. and
-    “Why this?” rather than “Why this?”."""
+    “Why this?” rather than “Why this?”.; and no stop where the sentence goes on: “Okay” to Alex."""
     return QUESTION_QUOTE_THEN_STOP.sub("", QUOTE_THEN_PUNCTUATION.sub("”", text))
 
 
@@ -320,12 +342,22 @@ def excerpt(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
 
 
 def _for_moment(moment: RuptureMoment) -> Suggestion:
-    key = wording_key(moment)
-    strategy_key, template = WORDING[key]
-    strategy = STRATEGIES[strategy_key]
     quote = quote_of(moment)
+    if moment.replying_to is not None:
+        strategy_key, template = PARTNER_WORDING[moment.kind]
+        text = template.format(quote=quote, partner=moment.replying_to)
+    else:
+        strategy_key, template = WORDING[wording_key(moment)]
+        text = template.format(quote=quote)
+    strategy = STRATEGIES[strategy_key]
     reflection = REFLECTION_PROMPT
-    if moment.preceding_turn is not None:
+    if moment.replying_to is not None:
+        where = f" (turn {moment.preceding_turn})" if moment.preceding_turn is not None else ""
+        reflection = (
+            f"{REFLECTION_PROMPT} It answered {moment.replying_to} (turn {moment.turn - 1}): look at that "
+            f"exchange, and at what you said before it{where}."
+        )
+    elif moment.preceding_turn is not None:
         reflection = (
             f"{REFLECTION_PROMPT} Look at what you said just before, in turn {moment.preceding_turn}."
         )
@@ -339,7 +371,7 @@ def _for_moment(moment: RuptureMoment) -> Suggestion:
         strategy_name=strategy.name,
         why=strategy.why,
         quote=quote,
-        text=punctuated(template.format(quote=quote)),
+        text=punctuated(text),
         self_reflection=reflection,
     )
 
@@ -353,9 +385,10 @@ def _opening(summary: RelationalSummary) -> Suggestion:
         moment = ranked[0]
         quote = quote_of(moment)
         strategy = STRATEGIES["metacommunicate"]
+        to_partner = f" to {moment.replying_to}" if moment.replying_to else ""
         text = (
-            f"Before we start, I've been thinking about last time, when you said {quote}. How did you "
-            "feel after the session, and was there anything I said that didn't sit right?"
+            f"Before we start, I've been thinking about last time, when you said {quote}{to_partner}. How "
+            "did you feel after the session, and was there anything I said that didn't sit right?"
         )
         return _opening_suggestion(moment, strategy, quote, punctuated(text))
     if summary.moments:
