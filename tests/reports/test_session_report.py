@@ -507,3 +507,18 @@ def test_the_disagreement_evidence_ends_with_one_stop_when_it_ends_with_a_quote(
     )
     (masking,) = report.disagreements
     assert masking.transcript_evidence.endswith("“Whatever. I said I'd try”.")
+
+
+def test_the_figures_at_a_glance_agree_with_the_moment_cards_and_the_transcript_highlights() -> None:
+    report = build_session_report(defensive_session(), check_in(46))
+    html = render_session_report_html(report, standalone=True)
+    glance = dict(report.at_a_glance)
+    moments = int(glance["Rupture moments"]) + int(glance["Anticipated judgement"])
+    repaired = int(glance["Repaired"].split(" of ")[0])
+    assert glance["Repaired"].endswith(f" of {moments}")
+    assert html.count('class="sr-moment sr-moment--') == moments
+    assert html.count("sr-moment--repaired") == repaired
+    transcript = html.split('<ol class="sr-transcript">', 1)[1]
+    assert transcript.count("sr-turn--rupture-repaired") == repaired
+    assert transcript.count("sr-turn--rupture-unrepaired") == moments - repaired
+    assert len(report.moment_suggestions) == moments - repaired
