@@ -1,5 +1,7 @@
 """The rupture–repair summary, from labels built by hand (standing in for the relational models)."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -136,8 +138,75 @@ def test_reading_says_two_confrontations_both_after_advice_one_repaired_by_valid
     first = summary.reading[0]
     assert first.startswith("Two confrontation moments (turns 1 and 5)")
     assert "both after advice was given" in first
-    assert "one repaired by validating" in first
+    assert "one (turn 1) repaired by validating" in first
     assert "The therapist did not check in during this session." in summary.reading
+
+
+def test_reading_names_which_moment_came_after_what_when_not_all_of_them_did() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "You need to stop drinking.", ADVICE),
+            ("C", "I'm not an alcoholic.", confront("defends_self")),
+            ("T", "You're clearly in denial.", {"stance": "assuming"}),
+            ("C", "That's not fair.", confront("complaint_therapist")),
+        )
+    )
+    first = summary.reading[0]
+    # Not "one after advice was given and the therapist pressed a point and … stated an assumption":
+    # no single moment came after all three.
+    assert "one (turn 1) after advice was given and the therapist pressed a point" in first
+    assert "one (turn 3) after the therapist stated an assumption as fact" in first
+
+
+def test_a_rupture_that_also_braces_for_judgement_is_counted_once_and_the_reading_says_it_braced() -> None:
+    summary = summarise_relational(
+        analysed(
+            ("T", "What was the weekend like?", {"stance": "exploring"}),
+            (
+                "C",
+                "You probably think I'm pathetic.",
+                {"marker": "withdrawal", "subtype": "minimal_response", "anticipates_judgement": True},
+            ),
+            ("T", "Tell me more.", {"stance": "exploring"}),
+            (
+                "C",
+                "I know you'll say I'm comparing again.",
+                {"marker": "none", "anticipates_judgement": True},
+            ),
+        )
+    )
+    assert summary.reading[0].startswith("One withdrawal moment (turn 1)")
+    assert summary.reading[1] == "In turn 1 the client also braced for judgement."
+    assert summary.reading[2].startswith("One moment of anticipated judgement (turn 3)")
+
+
+def test_in_a_couple_session_the_reading_says_whose_moments_they_were() -> None:
+    result = analysed(
+        ("T", "How was it to hear that?", {"stance": "exploring"}),
+        ("C", "Fine. Whatever.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+        ("C", "I felt alone.", {"marker": "none"}),
+        ("T", "Let's plan Sundays.", {"stance": "neutral"}),
+        (
+            "C",
+            "Do what you want.",
+            {"marker": "withdrawal", "subtype": "deferential", "anticipates_judgement": True},
+        ),
+        ("C", "Okay.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+    )
+    names = {1: "Morgan", 2: "Alex", 4: "Morgan", 5: "Alex"}
+    turns = tuple(
+        replace(turn, speaker=names.get(turn.index, turn.speaker)) for turn in result.conversation.turns
+    )
+    summary = summarise_relational(replace(result, conversation=replace(result.conversation, turns=turns)))
+    assert summary.reading[0].startswith("Three withdrawal moments (Morgan: turns 1 and 4; Alex: turn 5), ")
+    assert summary.reading[1] == "In turn 4 Morgan also braced for judgement."
+
+
+def test_a_very_short_transcript_is_read_as_one_with_little_to_go_on() -> None:
+    short = summarise_relational(analysed(("T", "How are you?", {"stance": "neutral"}), ("C", "Fine.", {})))
+    assert short.reading[-1].startswith("This transcript is short (two turns)")
+    full = summarise_relational(analysed(*[("T", "Mm.", {}), ("C", "Yes.", {})] * 5))
+    assert not any("short" in sentence for sentence in full.reading)
 
 
 def test_reading_never_calls_the_client_resistant_or_diagnoses() -> None:

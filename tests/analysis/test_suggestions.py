@@ -76,6 +76,93 @@ def test_anticipated_judgement_names_the_expectation_and_offers_a_different_resp
     assert "I'm not judging you" in first.text
 
 
+def test_defending_self_right_after_advice_asks_how_it_sounded_not_why_the_client_expected_judgement() -> (
+    None
+):
+    # "What made you expect that I would?" would put the strain on the client, when the therapist had
+    # just told them what to do.
+    labels: Labels = {"marker": "confrontation", "subtype": "defends_self", "anticipates_judgement": True}
+    first = suggest_check_ins(moment("I'm not lazy, okay?", labels))[0]
+    assert first.strategy == "validate"
+    assert "expect" not in first.text
+    assert "What was it like to hear what I said?" in first.text
+
+
+def test_defending_self_with_nothing_pressing_before_it_names_the_expectation_of_judgement() -> None:
+    labels: Labels = {"marker": "confrontation", "subtype": "defends_self", "anticipates_judgement": True}
+    result = analysed(
+        ("T", "What was the weekend like?", {"behaviour": "question", "stance": "exploring"}),
+        ("C", "I know you think I'm lazy, but I'm not.", labels),
+    )
+    assert suggest_check_ins(result)[0].strategy == "name_the_expectation"
+
+
+def test_a_word_or_two_of_a_short_turn_is_quoted_with_the_rest_of_the_turn() -> None:
+    labels: Labels = {"marker": "withdrawal", "subtype": "minimal_response", "evidence_span": "Fine."}
+    first = suggest_check_ins(moment("Fine. Nothing to report.", labels))[0]
+    assert first.quote == "“Fine. Nothing to report.”"
+    assert "when you said “Fine. Nothing to report”, things went" in first.text
+    long_turn = "Fine. " + "I went to work and came home and went to work again, every single day of it. " * 2
+    assert suggest_check_ins(moment(long_turn, labels))[0].quote == "“Fine.”"
+
+
+def test_a_short_turn_is_quoted_whole_not_only_its_first_cue() -> None:
+    labels: Labels = {"marker": "withdrawal", "subtype": "denial", "evidence_span": "I don't know."}
+    first = suggest_check_ins(moment("I don't know. I don't really want to talk about it.", labels))[0]
+    assert first.quote == "“I don't know. I don't really want to talk about it.”"
+
+
+def test_quotation_marks_within_the_client_words_become_single_so_they_do_not_end_our_quote() -> None:
+    first = suggest_check_ins(
+        moment('He said "try harder" again.', {"marker": "withdrawal", "subtype": "topic_shift"})
+    )[0]
+    assert first.quote == "“He said ‘try harder’ again.”"
+    assert excerpt("“Okay.”") == "Okay."
+
+
+def couple(*turns: tuple[str, str, Labels]) -> AnalysisResult:
+    """A session with two clients: turns as (speaker, text, labels), "T" for the therapist."""
+    result = analysed(*[("T" if who == "T" else "C", text, labels) for who, text, labels in turns])
+    named = tuple(
+        replace(turn, speaker=who) if who != "T" else turn
+        for turn, (who, _, _) in zip(result.conversation.turns, turns, strict=True)
+    )
+    return replace(result, conversation=replace(result.conversation, turns=named))
+
+
+def test_a_partner_answering_the_other_partner_is_not_told_they_disagreed_with_the_therapist() -> None:
+    suggestions = suggest_check_ins(
+        couple(
+            ("T", "What happened with the car?", {"stance": "exploring"}),
+            ("Alex", "I wanted to use our savings.", {"marker": "none"}),
+            (
+                "Morgan",
+                "It doesn't matter. Do what you want.",
+                {"marker": "withdrawal", "subtype": "deferential"},
+            ),
+            ("T", "Let's write down the options.", {"repair": "none"}),
+        )
+    )
+    first = suggestions[0]
+    assert first.text.startswith("When you said “It doesn't matter. Do what you want” to Alex, ")
+    assert "disagree with me" not in first.text
+    assert first.strategy == "name_the_shift"
+    assert "It answered Alex (turn 1)" in first.self_reflection
+    assert "” to Alex." in suggestions[-1].text
+
+
+def test_a_partner_answering_the_therapist_gets_the_wording_of_their_marker() -> None:
+    first = suggest_check_ins(
+        couple(
+            ("Alex", "I felt alone.", {"marker": "none"}),
+            ("T", "You both need a planning time on Sundays.", {"stance": "pressing"}),
+            ("Morgan", "Sure, whatever you say.", {"marker": "withdrawal", "subtype": "deferential"}),
+        )
+    )[0]
+    assert first.strategy == "invite_disagreement"
+    assert "disagree with me" in first.text
+
+
 def test_every_subtype_has_a_strategy_and_quotes_the_client() -> None:
     from safeenough.analysis.keys import CONFRONTATION_SUBTYPES, WITHDRAWAL_SUBTYPES
 
@@ -92,9 +179,8 @@ def test_the_quote_prefers_the_evidence_span_when_it_is_in_the_turn() -> None:
         "subtype": "complaint_therapist",
         "evidence_span": "you never listen",
     }
-    first = suggest_check_ins(moment("Honestly, you never listen to a word I say, it's exhausting.", labels))[
-        0
-    ]
+    said = "Honestly, you never listen to a word I say, and it's exhausting, week after week."
+    first = suggest_check_ins(moment(said, labels))[0]
     assert first.quote == "“you never listen”"
 
 

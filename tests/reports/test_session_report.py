@@ -469,3 +469,56 @@ def test_in_a_couple_session_a_suggestion_says_which_partner_it_is_for() -> None
     assert "· for Sam ·" in html
     single = build_session_report(defensive_session())
     assert all(single.addressed_to(s) is None for s in single.suggestions)
+
+
+def test_at_a_glance_counts_each_moment_once_so_its_kinds_add_up_to_what_repaired_is_out_of() -> None:
+    report = build_session_report(
+        analysed(
+            ("T", "What was the weekend like?", {"stance": "exploring"}),
+            (
+                "C",
+                "You probably think I'm pathetic.",
+                {"marker": "withdrawal", "subtype": "minimal_response", "anticipates_judgement": True},
+            ),
+            ("T", "I don't. What was it like?", {"repair": "validation"}),
+            (
+                "C",
+                "I know you'll say I'm comparing again.",
+                {"marker": "none", "anticipates_judgement": True},
+            ),
+        )
+    )
+    glance = dict(report.at_a_glance)
+    assert (glance["Rupture moments"], glance["Anticipated judgement"], glance["Repaired"]) == (
+        "1",
+        "1",
+        "1 of 2",
+    )
+    assert "In turn 1 the client also braced for judgement." in report.reading
+
+
+def test_the_disagreement_evidence_ends_with_one_stop_when_it_ends_with_a_quote() -> None:
+    report = build_session_report(
+        analysed(
+            ("T", "You really have to stick with it.", {"stance": "pressing"}),
+            ("C", "Whatever. I said I'd try.", {"marker": "withdrawal", "subtype": "deferential"}),
+        ),
+        check_in(46),
+    )
+    (masking,) = report.disagreements
+    assert masking.transcript_evidence.endswith("“Whatever. I said I'd try”.")
+
+
+def test_the_figures_at_a_glance_agree_with_the_moment_cards_and_the_transcript_highlights() -> None:
+    report = build_session_report(defensive_session(), check_in(46))
+    html = render_session_report_html(report, standalone=True)
+    glance = dict(report.at_a_glance)
+    moments = int(glance["Rupture moments"]) + int(glance["Anticipated judgement"])
+    repaired = int(glance["Repaired"].split(" of ")[0])
+    assert glance["Repaired"].endswith(f" of {moments}")
+    assert html.count('class="sr-moment sr-moment--') == moments
+    assert html.count("sr-moment--repaired") == repaired
+    transcript = html.split('<ol class="sr-transcript">', 1)[1]
+    assert transcript.count("sr-turn--rupture-repaired") == repaired
+    assert transcript.count("sr-turn--rupture-unrepaired") == moments - repaired
+    assert len(report.moment_suggestions) == moments - repaired

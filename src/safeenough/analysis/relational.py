@@ -91,6 +91,9 @@ class RuptureMoment:
     """The last therapist turn before the moment, if any."""
     preceded_by: tuple[str, ...]
     """Keys of ANTECEDENT_LABELS that describe the preceding therapist turn."""
+    replying_to: str | None = None
+    """Where several clients speak (a couple): the other client whose turn came just before, when the
+    moment answered them rather than the therapist; None otherwise."""
     confidence: float | None = None
     """How likely a trained annotator would flag this turn too (calibrated on turns the model never saw);
     None for analyses made before the confidences were calibrated."""
@@ -232,6 +235,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
                 repair_strategy=strategy,
                 preceding_turn=preceding,
                 preceded_by=_antecedents(preceding, stance, behaviour, given_input),
+                replying_to=_partner_before(turns, turn),
                 confidence=calibrated_confidence(
                     marker_found.get(turn.index) if marked != "none" else anticipates_found.get(turn.index)
                 ),
@@ -257,12 +261,13 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
     stance_shares = {name: count / total for name, count in stance_counts.items()} if total else {}
 
     moments_tuple = tuple(moments)
+    clients = tuple(dict.fromkeys(turn.speaker for turn in turns if turn.role is SpeakerRole.CLIENT))
     return RelationalSummary(
         moments=moments_tuple,
         check_ins=check_ins,
         stance_counts=stance_counts,
         stance_shares=stance_shares,
-        reading=_reading(moments_tuple, check_ins, stance_shares),
+        reading=_reading(moments_tuple, check_ins, stance_shares, len(turns), clients),
     )
 
 
@@ -327,6 +332,16 @@ def _therapist_before(turns: Sequence[Turn], moment: int) -> int | None:
     return None
 
 
+def _partner_before(turns: Sequence[Turn], moment: Turn) -> str | None:
+    """The other client whose turn came just before the moment, if it was another client's."""
+    if moment.index == 0:
+        return None
+    before = turns[moment.index - 1]
+    if before.role is SpeakerRole.CLIENT and before.speaker != moment.speaker:
+        return before.speaker
+    return None
+
+
 def _antecedents(
     preceding: int | None,
     stance: Mapping[int, AnnotationValue],
@@ -370,14 +385,50 @@ def _turn_list(turns: Sequence[int]) -> str:
     return f"turns {', '.join(labels[:-1])} and {labels[-1]}"
 
 
+def _whose_turns(group: Sequence[RuptureMoment], clients: Sequence[str]) -> str:
+    """ "turns 5 and 17", or with several clients (a couple) each one's: "Morgan: turns 5 and 17; Alex:
+    turn 11". Whose moments they were matters there: a split alliance, one partner moving away while the
+    other stays engaged, goes with poorer outcomes (r = .316; Friedlander et al. 2018)."""
+    if len(clients) < 2:
+        return _turn_list([m.turn for m in group])
+    speakers = dict.fromkeys(m.speaker for m in group)
+    return "; ".join(
+        f"{speaker}: {_turn_list([m.turn for m in group if m.speaker == speaker])}" for speaker in speakers
+    )
+
+
+def _who(moments: Sequence[RuptureMoment], clients: Sequence[str]) -> str:
+    """ "the client", or with several clients the speaker's name (or "the clients" if they differ)."""
+    if len(clients) < 2:
+        return "the client"
+    speakers = list(dict.fromkeys(m.speaker for m in moments))
+    return speakers[0] if len(speakers) == 1 else "the clients"
+
+
+def _which(members: Sequence[RuptureMoment], total: int) -> str:
+    """ "one (turn 7)": how many of a group, naming the turns when they are not all of it, so the reader
+    knows which moment a clause is about ("one after advice…; one repaired…" may be two different ones)."""
+    some = _some(len(members), total)
+    if len(members) == total or total == 1:
+        return some
+    return f"{some} ({_turn_list([m.turn for m in members])})"
+
+
 def _capitalise(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
+
+
+#: below this many turns the reading says that the transcript is short: a handful of turns gives the
+#: models, and the indicators, little to go on, and a single flag weighs much more than in a full session
+SHORT_SESSION_TURNS = 10
 
 
 def _reading(
     moments: tuple[RuptureMoment, ...],
     check_ins: tuple[TherapistCheckIn, ...],
     stance_shares: Mapping[str, float],
+    turn_count: int = SHORT_SESSION_TURNS,
+    clients: Sequence[str] = (),
 ) -> tuple[str, ...]:
     sentences: list[str] = []
     if not moments:
@@ -390,11 +441,17 @@ def _reading(
         if not group:
             continue
         singular, plural = KIND_LABELS[kind]
-        parts = [f"{count_phrase(len(group), singular, plural)} ({_turn_list([m.turn for m in group])})"]
+        parts = [f"{count_phrase(len(group), singular, plural)} ({_whose_turns(group, clients)})"]
         parts.extend(_antecedent_phrases(group))
         repaired = [m for m in group if m.repaired]
-        parts.append(_repaired_phrase(len(group), repaired))
+        parts.append(_repaired_phrase(group, repaired))
         sentences.append(_capitalise(f"{parts[0]}, {'; '.join(parts[1:])}."))
+        # A rupture moment that also braces for judgement is counted once, as the rupture (as the
+        # at-a-glance figures and the supervision summary count it); the reading still says so.
+        braced = [m for m in group if kind != "anticipated_judgement" and m.anticipates_judgement]
+        if braced:
+            where = _turn_list([m.turn for m in braced])
+            sentences.append(f"In {where} {_who(braced, clients)} also braced for judgement.")
     sentences.extend(_where_to_start(moments))
 
     if check_ins:
@@ -414,6 +471,11 @@ def _reading(
         )
         described = ", ".join(f"{name} {round(share * 100)}%" for name, share in ordered)
         sentences.append(f"Therapist stance: {described}.")
+    if 0 < turn_count < SHORT_SESSION_TURNS:
+        sentences.append(
+            f"This transcript is short ({count_phrase(turn_count, 'turn', 'turns')}): there is little talk "
+            "for the labels and figures to rest on, so read the turns themselves."
+        )
     return tuple(sentences)
 
 
@@ -452,19 +514,22 @@ def _in_ten(moments: Sequence[RuptureMoment]) -> str:
 
 
 def _antecedent_phrases(group: Sequence[RuptureMoment]) -> list[str]:
-    """ "both after advice was given and the therapist pressed a point", grouped by how many."""
-    by_count: dict[int, list[str]] = {}
+    """ "both after advice was given and the therapist pressed a point; one (turn 7) after the therapist
+    stated an assumption as fact": antecedents joined only when they came before the same moments (joined
+    by how many, "one after advice and an assumption" would say that one moment had both)."""
+    by_moments: dict[tuple[int, ...], list[str]] = {}
     for antecedent, phrase in ANTECEDENT_LABELS.items():
-        after = sum(antecedent in m.preceded_by for m in group)
+        after = tuple(m.turn for m in group if antecedent in m.preceded_by)
         if after:
-            by_count.setdefault(after, []).append(phrase)
+            by_moments.setdefault(after, []).append(phrase)
     return [
-        f"{_some(count, len(group))} after {' and '.join(phrases)}".strip()
-        for count, phrases in sorted(by_count.items(), reverse=True)
+        f"{_which([m for m in group if m.turn in turns], len(group))} after {' and '.join(phrases)}".strip()
+        for turns, phrases in sorted(by_moments.items(), key=lambda item: (-len(item[0]), item[0]))
     ]
 
 
-def _repaired_phrase(total: int, repaired: Sequence[RuptureMoment]) -> str:
+def _repaired_phrase(group: Sequence[RuptureMoment], repaired: Sequence[RuptureMoment]) -> str:
+    total = len(group)
     if not repaired:
         return f"not repaired {REPAIR_WINDOW_WORDS}" if total == 1 else f"none repaired {REPAIR_WINDOW_WORDS}"
     labels = Counter(m.repair_label for m in repaired if m.repair_label)
@@ -472,7 +537,7 @@ def _repaired_phrase(total: int, repaired: Sequence[RuptureMoment]) -> str:
     if len(repaired) == total:
         who = "" if total == 1 else ("both " if total == 2 else "all ")
     else:
-        who = f"{NUMBER_WORDS[len(repaired)] if len(repaired) < len(NUMBER_WORDS) else len(repaired)} "
+        who = f"{_which(repaired, total)} "
     return f"{who}repaired {how}".strip()
 
 

@@ -198,6 +198,28 @@ WORDING: Mapping[str, tuple[str, str]] = {
     ),
 }
 
+# A moment that answered the other partner (in a couple's session) rather than the therapist: the
+# wordings above speak of "what I suggested" or "disagree with me", which would misplace the strain.
+# Withdrawal: name the step back and leave room; confrontation: take the feeling seriously without
+# taking sides. "{partner}" is the other partner's name.
+PARTNER_WORDING: Mapping[str, tuple[str, str]] = {
+    "withdrawal": (
+        "name_the_shift",
+        "When you said {quote} to {partner}, I noticed you seemed to step back a little. There's no "
+        "pressure, but I'd like to hear what was happening for you just then.",
+    ),
+    "confrontation": (
+        "validate",
+        "When you said {quote} to {partner}, it sounded like something really mattered to you. I'd like to "
+        "understand it better. What was happening for you then?",
+    ),
+    "anticipated_judgement": (
+        "name_the_expectation",
+        "When you said {quote} to {partner}, it sounded as if you were expecting to be judged. That "
+        "matters, and there's room for it here. What did you expect would happen?",
+    ),
+}
+
 # The question a therapist asks themselves before using a suggestion: "what was my part?" (DOMAIN §5:
 # therapists tend to blame the client and reach for technical fixes).
 REFLECTION_PROMPT = "Before the session: what was my part in this moment?"
@@ -242,36 +264,74 @@ def suggestions_from(summary: RelationalSummary) -> tuple[Suggestion, ...]:
 
 
 def wording_key(moment: RuptureMoment) -> str:
-    """Which wording fits a moment: anticipated judgement first, then the subtype, then the marker."""
-    if moment.anticipates_judgement and (not moment.is_rupture or moment.subtype in (None, "defends_self")):
+    """Which wording fits a moment: anticipated judgement first, then the subtype, then the marker.
+
+    A client who defends themselves right after the therapist's advice, pressing or assumption is
+    answering something that was said, not only expecting judgement: "what made you expect that I
+    would?" would put the strain on the client's expectation, so the wording that asks how what the
+    therapist said sounded (and so their part: DOMAIN §5) is used instead."""
+    braced_unprompted = moment.subtype is None or (
+        moment.subtype == "defends_self" and not moment.preceded_by
+    )
+    if moment.anticipates_judgement and (not moment.is_rupture or braced_unprompted):
         return "anticipated_judgement"
     if moment.subtype is not None and moment.subtype in WORDING:
         return moment.subtype
     return moment.marker if moment.marker in WORDING else "withdrawal"
 
 
+#: a turn this short is quoted whole, whatever its evidence span: a sentence or two is easy to say aloud,
+#: and "When you said “I don't know”" leaves out the "I don't really want to talk about it" that
+#: followed it
+QUOTE_WHOLE_TURN_CHARACTERS = 60
+#: an evidence span of fewer words than this is quoted with the rest of its turn when the turn fits:
+#: "When you said “Fine”" could be any "fine" of the session, "When you said “Fine. Nothing to report.”"
+#: is the one the client will recognise
+SHORT_SPAN_WORDS = 3
+
+
 def quote_of(moment: RuptureMoment, limit: int = QUOTE_MAX_CHARACTERS) -> str:
-    """The client's words, in quotation marks: the evidence span if it is in the turn, else the turn."""
+    """The client's words, in quotation marks: the whole turn when it is short, else the evidence span if
+    it is in the turn (unless it is a word or two of a turn that fits), else the turn."""
     words = moment.text
     span = (moment.evidence_span or "").strip()
     if span and span in moment.text:
-        words = span
+        length = len(" ".join(moment.text.split()))
+        short_turn = length <= min(limit, QUOTE_WHOLE_TURN_CHARACTERS)
+        if not short_turn and (len(span.split()) >= SHORT_SPAN_WORDS or length > limit):
+            words = span
     return f"“{excerpt(words, limit)}”"
 
 
-QUOTE_THEN_PUNCTUATION = re.compile(r"\.”(?=[.,])")
+QUOTE_THEN_PUNCTUATION = re.compile(r"\.”(?=[.,]| [a-z])")
 QUESTION_QUOTE_THEN_STOP = re.compile(r"(?<=[?!]”)\.")
 
 
 def punctuated(text: str) -> str:
     """No doubled punctuation where a quote ends a clause: “Okay”. rather than “Okay.”. and
-    “Why this?” rather than “Why this?”."""
+    “Why this?” rather than “Why this?”.; and no stop where the sentence goes on: “Okay” to Alex."""
     return QUESTION_QUOTE_THEN_STOP.sub("", QUOTE_THEN_PUNCTUATION.sub("”", text))
 
 
+WRAPPING_QUOTES = re.compile(r'^["“](?P<inner>[^"“”]*)["”]$')
+STRAIGHT_DOUBLE_QUOTE = re.compile(r'"')
+
+
+def _nested(text: str) -> str:
+    """Double quotation marks inside the client's words as single ones (‘ ’), so that a quote within
+    the quote does not end it: “He said ‘try harder’ again” rather than “He said “try harder” again”."""
+    text = text.replace("“", "‘").replace("”", "’")
+    return STRAIGHT_DOUBLE_QUOTE.sub(
+        lambda found: "‘" if found.start() == 0 or text[found.start() - 1] in " ([—–-" else "’", text
+    )
+
+
 def excerpt(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
-    """Text shortened to at most `limit` characters at a word boundary, with "…" when cut."""
-    flat = re.sub(r"\s+", " ", text).strip().strip('"“”')
+    """Text shortened to at most `limit` characters at a word boundary, with "…" when cut; quotation
+    marks around the whole of it dropped (it goes inside ours), and those within it made single."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    wrapped = WRAPPING_QUOTES.match(flat)
+    flat = _nested(wrapped.group("inner").strip() if wrapped else flat)
     if len(flat) <= limit:
         return flat
     cut = flat[: limit - 1]
@@ -282,12 +342,22 @@ def excerpt(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
 
 
 def _for_moment(moment: RuptureMoment) -> Suggestion:
-    key = wording_key(moment)
-    strategy_key, template = WORDING[key]
-    strategy = STRATEGIES[strategy_key]
     quote = quote_of(moment)
+    if moment.replying_to is not None:
+        strategy_key, template = PARTNER_WORDING[moment.kind]
+        text = template.format(quote=quote, partner=moment.replying_to)
+    else:
+        strategy_key, template = WORDING[wording_key(moment)]
+        text = template.format(quote=quote)
+    strategy = STRATEGIES[strategy_key]
     reflection = REFLECTION_PROMPT
-    if moment.preceding_turn is not None:
+    if moment.replying_to is not None:
+        where = f" (turn {moment.preceding_turn})" if moment.preceding_turn is not None else ""
+        reflection = (
+            f"{REFLECTION_PROMPT} It answered {moment.replying_to} (turn {moment.turn - 1}): look at that "
+            f"exchange, and at what you said before it{where}."
+        )
+    elif moment.preceding_turn is not None:
         reflection = (
             f"{REFLECTION_PROMPT} Look at what you said just before, in turn {moment.preceding_turn}."
         )
@@ -301,7 +371,7 @@ def _for_moment(moment: RuptureMoment) -> Suggestion:
         strategy_name=strategy.name,
         why=strategy.why,
         quote=quote,
-        text=punctuated(template.format(quote=quote)),
+        text=punctuated(text),
         self_reflection=reflection,
     )
 
@@ -315,9 +385,10 @@ def _opening(summary: RelationalSummary) -> Suggestion:
         moment = ranked[0]
         quote = quote_of(moment)
         strategy = STRATEGIES["metacommunicate"]
+        to_partner = f" to {moment.replying_to}" if moment.replying_to else ""
         text = (
-            f"Before we start, I've been thinking about last time, when you said {quote}. How did you "
-            "feel after the session, and was there anything I said that didn't sit right?"
+            f"Before we start, I've been thinking about last time, when you said {quote}{to_partner}. How "
+            "did you feel after the session, and was there anything I said that didn't sit right?"
         )
         return _opening_suggestion(moment, strategy, quote, punctuated(text))
     if summary.moments:

@@ -27,7 +27,14 @@ from safeenough.analysis.relational import (
     count_phrase,
     relational_summary_from,
 )
-from safeenough.analysis.suggestions import FOR_THERAPIST_ONLY, OPENING, Suggestion, excerpt, suggestions_from
+from safeenough.analysis.suggestions import (
+    FOR_THERAPIST_ONLY,
+    OPENING,
+    Suggestion,
+    excerpt,
+    punctuated,
+    suggestions_from,
+)
 from safeenough.domain.annotation import AnnotationValue
 from safeenough.domain.conversation import Conversation, SpeakerRole
 from safeenough.domain.validation import DomainError
@@ -370,9 +377,12 @@ class SessionReport:
     def at_a_glance(self) -> tuple[tuple[str, str], ...]:
         """Label → figure pairs for the top of the report."""
         relational = self.relational
+        # Each moment counts once, by its kind, as the reading and the supervision summary count it: a
+        # rupture that also braces for judgement is a rupture moment (the reading says it braced), so
+        # the two counts add up to the moments that "Repaired" is out of.
         return (
             ("Rupture moments", str(len(relational.ruptures))),
-            ("Anticipated judgement", str(sum(m.anticipates_judgement for m in relational.moments))),
+            ("Anticipated judgement", str(len(relational.moments) - len(relational.ruptures))),
             ("Repaired", f"{len(relational.repaired)} of {len(relational.moments)}"),
             ("Therapist check-ins", str(len(relational.check_ins))),
         )
@@ -529,7 +539,8 @@ def disagreements(check_in: CheckInSummary | None, relational: RelationalSummary
                     "politeness or deference; it is worth asking gently and directly."
                 ),
                 check_in_evidence=f"{score}, above the cut-off of {check_in.cutoff_display}.",
-                transcript_evidence=(
+                # punctuated: a quote ending the list closes with one stop, not “… I'd try.”.
+                transcript_evidence=punctuated(
                     f"{_capitalise(count_phrase(len(unrepaired), 'moment', 'moments'))} not repaired "
                     f"{REPAIR_WINDOW_WORDS}: {listed}."
                 ),
