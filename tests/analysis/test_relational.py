@@ -202,6 +202,48 @@ def test_in_a_couple_session_the_reading_says_whose_moments_they_were() -> None:
     assert summary.reading[1] == "In turn 4 Morgan also braced for judgement."
 
 
+def couple(*turns: tuple[str, str, Labels], speakers: dict[int, str]) -> AnalysisResult:
+    """A couple session built by hand: `speakers` names the client turns (Morgan, Alex)."""
+    result = analysed(*turns)
+    named = tuple(replace(t, speaker=speakers.get(t.index, t.speaker)) for t in result.conversation.turns)
+    return replace(result, conversation=replace(result.conversation, turns=named))
+
+
+def test_in_a_couple_validating_one_partner_does_not_repair_the_other_partners_withdrawal() -> None:
+    summary = summarise_relational(
+        couple(
+            ("T", "What would help on Sundays?", {"stance": "exploring"}),
+            ("C", "Whatever.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+            ("C", "I just want us to talk.", {"marker": "none"}),
+            ("T", "That makes sense, wanting to be heard.", {"repair": "validation"}),
+            speakers={1: "Morgan", 2: "Alex"},
+        )
+    )
+    assert not summary.moments[0].repaired
+    assert summary.summary()["repaired"] == 0
+
+
+def test_in_a_couple_turning_to_the_partner_by_name_or_after_they_spoke_repairs_their_moment() -> None:
+    by_name = summarise_relational(
+        couple(
+            ("C", "Whatever.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+            ("C", "See? This is what happens.", {"marker": "none"}),
+            ("T", "Morgan, I noticed you went quiet. What was that like?", {"check_in": True}),
+            speakers={0: "Morgan Lee", 1: "Alex"},
+        )
+    )
+    assert (by_name.moments[0].repaired, by_name.moments[0].repair_turn) == (True, 2)
+    right_after = summarise_relational(
+        couple(
+            ("C", "Alex", {"marker": "none"}),
+            ("C", "Whatever.", {"marker": "withdrawal", "subtype": "minimal_response"}),
+            ("T", "It sounds like this is hard to hear.", {"repair": "validation"}),
+            speakers={0: "Alex", 1: "Morgan"},
+        )
+    )
+    assert right_after.moments[0].repaired
+
+
 def test_a_very_short_transcript_is_read_as_one_with_little_to_go_on() -> None:
     short = summarise_relational(analysed(("T", "How are you?", {"stance": "neutral"}), ("C", "Fine.", {})))
     assert short.reading[-1].startswith("This transcript is short (two turns)")

@@ -13,7 +13,7 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
     "anticipated_judgement.v2",
     "therapist_stance.v1",
     "check_in.v2",
-    "repair.v6",
+    "repair.v7",
 )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from safeenough.analysis import keys
+from safeenough.analysis.addressee import answers, has_several_clients
 from safeenough.analysis.pipeline import AnalysisResult
 from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
 from safeenough.domain.conversation import Conversation, SpeakerRole, Turn
@@ -311,16 +312,21 @@ def _repair_after(
 
 
 def _answering_turns(turns: Sequence[Turn], moment: int) -> list[int]:
-    """The therapist turns after a client's moment that can answer it: those before the client has spoken
-    `REPAIR_WINDOW_CLIENT_TURNS` more times."""
+    """The therapist turns after a client's moment that can answer it: those before clients have spoken
+    `REPAIR_WINDOW_CLIENT_TURNS` more times and, with several clients, turned to the moment's speaker
+    (`analysis.addressee`)."""
     answering: list[int] = []
     client_turns = 0
+    speaker = turns[moment].speaker
+    several = has_several_clients(turns)
     for index in range(moment + 1, len(turns)):
         if turns[index].role is SpeakerRole.CLIENT:
             client_turns += 1
             if client_turns > REPAIR_WINDOW_CLIENT_TURNS:
                 break
-        elif turns[index].role is SpeakerRole.THERAPIST:
+        elif turns[index].role is SpeakerRole.THERAPIST and answers(
+            turns, index, speaker, several_clients=several
+        ):
             answering.append(index)
     return answering
 

@@ -47,3 +47,19 @@ def test_a_turn_that_states_an_assumption_as_fact_is_no_repair() -> None:
     assert annotations.by_turn(keys.MARKER)[1] != "none"
     assert annotations.by_turn(keys.STANCE)[2] == "assuming"
     assert annotations.by_turn(keys.REPAIR)[2] == "none"
+
+
+def test_in_a_couple_a_turn_answering_the_partner_who_spoke_last_is_no_repair_of_the_others_marker() -> None:
+    text = (
+        b"Dana: I think you should both stop arguing about money.\n"
+        b"Morgan: I'm not the one who started it, so don't put this on me.\n"
+        b"Alex: Yes. We agreed to look at the bank statements together on Sunday evenings.\n"
+        b"Dana: That makes a lot of sense, wanting to face it together.\n"
+        b"Dana: Morgan, I may have sounded as if I blamed you. What was that like to hear?\n"
+    )
+    (conversation,) = read_transcript(text, "couple.txt", therapist="Dana")
+    annotations = default_pipeline().run(conversation).annotations
+    assert annotations.by_turn(keys.MARKER)[1] != "none"
+    assert annotations.by_turn(keys.MARKER)[2] == "none"
+    assert annotations.by_turn(keys.REPAIR)[3] == "n/a"  # Dana turns to Alex, who has no marker
+    assert annotations.by_turn(keys.REPAIR)[4] != "n/a"  # Dana names Morgan: an opportunity for repair

@@ -2,6 +2,7 @@
 the therapist's stance, explicit check-ins, and whether a marked moment was repaired."""
 
 from safeenough.analysis import keys
+from safeenough.analysis.addressee import answers, has_several_clients
 from safeenough.analysis.component import component
 from safeenough.analysis.components._shared import evidence_span, prediction
 from safeenough.domain.annotation import Annotation, AnnotationSet
@@ -90,7 +91,7 @@ def check_in(conversation: Conversation, annotations: AnnotationSet) -> list[Ann
 
 
 @component(
-    name="repair", version=6, requires=(keys.BEHAVIOUR, keys.MARKER, keys.STANCE), produces=(keys.REPAIR,)
+    name="repair", version=7, requires=(keys.BEHAVIOUR, keys.MARKER, keys.STANCE), produces=(keys.REPAIR,)
 )
 def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annotation]:
     """For therapist turns after a marked client turn: the repair strategy, or none.
@@ -107,6 +108,9 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
     such turns after a marker are validations.
     v6: a turn that states an assumption as fact is no repair either, like a pressing one: the report
     had called "You're clearly someone who can't handle criticism…" a validation.
+    v7: with several clients, a turn answers only markers of the client it turns to (the last client to
+    speak, or one it names; `analysis.addressee`): validating one partner had counted as repairing the
+    other's withdrawal. Sessions with one client are labelled as before.
     """
     spec = repair.spec
     markers = annotations.by_turn(keys.MARKER)
@@ -115,13 +119,20 @@ def repair(conversation: Conversation, annotations: AnnotationSet) -> list[Annot
     found: list[Annotation] = []
     recent_clients: list[int] = []
     predictions = {turn.index: turn for turn in prediction(conversation).turns}
+    turns = conversation.turns
+    several = has_several_clients(turns)
     for turn in conversation.turns:
         if turn.role is SpeakerRole.CLIENT:
             recent_clients = [*recent_clients[-2:], turn.index]
             continue
         if turn.role is not SpeakerRole.THERAPIST:
             continue
-        marked = [index for index in reversed(recent_clients) if markers.get(index) not in (None, "none")]
+        marked = [
+            index
+            for index in reversed(recent_clients)
+            if markers.get(index) not in (None, "none")
+            and answers(turns, turn.index, turns[index].speaker, several_clients=several)
+        ]
         if not marked:
             found.append(spec.annotate(turn.index, keys.REPAIR, "n/a"))
             continue
