@@ -23,6 +23,9 @@ def test_reflection_to_question_ratio_of_two_to_one_is_good_by_miti_4() -> None:
         ("T", "Work is weighing on you.", r("complex")),
         ("C", "Yes.", {}),
         ("T", "Work.", r("simple")),
+        ("T", "And at home?", q("open")),
+        ("T", "Nowhere feels restful.", r("complex")),
+        ("T", "Tired.", r("simple")),
     )
     indicators = compute_indicators(result)
     assert indicators.reflection_to_question.value == 2.0
@@ -115,6 +118,15 @@ def test_summary_uses_the_research_export_keys() -> None:
         "change_talk",
         "sustain_talk",
     }
+
+
+def test_a_ratio_from_fewer_than_five_turns_shows_its_value_but_no_miti_level() -> None:
+    result = analysed(("T", "What brings you?", q("open")), ("C", "Work.", {}), ("T", "Work.", r("simple")))
+    indicator = compute_indicators(result).reflection_to_question
+    assert indicator.display == "1 : 1"
+    assert indicator.level is Level.NOT_ENOUGH_DATA
+    assert level_of(0.0, 1.0, 2.0, counted=4) is Level.NOT_ENOUGH_DATA
+    assert level_of(0.0, 1.0, 2.0, counted=5) is Level.BELOW_FAIR
 
 
 def test_level_of_a_value_exactly_on_a_threshold_reaches_it() -> None:

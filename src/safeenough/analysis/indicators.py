@@ -21,6 +21,11 @@ from safeenough.domain.conversation import Conversation, SpeakerRole
 
 MITI_SOURCE = "MITI 4.2.1 (Moyers et al. 2014)"
 
+FEWEST_FOR_A_LEVEL = 5
+"""Counted turns (reflections and questions for the ratio, reflections for the complex share) below
+which an indicator shows its value but no MITI level: one question in a short transcript read "below
+fair", a verdict that one turn more would overturn. MITI itself codes 20-minute segments."""
+
 
 class Level(StrEnum):
     """Where a value sits against the MITI proficiency guides."""
@@ -215,12 +220,17 @@ def indicators_from(conversation: Conversation, annotations: AnnotationSet) -> M
     )
 
 
-def level_of(value: float | None, fair: float | None, good: float | None) -> Level:
-    """Where a value sits against fair/good thresholds (higher is better for every MITI guide we use)."""
+def level_of(
+    value: float | None, fair: float | None, good: float | None, *, counted: int = FEWEST_FOR_A_LEVEL
+) -> Level:
+    """Where a value sits against fair/good thresholds (higher is better for every MITI guide we use);
+    not enough to say when `counted` turns are fewer than `FEWEST_FOR_A_LEVEL`."""
     if value is None:
         return Level.NOT_ENOUGH_DATA
     if fair is None or good is None:
         return Level.NO_THRESHOLD
+    if counted < FEWEST_FOR_A_LEVEL:
+        return Level.NOT_ENOUGH_DATA
     if value >= good:
         return Level.GOOD
     if value >= fair:
@@ -251,7 +261,7 @@ def _reflection_to_question(reflections: int, questions: int) -> Indicator:
         basis=f"{_plural(reflections, 'reflection')} to {_plural(questions, 'question')}",
         fair=fair,
         good=good,
-        level=level_of(value, fair, good),
+        level=level_of(value, fair, good, counted=reflections + questions),
         threshold_note=f"{MITI_SOURCE}: 1:1 fair, 2:1 good.",
         meaning=MEANINGS["reflection_to_question"],
     )
@@ -281,7 +291,7 @@ def _share(
         basis=basis,
         fair=fair,
         good=good,
-        level=level_of(value, fair, good),
+        level=level_of(value, fair, good, counted=whole),
         threshold_note=threshold_note,
         meaning=MEANINGS[key],
     )
