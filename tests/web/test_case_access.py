@@ -48,8 +48,19 @@ def test_the_supervisor_reads_it_and_another_clinician_or_the_admin_gets_not_fou
     client: TestClient, ada_case: Case
 ) -> None:
     log_in(client, "sol")
-    assert client.get(f"/cases/{ada_case.id}/access").status_code == 200
+    page = client.get(f"/cases/{ada_case.id}/access")
+    assert page.status_code == 200
+    assert "and you, as their supervisor, can open the case" in page.text
     for outsider in ("ben", "admin"):
         client.cookies.clear()
         log_in(client, outsider)
         assert client.get(f"/cases/{ada_case.id}/access").status_code == 404
+
+
+def test_the_page_says_who_can_open_the_case_as_it_is(
+    client: TestClient, demo_practice: Practice, admin: Clinician, ada_case: Case
+) -> None:
+    log_in(client, "ada")
+    assert "Only you and your supervisor can open the case" in client.get(f"/cases/{ada_case.id}/access").text
+    demo_practice.set_supervisor(admin, "ada", None)
+    assert "Only you can open the case" in client.get(f"/cases/{ada_case.id}/access").text
