@@ -1,6 +1,8 @@
 """Small helpers the web tests share: read a form's CSRF token, log in through the real form."""
 
 import re
+from collections.abc import Mapping
+from typing import Protocol
 
 from fastapi.testclient import TestClient
 
@@ -10,6 +12,17 @@ from safeenough.practice import Practice
 from safeenough.storage.fixtures import DEMO_PASSWORD
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Reply(Protocol):
+    """What the tests read of a TestClient response (its class depends on the httpx package in use)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 def csrf_from(html: str) -> str:

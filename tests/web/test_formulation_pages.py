@@ -6,10 +6,8 @@ models find. The talk is fictional.
 """
 
 import re
-from collections.abc import Mapping
 from datetime import date
 from html import unescape
-from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,7 +22,7 @@ from safeenough.domain.formulation import EpistemicStatus, FormulationDomain, Pr
 from safeenough.domain.session import Session
 from safeenough.practice import Practice
 from safeenough.storage.transcripts import StoredTranscript
-from tests.web.helpers import log_in
+from tests.web.helpers import Reply, log_in
 
 DOMAIN_LABELS = [domain.label for domain in FormulationDomain]
 
@@ -42,15 +40,6 @@ ANNOTATIONS = (
     Annotation(3, "anticipates_judgement", True, None, (), "hand_coded.v1"),
     Annotation(4, "repair", "validation", None, (), "hand_coded.v1"),
 )
-
-
-class Reply(Protocol):
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
 
 
 def only_client_id(case: Case) -> int:

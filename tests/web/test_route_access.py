@@ -20,10 +20,10 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -40,20 +40,8 @@ from safeenough.practice import Practice
 from safeenough.storage.fixtures import DEMO_PASSWORD
 from safeenough.storage.tables import metadata
 from safeenough.storage.transcripts import StoredTranscript
-from tests.web.helpers import case_titled, csrf_from, log_in
+from tests.web.helpers import Reply, case_titled, csrf_from, log_in
 from tests.web.test_formulation_pages import store_analysed_transcript
-
-
-class Reply(Protocol):
-    """What the tests read of an answer (TestClient's response type depends on the httpx it runs on)."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
 
 RouteKey = tuple[str, str]
 """(method, path template as the app declares it, e.g. "/cases/{case_id:id}")."""

@@ -2,8 +2,7 @@
 may do what. None of these depend on what the trained models find: they hold with an empty pipeline."""
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Protocol
+from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -19,7 +18,7 @@ from safeenough.settings import Settings
 from safeenough.storage.transcripts import StoredTranscript
 from safeenough.web import create_app
 from safeenough.web.routes import sessions as sessions_routes
-from tests.web.helpers import csrf_from, log_in
+from tests.web.helpers import Reply, csrf_from, log_in
 
 # Fictional talk; Dana is the therapist, Sam the client.
 TRANSCRIPT = (
@@ -32,17 +31,6 @@ TRANSCRIPT = (
 )
 
 BROKEN_VTT = b"WEBVTT\n\n00:00 --> whenever\nDana: hello\n"
-
-
-class Reply(Protocol):
-    """What the tests read of a TestClient response (its class depends on the httpx package in use)."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
 
 
 def _has_session_routes(app: FastAPI) -> bool:
