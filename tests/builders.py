@@ -1,5 +1,8 @@
 """Small builders the tests share."""
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 from safeenough.analysis import AnalysisResult
 from safeenough.domain.annotation import Annotation, AnnotationSet, AnnotationValue
 from safeenough.domain.clinician import Clinician
@@ -35,3 +38,11 @@ def analysed(*turns: tuple[str, str, Labels]) -> AnalysisResult:
         for key, value in labels.items()
     )
     return AnalysisResult(Conversation("s1", built), AnnotationSet(annotations), ("test_labels.v1",))
+
+
+def with_speakers(result: AnalysisResult, speakers: Mapping[int, str]) -> AnalysisResult:
+    """The same session with some turns given a speaker's name (e.g. two partners of a couple)."""
+    turns = tuple(
+        replace(turn, speaker=speakers.get(turn.index, turn.speaker)) for turn in result.conversation.turns
+    )
+    return replace(result, conversation=replace(result.conversation, turns=turns))

@@ -1,7 +1,5 @@
 """The rupture–repair summary, from labels built by hand (standing in for the relational models)."""
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,7 +8,7 @@ from safeenough.analysis import keys
 from safeenough.analysis.pipeline import AnalysisResult
 from safeenough.analysis.relational import summarise_relational
 from safeenough.domain.annotation import Annotation, AnnotationSet
-from tests.builders import Labels, analysed
+from tests.builders import Labels, analysed, with_speakers
 
 ADVICE: Labels = {"behaviour": "therapist_input", "input": "advice", "stance": "pressing"}
 
@@ -193,20 +191,14 @@ def test_in_a_couple_session_the_reading_says_whose_moments_they_were() -> None:
         ),
         ("C", "Okay.", {"marker": "withdrawal", "subtype": "minimal_response"}),
     )
-    names = {1: "Morgan", 2: "Alex", 4: "Morgan", 5: "Alex"}
-    turns = tuple(
-        replace(turn, speaker=names.get(turn.index, turn.speaker)) for turn in result.conversation.turns
-    )
-    summary = summarise_relational(replace(result, conversation=replace(result.conversation, turns=turns)))
+    summary = summarise_relational(with_speakers(result, {1: "Morgan", 2: "Alex", 4: "Morgan", 5: "Alex"}))
     assert summary.reading[0].startswith("Three withdrawal moments (Morgan: turns 1 and 4; Alex: turn 5), ")
     assert summary.reading[1] == "In turn 4 Morgan also braced for judgement."
 
 
 def couple(*turns: tuple[str, str, Labels], speakers: dict[int, str]) -> AnalysisResult:
     """A couple session built by hand: `speakers` names the client turns (Morgan, Alex)."""
-    result = analysed(*turns)
-    named = tuple(replace(t, speaker=speakers.get(t.index, t.speaker)) for t in result.conversation.turns)
-    return replace(result, conversation=replace(result.conversation, turns=named))
+    return with_speakers(analysed(*turns), speakers)
 
 
 def test_in_a_couple_validating_one_partner_does_not_repair_the_other_partners_withdrawal() -> None:

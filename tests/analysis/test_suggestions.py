@@ -17,7 +17,7 @@ from safeenough.analysis.suggestions import (
     suggest_check_ins,
     suggestions_from,
 )
-from tests.builders import Labels, analysed
+from tests.builders import Labels, analysed, with_speakers
 
 
 def moment(who_said: str, labels: Labels) -> AnalysisResult:
@@ -123,11 +123,7 @@ def test_quotation_marks_within_the_client_words_become_single_so_they_do_not_en
 def couple(*turns: tuple[str, str, Labels]) -> AnalysisResult:
     """A session with two clients: turns as (speaker, text, labels), "T" for the therapist."""
     result = analysed(*[("T" if who == "T" else "C", text, labels) for who, text, labels in turns])
-    named = tuple(
-        replace(turn, speaker=who) if who != "T" else turn
-        for turn, (who, _, _) in zip(result.conversation.turns, turns, strict=True)
-    )
-    return replace(result, conversation=replace(result.conversation, turns=named))
+    return with_speakers(result, {i: who for i, (who, _, _) in enumerate(turns) if who != "T"})
 
 
 def test_a_partner_answering_the_other_partner_is_not_told_they_disagreed_with_the_therapist() -> None:

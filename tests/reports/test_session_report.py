@@ -21,6 +21,7 @@ from safeenough.reports import (
     render_session_report_html,
     session_report_css,
 )
+from tests.builders import with_speakers
 
 Labels = dict[str, AnnotationValue]
 
@@ -457,11 +458,8 @@ def test_in_a_couples_report_each_partner_is_compared_with_their_own_moments() -
 
 def test_in_a_couple_session_a_suggestion_says_which_partner_it_is_for() -> None:
     two_clients = defensive_session()
-    turns = tuple(
-        replace(turn, speaker="Ana") if turn.role is SpeakerRole.CLIENT and turn.index == 1 else turn
-        for turn in two_clients.conversation.turns
-    )
-    couple = replace(two_clients, conversation=replace(two_clients.conversation, turns=turns))
+    assert two_clients.conversation.turns[1].role is SpeakerRole.CLIENT
+    couple = with_speakers(two_clients, {1: "Ana"})
     report = build_session_report(couple)
     html = render_session_report_html(report, standalone=True)
     moment = next(s for s in report.suggestions if s.turn is not None)

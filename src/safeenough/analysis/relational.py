@@ -213,6 +213,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
     given_input = annotations.by_turn(keys.INPUT)
 
     moments: list[RuptureMoment] = []
+    several = has_several_clients(turns)
     for turn in turns:
         if turn.role is not SpeakerRole.CLIENT:
             continue
@@ -220,7 +221,7 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
         braced = anticipates.get(turn.index) is True
         if marked == "none" and not braced:
             continue
-        repair_turn, strategy = _repair_after(turns, turn.index, repair, check_in, stance)
+        repair_turn, strategy = _repair_after(turns, turn.index, repair, check_in, stance, several)
         preceding = _therapist_before(turns, turn.index)
         moments.append(
             RuptureMoment(
@@ -248,7 +249,8 @@ def relational_summary_from(conversation: Conversation, annotations: AnnotationS
             turn=turn.index,
             text=turn.text,
             after_moment=next(
-                (m.turn for m in reversed(moments) if turn.index in _answering_turns(turns, m.turn)), None
+                (m.turn for m in reversed(moments) if turn.index in _answering_turns(turns, m.turn, several)),
+                None,
             ),
         )
         for turn in turns
@@ -299,8 +301,9 @@ def _repair_after(
     repair: Mapping[int, AnnotationValue],
     check_in: Mapping[int, AnnotationValue],
     stance: Mapping[int, AnnotationValue],
+    several_clients: bool,
 ) -> tuple[int | None, str | None]:
-    for index in _answering_turns(turns, moment):
+    for index in _answering_turns(turns, moment, several_clients):
         made = _text(repair.get(index))
         if made not in NO_REPAIR:
             return index, made
@@ -311,21 +314,20 @@ def _repair_after(
     return None, None
 
 
-def _answering_turns(turns: Sequence[Turn], moment: int) -> list[int]:
+def _answering_turns(turns: Sequence[Turn], moment: int, several_clients: bool) -> list[int]:
     """The therapist turns after a client's moment that can answer it: those before clients have spoken
     `REPAIR_WINDOW_CLIENT_TURNS` more times and, with several clients, turned to the moment's speaker
     (`analysis.addressee`)."""
     answering: list[int] = []
     client_turns = 0
     speaker = turns[moment].speaker
-    several = has_several_clients(turns)
     for index in range(moment + 1, len(turns)):
         if turns[index].role is SpeakerRole.CLIENT:
             client_turns += 1
             if client_turns > REPAIR_WINDOW_CLIENT_TURNS:
                 break
         elif turns[index].role is SpeakerRole.THERAPIST and answers(
-            turns, index, speaker, several_clients=several
+            turns, index, speaker, several_clients=several_clients
         ):
             answering.append(index)
     return answering
